@@ -1,0 +1,159 @@
+#include "CICU.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include <unicode/ubrk.h>
+#include <unicode/ucnv.h>
+#include <unicode/unorm2.h>
+#include <unicode/utext.h>
+#include <unicode/utrans.h>
+#include <unicode/uversion.h>
+
+int32_t cicu_version(char *buffer, int32_t capacity) {
+  UVersionInfo info;
+  char text[U_MAX_VERSION_STRING_LENGTH];
+  u_getVersion(info);
+  u_versionToString(info, text);
+  int32_t length = (int32_t)strlen(text);
+  if (length >= capacity) return -1;
+  memcpy(buffer, text, (size_t)length + 1);
+  return length;
+}
+
+struct CICUWordBreaker {
+  UBreakIterator *iterator;
+  UText *text;
+};
+
+CICUWordBreaker *cicu_wordbreaker_open(void) {
+  UErrorCode status = U_ZERO_ERROR;
+  UBreakIterator *iterator = ubrk_open(UBRK_WORD, "zh", NULL, 0, &status);
+  if (U_FAILURE(status)) return NULL;
+  CICUWordBreaker *breaker = calloc(1, sizeof(CICUWordBreaker));
+  if (breaker == NULL) {
+    ubrk_close(iterator);
+    return NULL;
+  }
+  breaker->iterator = iterator;
+  return breaker;
+}
+
+void cicu_wordbreaker_close(CICUWordBreaker *breaker) {
+  if (breaker == NULL) return;
+  ubrk_close(breaker->iterator);
+  if (breaker->text != NULL) utext_close(breaker->text);
+  free(breaker);
+}
+
+int32_t cicu_wordbreaker_words(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length,
+                               int32_t *starts, int32_t *ends, int32_t capacity) {
+  UErrorCode status = U_ZERO_ERROR;
+  breaker->text = utext_openUTF8(breaker->text, (const char *)utf8, length, &status);
+  if (U_FAILURE(status)) return INT32_MIN;
+  ubrk_setUText(breaker->iterator, breaker->text, &status);
+  if (U_FAILURE(status)) return INT32_MIN;
+  int32_t count = 0;
+  int32_t start = ubrk_first(breaker->iterator);
+  for (int32_t end = ubrk_next(breaker->iterator); end != UBRK_DONE;
+       start = end, end = ubrk_next(breaker->iterator)) {
+    if (ubrk_getRuleStatus(breaker->iterator) < UBRK_WORD_NONE_LIMIT) continue;
+    if (count < capacity) {
+      starts[count] = start;
+      ends[count] = end;
+    }
+    count++;
+  }
+  return count <= capacity ? count : -count - 1;
+}
+
+int32_t cicu_nfkc_casefold(const uint16_t *source, int32_t length, uint16_t *output, int32_t capacity) {
+  UErrorCode status = U_ZERO_ERROR;
+  const UNormalizer2 *normalizer = unorm2_getNFKCCasefoldInstance(&status);
+  if (U_FAILURE(status)) return -1;
+  int32_t written = unorm2_normalize(normalizer, (const UChar *)source, length, (UChar *)output, capacity, &status);
+  if (U_FAILURE(status)) return -1;
+  return written;
+}
+
+struct CICUTransliterator {
+  UTransliterator *transliterator;
+};
+
+CICUTransliterator *cicu_transliterator_open_traditional_simplified(void) {
+  UErrorCode status = U_ZERO_ERROR;
+  static const UChar identifier[] = u"Traditional-Simplified";
+  UTransliterator *transliterator =
+      utrans_openU(identifier, -1, UTRANS_FORWARD, NULL, 0, NULL, &status);
+  if (U_FAILURE(status)) return NULL;
+  CICUTransliterator *result = calloc(1, sizeof(CICUTransliterator));
+  if (result == NULL) {
+    utrans_close(transliterator);
+    return NULL;
+  }
+  result->transliterator = transliterator;
+  return result;
+}
+
+void cicu_transliterator_close(CICUTransliterator *transliterator) {
+  if (transliterator == NULL) return;
+  utrans_close(transliterator->transliterator);
+  free(transliterator);
+}
+
+int32_t cicu_transliterate(CICUTransliterator *transliterator, uint16_t *text, int32_t length, int32_t capacity) {
+  UErrorCode status = U_ZERO_ERROR;
+  int32_t limit = length;
+  utrans_transUChars(transliterator->transliterator, (UChar *)text, &length, capacity, 0, &limit, &status);
+  if (U_FAILURE(status)) return -1;
+  return length;
+}
+
+typedef struct {
+  const char *base;
+  int32_t firstInvalidOffset;
+} InvalidRecord;
+
+static void recordInvalid(const void *context, UConverterToUnicodeArgs *args, const char *codeUnits,
+                          int32_t length, UConverterCallbackReason reason, UErrorCode *err) {
+  InvalidRecord *record = (InvalidRecord *)context;
+  if ((reason == UCNV_ILLEGAL || reason == UCNV_IRREGULAR || reason == UCNV_UNASSIGNED) &&
+      record->firstInvalidOffset < 0) {
+    // args->source already points past the offending bytes.
+    record->firstInvalidOffset = (int32_t)(args->source - record->base) - length;
+  }
+  UCNV_TO_U_CALLBACK_SUBSTITUTE(NULL, args, codeUnits, length, reason, err);
+}
+
+int32_t cicu_convert_to_utf16(const char *charset, const uint8_t *bytes, int32_t length,
+                              uint16_t *output, int32_t capacity, int32_t *firstInvalidOffset) {
+  UErrorCode status = U_ZERO_ERROR;
+  *firstInvalidOffset = -1;
+  UConverter *converter = ucnv_open(charset, &status);
+  if (U_FAILURE(status)) return INT32_MIN;
+  InvalidRecord record = {(const char *)bytes, -1};
+  ucnv_setToUCallBack(converter, recordInvalid, &record, NULL, NULL, &status);
+  if (U_FAILURE(status)) {
+    ucnv_close(converter);
+    return INT32_MIN;
+  }
+  UChar *target = (UChar *)output;
+  const char *source = (const char *)bytes;
+  ucnv_toUnicode(converter, &target, (UChar *)output + capacity, &source, source + length, NULL, 1,
+                 &status);
+  ucnv_close(converter);
+  *firstInvalidOffset = record.firstInvalidOffset;
+  if (status == U_BUFFER_OVERFLOW_ERROR) return -(length + 1) - 1;
+  if (U_FAILURE(status)) return INT32_MIN;
+  return (int32_t)(target - (UChar *)output);
+}
+
+uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length) {
+  while (length > 0) {
+    uInt step = length > 0x40000000u ? 0x40000000u : (uInt)length;
+    crc = (uint32_t)crc32(crc, bytes, step);
+    bytes += step;
+    length -= step;
+  }
+  return crc;
+}

@@ -1,0 +1,46 @@
+#ifndef CICU_H
+#define CICU_H
+// The few ICU (and zlib) calls DisclosureSearch needs, behind plain C types.
+// ICU's own headers are included only in icu_shim.c: importing them into Swift
+// clashes with Foundation's bundled _FoundationICU.
+// Every function returns a negative value on failure; no function keeps global state.
+#include <stdint.h>
+
+/// Writes ICU's version ("72.1") into buffer; returns its length.
+int32_t cicu_version(char *buffer, int32_t capacity);
+
+/// Opaque word-break iterator for locale "zh" (UBRK_WORD). One per thread.
+typedef struct CICUWordBreaker CICUWordBreaker;
+CICUWordBreaker *cicu_wordbreaker_open(void);
+void cicu_wordbreaker_close(CICUWordBreaker *breaker);
+
+/// Segments UTF-8 text. For each word (rule status >= 100, i.e. not spaces or
+/// punctuation) writes its [start, end) UTF-8 byte offsets into starts/ends.
+/// Returns the number of words, or -(needed capacity) - 1 when capacity is too small,
+/// or INT32_MIN on an ICU error.
+int32_t cicu_wordbreaker_words(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length,
+                               int32_t *starts, int32_t *ends, int32_t capacity);
+
+/// NFKC with case folding (ICU's "nfkc_cf") of one UTF-16 string.
+/// Returns the output length in UTF-16 units, or a negative value on error.
+int32_t cicu_nfkc_casefold(const uint16_t *source, int32_t length, uint16_t *output, int32_t capacity);
+
+/// Opaque "Traditional-Simplified" transliterator.
+typedef struct CICUTransliterator CICUTransliterator;
+CICUTransliterator *cicu_transliterator_open_traditional_simplified(void);
+void cicu_transliterator_close(CICUTransliterator *transliterator);
+/// Transliterates text in place (UTF-16). Returns the new length, negative on error.
+int32_t cicu_transliterate(CICUTransliterator *transliterator, uint16_t *text, int32_t length, int32_t capacity);
+
+/// Converts bytes in the named charset ("GB18030", "Big5", "UTF-16LE" …) to UTF-16.
+/// A capacity of length + 1 units always suffices (no charset yields more than one
+/// UTF-16 unit per byte). Returns the output length, a negative value if capacity is too
+/// small, INT32_MIN on error. Invalid sequences become U+FFFD; *firstInvalidOffset gets the byte offset of the first
+/// one or -1.
+int32_t cicu_convert_to_utf16(const char *charset, const uint8_t *bytes, int32_t length,
+                              uint16_t *output, int32_t capacity, int32_t *firstInvalidOffset);
+
+/// CRC-32 (zlib polynomial) of bytes, continuing from crc (start with 0).
+uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length);
+
+#endif

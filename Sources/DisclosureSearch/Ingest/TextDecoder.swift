@@ -1,0 +1,138 @@
+import CICU
+
+/// Text decoded from a report file, with line endings folded to `\n`.
+public struct DecodedText: Sendable {
+  /// The text; CRLF and lone CR are folded to LF, so line numbers match the source file.
+  public var text: String
+  /// The encoding found: `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be` or `gb18030`.
+  public var encoding: String
+  /// Problems found while decoding (invalid bytes, with their offset).
+  public var warnings: [String]
+}
+
+/// Decodes report bytes: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 recognised
+/// from the bytes themselves (never from the file name).
+enum TextDecoder {
+  static func decode(_ bytes: [UInt8]) -> DecodedText {
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+      return utf8(Array(bytes.dropFirst(3)), encoding: "utf-8-bom", offsetBase: 3)
+    }
+    if bytes.starts(with: [0xFF, 0xFE]) {
+      return converted(Array(bytes.dropFirst(2)), charset: "UTF-16LE", encoding: "utf-16le", offsetBase: 2)
+    }
+    if bytes.starts(with: [0xFE, 0xFF]) {
+      return converted(Array(bytes.dropFirst(2)), charset: "UTF-16BE", encoding: "utf-16be", offsetBase: 2)
+    }
+    let utf8Check = UTF8Validation(bytes)
+    if utf8Check.invalidCount == 0 {
+      return utf8(bytes, encoding: "utf-8", offsetBase: 0)
+    }
+    // Not valid UTF-8: GB18030 when it decodes with fewer problems (it is the usual
+    // encoding of Chinese text that is not UTF-8, and a superset of GB2312 and GBK).
+    let gb = converted(bytes, charset: "GB18030", encoding: "gb18030", offsetBase: 0)
+    if gb.warnings.isEmpty || utf8Check.invalidCount > 8 {
+      return gb
+    }
+    return utf8(bytes, encoding: "utf-8", offsetBase: 0)
+  }
+
+  private static func utf8(_ bytes: [UInt8], encoding: String, offsetBase: Int) -> DecodedText {
+    let check = UTF8Validation(bytes)
+    var warnings: [String] = []
+    if let first = check.firstInvalidOffset {
+      warnings.append(
+        "invalid UTF-8 at byte \(first + offsetBase) (\(check.invalidCount) invalid sequence(s) replaced by U+FFFD)")
+    }
+    return DecodedText(text: foldLineEndings(String(decoding: bytes, as: UTF8.self)), encoding: encoding, warnings: warnings)
+  }
+
+  private static func converted(_ bytes: [UInt8], charset: String, encoding: String, offsetBase: Int) -> DecodedText {
+    var output = [UInt16](repeating: 0, count: bytes.count + 1)
+    var firstInvalid: Int32 = -1
+    let length = bytes.withUnsafeBufferPointer { input in
+      output.withUnsafeMutableBufferPointer { out in
+        cicu_convert_to_utf16(charset, input.baseAddress, Int32(input.count), out.baseAddress, Int32(out.count), &firstInvalid)
+      }
+    }
+    guard length >= 0 else {
+      return DecodedText(text: "", encoding: encoding, warnings: ["cannot decode as \(charset)"])
+    }
+    var warnings: [String] = []
+    if firstInvalid >= 0 {
+      warnings.append("invalid \(charset) at byte \(Int(firstInvalid) + offsetBase) (replaced by U+FFFD)")
+    }
+    let text = String(decoding: output[0..<Int(length)], as: UTF16.self)
+    return DecodedText(text: foldLineEndings(text), encoding: encoding, warnings: warnings)
+  }
+
+  /// CRLF → LF and lone CR → LF; one line break stays one line break.
+  static func foldLineEndings(_ text: String) -> String {
+    guard text.utf8.contains(0x0D) else { return text }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(text.utf8.count)
+    var previousWasCR = false
+    for byte in text.utf8 {
+      if byte == 0x0D {
+        bytes.append(0x0A)
+        previousWasCR = true
+        continue
+      }
+      if byte == 0x0A && previousWasCR {
+        previousWasCR = false
+        continue
+      }
+      previousWasCR = false
+      bytes.append(byte)
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}
+
+/// Counts invalid UTF-8 sequences (as `String(decoding:)` would replace them) and finds the first.
+struct UTF8Validation {
+  var invalidCount = 0
+  var firstInvalidOffset: Int?
+
+  init(_ bytes: [UInt8]) {
+    var index = 0
+    let count = bytes.count
+    while index < count {
+      let lead = bytes[index]
+      if lead < 0x80 {
+        index += 1
+        continue
+      }
+      var length = 0
+      var lower: UInt8 = 0x80
+      var upper: UInt8 = 0xBF
+      switch lead {
+      case 0xC2...0xDF: length = 2
+      case 0xE0: length = 3; lower = 0xA0
+      case 0xE1...0xEC, 0xEE...0xEF: length = 3
+      case 0xED: length = 3; upper = 0x9F
+      case 0xF0: length = 4; lower = 0x90
+      case 0xF1...0xF3: length = 4
+      case 0xF4: length = 4; upper = 0x8F
+      default: length = 0
+      }
+      var valid = length > 0 && index + length <= count
+      if valid {
+        for next in 1..<length {
+          let byte = bytes[index + next]
+          let (low, high) = next == 1 ? (lower, upper) : (UInt8(0x80), UInt8(0xBF))
+          if byte < low || byte > high {
+            valid = false
+            break
+          }
+        }
+      }
+      if valid {
+        index += length
+      } else {
+        if firstInvalidOffset == nil { firstInvalidOffset = index }
+        invalidCount += 1
+        index += 1
+      }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import CICU
+
+/// Folds text the same way for documents and queries: NFKC with case folding (ICU's
+/// `nfkc_cf`: full-width to half-width, U+3000 and U+00A0 to a space, `Ａ` to `a`), then
+/// 繁體 to 简体 with a table derived from ICU's "Traditional-Simplified" transliterator.
+///
+/// Folding works one Unicode scalar at a time, so every output byte knows the input scalar
+/// it came from (`NormalizedText.sourceOffsets`); that is what lets a snippet highlight the
+/// text as the user sees it. (Per-scalar NFKC does not compose combining sequences; Chinese
+/// reports do not use them, and documents and queries are folded alike.)
+///
+/// Not thread-safe: it caches folded scalars. Use one per thread.
+final class Normalizer {
+  /// For BMP scalars: 0 = not folded yet, 1 = unchanged, n >= 2 = expansions[n - 2].
+  private var bmpCache = [UInt32](repeating: 0, count: 0x10000)
+  private var expansions: [[Unicode.Scalar]] = []
+  private var utf16Buffer = [UInt16](repeating: 0, count: 64)
+
+  init() {}
+
+  /// The folded form of `text`, with the source UTF-8 offset of every output byte.
+  func normalize(_ text: Substring) -> NormalizedText {
+    var output = NormalizedText()
+    output.utf8.reserveCapacity(text.utf8.count)
+    output.sourceOffsets.reserveCapacity(text.utf8.count + 1)
+    var offset = 0
+    for scalar in text.unicodeScalars {
+      let width = UTF8.width(scalar)
+      if scalar.value < 0x80 {
+        var byte = UInt8(scalar.value)
+        if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+        output.utf8.append(byte)
+        output.sourceOffsets.append(Int32(offset))
+      } else {
+        for folded in fold(scalar) {
+          output.append(folded, source: offset)
+        }
+      }
+      offset += width
+    }
+    output.sourceOffsets.append(Int32(offset))
+    return output
+  }
+
+  /// The folded form of `text` as a string.
+  func normalize(_ text: String) -> String {
+    let normalized = normalize(text[...])
+    return String(decoding: normalized.utf8, as: UTF8.self)
+  }
+
+  /// The scalars `scalar` folds to (often itself; empty for ignorable scalars).
+  func fold(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
+    let value = scalar.value
+    if value < 0x10000 {
+      let cached = bmpCache[Int(value)]
+      if cached == 1 { return [scalar] }
+      if cached >= 2 { return expansions[Int(cached) - 2] }
+    }
+    let folded = computeFold(scalar)
+    if value < 0x10000 {
+      if folded == [scalar] {
+        bmpCache[Int(value)] = 1
+      } else {
+        bmpCache[Int(value)] = UInt32(expansions.count + 2)
+        expansions.append(folded)
+      }
+    }
+    return folded
+  }
+
+  private func computeFold(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
+    let source = Array(String(scalar).utf16)
+    let length = source.withUnsafeBufferPointer { input in
+      utf16Buffer.withUnsafeMutableBufferPointer { output in
+        cicu_nfkc_casefold(input.baseAddress, Int32(input.count), output.baseAddress, Int32(output.count))
+      }
+    }
+    guard length >= 0 else { return [scalar] }
+    let caseFolded = String(decoding: utf16Buffer[0..<Int(length)], as: UTF16.self)
+    return caseFolded.unicodeScalars.map { TraditionalSimplified.map($0) }
+  }
+}
+
+/// Folded text as UTF-8, with `sourceOffsets[i]` the UTF-8 offset in the source of the scalar
+/// that produced byte `i`; one extra final entry holds the source length.
+struct NormalizedText: Sendable {
+  var utf8: [UInt8] = []
+  var sourceOffsets: [Int32] = []
+
+  mutating func append(_ scalar: Unicode.Scalar, source offset: Int) {
+    var encoded: [UInt8] = []
+    UTF8.encode(scalar) { encoded.append($0) }
+    utf8.append(contentsOf: encoded)
+    for _ in encoded { sourceOffsets.append(Int32(offset)) }
+  }
+
+  var string: String { String(decoding: utf8, as: UTF8.self) }
+}
+
+/// 繁體 → 简体 for single scalars, from `traditionalSimplifiedPairs`.
+enum TraditionalSimplified {
+  /// Indexed by BMP scalar value: the simplified scalar value, or 0 when unchanged.
+  static let table: [UInt16] = {
+    var table = [UInt16](repeating: 0, count: 0x10000)
+    var pending: Unicode.Scalar?
+    for scalar in traditionalSimplifiedPairs.unicodeScalars where scalar != "\n" {
+      if let from = pending {
+        table[Int(from.value)] = UInt16(scalar.value)
+        pending = nil
+      } else {
+        pending = scalar
+      }
+    }
+    return table
+  }()
+
+  static func map(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+    guard scalar.value < 0x10000 else { return scalar }
+    let mapped = table[Int(scalar.value)]
+    return mapped == 0 ? scalar : Unicode.Scalar(UInt32(mapped)) ?? scalar
+  }
+}

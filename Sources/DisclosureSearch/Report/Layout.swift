@@ -1,0 +1,90 @@
+/// How a text report lays out its table cells (REPORT-FORMAT.md §7).
+enum Layout {
+  /// Word export: one cell per line behind a TAB, a blank line between rows, cells broken
+  /// over two lines continue on a line without the TAB.
+  case tabCells
+  /// Scraped page text: cells joined by `|`.
+  case pipes
+  /// PDF text or plain text: cells separated by spaces.
+  case spaces
+
+  static func detect(_ lines: [Substring]) -> Layout {
+    var tabLines = 0
+    var pipeLines = 0
+    for line in lines {
+      if line.first == "\t" { tabLines += 1 }
+      if line.contains("|") { pipeLines += 1 }
+    }
+    if tabLines >= 10 && tabLines >= pipeLines { return .tabCells }
+    if pipeLines >= 10 { return .pipes }
+    return .spaces
+  }
+
+  /// Splits a section body into logical rows, each a list of trimmed, non-empty cells.
+  func logicalRows(_ lines: ArraySlice<Substring>) -> [[String]] {
+    switch self {
+    case .tabCells: return tabRows(lines)
+    case .pipes:
+      return lines.compactMap { line in
+        let cells = line.contains("|") ? line.split(separator: "|").map { $0.trimmingCharacters() } : Layout.spaceCells(line)
+        let kept = cells.filter { !$0.isEmpty }
+        return kept.isEmpty || Layout.isPageNumber(line) ? nil : kept
+      }
+    case .spaces:
+      return lines.compactMap { line in
+        let cells = Layout.spaceCells(line)
+        return cells.isEmpty || Layout.isPageNumber(line) ? nil : cells
+      }
+    }
+  }
+
+  private func tabRows(_ lines: ArraySlice<Substring>) -> [[String]] {
+    var rows: [[String]] = []
+    var cells: [String] = []
+    var previousWasCell = false
+    func flush() {
+      let kept = cells.filter { !$0.isEmpty }
+      if !kept.isEmpty { rows.append(kept) }
+      cells = []
+    }
+    for line in lines {
+      if line.first == "\t" {
+        cells.append(line.trimmingCharacters())
+        previousWasCell = true
+      } else if line.trimmingCharacters().isEmpty {
+        flush()
+        previousWasCell = false
+      } else if previousWasCell, !cells.isEmpty {
+        cells[cells.count - 1] += line.trimmingCharacters()
+      } else {
+        flush()
+        if !Layout.isPageNumber(line) { rows.append(Layout.spaceCells(line)) }
+        previousWasCell = false
+      }
+    }
+    flush()
+    return rows
+  }
+
+  static func spaceCells(_ line: Substring) -> [String] {
+    line.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }).map { String($0) }
+  }
+
+  /// "— 2 —", "- 3 -", a bare "2", "第 3 页": page furniture of PDF text.
+  static func isPageNumber(_ line: Substring) -> Bool {
+    let compact = String(String.UnicodeScalarView(line.unicodeScalars.filter { !$0.properties.isWhitespace }))
+    guard !compact.isEmpty, compact.count <= 8 else { return false }
+    var inner = compact.trimmingCharacters(in: "—-－–")
+    if inner.hasPrefix("第") && inner.hasSuffix("页") { inner = String(inner.dropFirst().dropLast()) }
+    return !inner.isEmpty && inner.count <= 4 && inner.allSatisfy { $0.isASCII && $0.isNumber }
+  }
+}
+
+extension String {
+  func trimmingCharacters(in set: String) -> String {
+    var characters = Substring(self)
+    while let first = characters.first, set.contains(first) { characters = characters.dropFirst() }
+    while let last = characters.last, set.contains(last) { characters = characters.dropLast() }
+    return String(characters)
+  }
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Turns decoded report text into a `Report`: title, agency, year, the sections 一 to 六
+/// and the rows of their tables.
+///
+/// Text reports come in three layouts (see REPORT-FORMAT.md §7): Word exports with one table
+/// cell per TAB-led line, scraped pages with cells joined by `|`, and PDF text with cells
+/// separated by spaces. Headings are recognised by numeral *and* keyword, so table 三's rows
+/// "一、本年新收…" … "四、结转下年度继续办理" never cut a section.
+public struct ReportParser {
+  private let normalizer = Normalizer()
+
+  public init() {}
+
+  /// Parses one report's text. Never fails: what cannot be recognised is kept as text and
+  /// reported in `Report.warnings`.
+  public func parse(_ text: String) -> Report {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let layout = Layout.detect(lines)
+    let headings = findHeadings(lines)
+    var warnings: [String] = []
+    var sections: [Section] = []
+    // Byte offset of each line start, to slice section text out of `text`.
+    var lineStarts: [String.Index] = []
+    lineStarts.reserveCapacity(lines.count + 1)
+    for line in lines { lineStarts.append(line.startIndex) }
+    lineStarts.append(text.endIndex)
+
+    let firstHeading = headings.first?.line ?? lines.count
+    if firstHeading > 0 {
+      let preamble = text[lineStarts[0]..<lineStarts[firstHeading]]
+      if !preamble.allSatisfy(\.isWhitespace) {
+        sections.append(Section(number: 0, heading: "", text: String(preamble), startLine: 1, rows: []))
+      }
+    }
+    for (index, heading) in headings.enumerated() {
+      let end = index + 1 < headings.count ? headings[index + 1].line : lines.count
+      let body = lines[(heading.line + 1)..<end]
+      var rows: [TableRow] = []
+      if (2...4).contains(heading.number) {
+        var assembler = TableAssembler(section: heading.number, normalizer: normalizer)
+        rows = assembler.rows(from: layout.logicalRows(body))
+      }
+      sections.append(
+        Section(
+          number: heading.number, heading: heading.text,
+          text: String(text[lineStarts[heading.line]..<lineStarts[end]]),
+          startLine: heading.line + 1, rows: rows))
+    }
+    if headings.isEmpty {
+      warnings.append("no numbered sections (一、总体情况 …) found: indexed as one untitled section")
+    } else if headings.count < 6 {
+      let found = Set(headings.map(\.number))
+      let missing = (1...6).filter { !found.contains($0) }.map { Section.numerals[$0] }
+      warnings.append("sections not found: \(missing.joined(separator: " "))")
+    }
+    let title = findTitle(lines[0..<firstHeading])
+    if title.isEmpty { warnings.append("no title line found") }
+    let folded = normalizer.normalize(title)
+    let year = Self.year(inFoldedTitle: folded)
+    return Report(
+      title: title, agency: Self.agency(inFoldedTitle: folded), region: nil, year: year,
+      template: template(sections: sections, year: year), sections: sections, warnings: warnings)
+  }
+
+  // MARK: Headings
+
+  struct Heading {
+    let line: Int
+    let number: Int
+    let text: String
+  }
+
+  private func findHeadings(_ lines: [Substring]) -> [Heading] {
+    var headings: [Heading] = []
+    for (index, line) in lines.enumerated() {
+      guard let number = headingNumber(line), number > (headings.last?.number ?? 0) else { continue }
+      headings.append(Heading(line: index, number: number, text: line.trimmingCharacters()))
+    }
+    return headings
+  }
+
+  /// The section number if `line` is a section heading ("二、主动公开政府信息情况").
+  func headingNumber(_ line: Substring) -> Int? {
+    if line.first == "\t" || line.contains("|") { return nil }
+    let trimmed = line.trimmingCharacters()
+    guard trimmed.count >= 3, trimmed.count <= 40, let first = trimmed.first else { return nil }
+    let numerals: [Character] = ["一", "二", "三", "四", "五", "六"]
+    let number: Int
+    if let index = numerals.firstIndex(of: first) {
+      number = index + 1
+    } else if let digit = first.wholeNumberValue, (1...6).contains(digit) {
+      number = digit
+    } else {
+      return nil
+    }
+    let separator = trimmed[trimmed.index(after: trimmed.startIndex)]
+    guard "、．.，".contains(separator) else { return nil }
+    let rest = normalizer.normalize(String(trimmed.dropFirst(2)))
+    guard ReportTemplate.headingKeywords[number - 1].contains(where: { rest.contains($0) }) else { return nil }
+    return number
+  }
+
+  // MARK: Title and metadata
+
+  private func findTitle(_ lines: ArraySlice<Substring>) -> String {
+    let candidates = lines.map { $0.trimmingCharacters() }.filter { !$0.isEmpty && !$0.contains("|") }
+    for (index, line) in candidates.enumerated() {
+      let folded = normalizer.normalize(line)
+      guard folded.count <= 60, folded.contains("报告") || folded.contains("年报") || folded.hasSuffix("政府信息公开"),
+        !folded.hasPrefix("本报告"), !folded.hasPrefix("现将"), !folded.hasPrefix("根据"), !folded.contains("。")
+      else { continue }
+      var title = line
+      let ends = folded.hasSuffix("报告") || folded.hasSuffix("年报")
+      if !ends, index + 1 < candidates.count {
+        let next = normalizer.normalize(candidates[index + 1])
+        if next.count <= 20, next.hasSuffix("报告") || next.hasSuffix("年报") {
+          title += candidates[index + 1]
+        }
+      }
+      // PDF text breaks "agency / 2023年…报告": a short line before one that starts with the year.
+      if folded.first?.isNumber == true, index > 0 {
+        let previous = candidates[index - 1]
+        if previous.count <= 30, !previous.contains(where: { "，。：:,".contains($0) }) {
+          title = previous + title
+        }
+      }
+      return title
+    }
+    return ""
+  }
+
+  /// The year in a folded title: "…2020年…" or "二〇二〇年".
+  static func year(inFoldedTitle title: String) -> Int? {
+    let chineseDigits: [Character: Character] = [
+      "〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
+      "九": "9",
+    ]
+    let digits = String(title.map { chineseDigits[$0] ?? $0 })
+    let characters = Array(digits)
+    var index = 0
+    while index + 4 < characters.count {
+      let window = characters[index..<index + 4]
+      if window.allSatisfy(\.isASCII), window.allSatisfy(\.isNumber), characters[index + 4] == "年",
+        index == 0 || !characters[index - 1].isNumber,
+        let year = Int(String(window)), (1990...2100).contains(year)
+      {
+        return year
+      }
+      index += 1
+    }
+    return nil
+  }
+
+  /// The agency in a folded title: the text before the year, or after it when the title
+  /// starts with the year ("2023年XX局政府信息公开…").
+  static func agency(inFoldedTitle title: String) -> String? {
+    guard let yearRange = title.range(of: #"(\d{4}|[〇零一二三四五六七八九]{4})年度?"#, options: .regularExpression) else {
+      return nil
+    }
+    var agency = title[..<yearRange.lowerBound]
+    if agency.isEmpty {
+      let rest = title[yearRange.upperBound...]
+      agency = rest.range(of: "政府信息公开").map { rest[..<$0.lowerBound] } ?? ""
+    }
+    let trimmed = agency.trimmingCharacters()
+    return trimmed.isEmpty ? nil : trimmed
+  }
+
+  private func template(sections: [Section], year: Int?) -> String? {
+    let headers = Set(sections.flatMap(\.rows).flatMap(\.cells).map(\.header))
+    if ReportTemplate.headers2021.contains(where: headers.contains) { return "2021" }
+    if ReportTemplate.headers2019.contains(where: headers.contains) { return "2019" }
+    guard let year else { return nil }
+    return year >= 2021 ? "2021" : "2019"
+  }
+}
+
+extension StringProtocol {
+  /// Trims spaces of every kind (ASCII, U+3000, U+00A0, tabs) from both ends.
+  func trimmingCharacters() -> String {
+    let scalars = unicodeScalars
+    guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+      let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+    else { return "" }
+    return String(String.UnicodeScalarView(scalars[start...end]))
+  }
+}

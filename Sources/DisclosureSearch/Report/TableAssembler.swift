@@ -1,0 +1,194 @@
+/// Assembles table rows from the logical rows of one section, whatever the layout.
+///
+/// A logical row is a list of cells: text cells first, then value cells (numbers or
+/// placeholders). Text-only rows are captions ("第二十条第（六）项"), header rows
+/// ("信息内容 | 上一年项目数量 | …") or fragments of a label broken over lines; they wait in
+/// `pendingText`. A row ending in values takes as its label the shortest run of trailing
+/// text fragments that is a template label, else its own text as written.
+struct TableAssembler {
+  let section: Int
+  let normalizer: Normalizer
+  private var caption: String
+  private var headers: [String] = []
+  private var pendingText: [String] = []
+  private var rows: [TableRow] = []
+  private var pendingValues: [String] = []
+  /// `rows.count` before the last row with a label was emitted (to extend a wrapped row).
+  private var lastRowCountBeforeWrap = -1
+  private var expectedValueCount: Int { ReportTemplate.applicantColumns.count }
+  private let places: [String: ReportTemplate.RowPlace]
+  private let knownHeaders: [String: String]
+
+  init(section: Int, normalizer: Normalizer) {
+    self.section = section
+    self.normalizer = normalizer
+    switch section {
+    case 3: caption = ReportTemplate.applicationsTable
+    case 4: caption = ReportTemplate.reviewTable
+    default: caption = ""
+    }
+    var places: [String: ReportTemplate.RowPlace] = [:]
+    if section == 2 {
+      for label in ReportTemplate.activeDisclosureLabels {
+        places[TableAssembler.key(label, normalizer)] = ReportTemplate.RowPlace(section: 2, table: "", label: label, group: [])
+      }
+    } else if section == 3 {
+      for place in ReportTemplate.applicationRows where places[TableAssembler.key(place.label, normalizer)] == nil {
+        places[TableAssembler.key(place.label, normalizer)] = place
+      }
+    }
+    self.places = places
+    var knownHeaders: [String: String] = [:]
+    for header in ReportTemplate.activeDisclosureHeaders { knownHeaders[TableAssembler.key(header, normalizer)] = header }
+    self.knownHeaders = knownHeaders
+  }
+
+  /// Folded form used to compare labels: NFKC, case folding, 简体, no spaces.
+  static func key(_ text: String, _ normalizer: Normalizer) -> String {
+    String(
+      normalizer.normalize(text).unicodeScalars.filter { !$0.properties.isWhitespace }
+        .map { labelVariants[$0].map(Character.init) ?? Character($0) })
+  }
+
+  /// Variants that ICU's character-level 繁→简 keeps but the template wording does not:
+  /// 反覆 is 反复 in labels (ICU leaves 覆, which is also a simplified character).
+  private static let labelVariants: [Unicode.Scalar: Unicode.Scalar] = ["覆": "复"]
+
+  mutating func rows(from logicalRows: [[String]]) -> [TableRow] {
+    for cells in logicalRows { add(cells) }
+    return rows
+  }
+
+  private mutating func add(_ cells: [String]) {
+    let firstValue = cells.firstIndex(where: isValueCell) ?? cells.endIndex
+    let textCells = Array(cells[..<firstValue])
+    let valueCells = Array(cells[firstValue...])
+    // Values must end the row; text after a number is prose ("2023 年度…").
+    if valueCells.contains(where: { !isValueCell($0) }) {
+      pendingText = []
+      return
+    }
+    if valueCells.isEmpty {
+      addTextRow(textCells)
+      return
+    }
+    if textCells.isEmpty, section == 3, let last = rows.last, rows.count == lastRowCountBeforeWrap + 1,
+      last.cells.count < expectedValueCount, last.cells.count + valueCells.count <= expectedValueCount + 1
+    {
+      // PDF text wraps a long row: its remaining values continue on the next line, and
+      // when there is one value too many, the wrap split a number ("2" / "37" is 237).
+      var values = last.cells.map(\.text)
+      var continued = valueCells
+      if values.count + continued.count > expectedValueCount, let tail = values.last, let head = continued.first,
+        (tail + head).allSatisfy(\.isNumber)
+      {
+        values[values.count - 1] = tail + head
+        continued.removeFirst()
+      }
+      guard values.count + continued.count <= expectedValueCount else { return }
+      rows.removeLast()
+      emit(label: last.label, asWritten: last.labelAsWritten, group: last.group, table: last.table,
+           values: values + continued)
+      lastRowCountBeforeWrap = rows.count - 1
+      return
+    }
+    if textCells.isEmpty && section == 4 {
+      // Table 四's single row has no label, and PDF text may wrap its 15 values.
+      pendingValues += valueCells
+      if pendingValues.count >= ReportTemplate.reviewColumns.count {
+        emit(label: "", asWritten: "", group: [], table: caption, values: pendingValues)
+        pendingValues = []
+      }
+      return
+    }
+    lastRowCountBeforeWrap = rows.count
+    if let label = matchLabel(pendingText + textCells) {
+      emit(label: label.label, asWritten: label.asWritten, group: label.group, table: label.table, values: valueCells)
+    } else if !textCells.isEmpty {
+      let written = textCells.joined()
+      emit(label: written, asWritten: written, group: [], table: caption, values: valueCells)
+    }
+    pendingText = []
+  }
+
+  private mutating func addTextRow(_ textCells: [String]) {
+    guard let first = textCells.first else { return }
+    let firstKey = TableAssembler.key(first, normalizer)
+    if section == 2, firstKey.hasPrefix("第二十条第"), firstKey.hasSuffix("项") {
+      caption = TableAssembler.canonicalCaption(firstKey)
+      pendingText = []
+    } else if firstKey == "信息内容" {
+      headers = textCells.dropFirst().map { knownHeaders[TableAssembler.key($0, normalizer)] ?? $0 }
+      pendingText = []
+    } else {
+      pendingText.append(contentsOf: textCells)
+      if pendingText.count > 8 { pendingText.removeFirst(pendingText.count - 8) }
+    }
+  }
+
+  struct MatchedLabel {
+    let label: String
+    let asWritten: String
+    let group: [String]
+    let table: String
+  }
+
+  /// The shortest run of trailing fragments that folds to a template label.
+  private func matchLabel(_ fragments: [String]) -> MatchedLabel? {
+    var joined = ""
+    for fragment in fragments.reversed() {
+      joined = fragment + joined
+      if let place = places[TableAssembler.key(joined, normalizer)] {
+        return MatchedLabel(label: place.label, asWritten: joined, group: place.group, table: section == 2 ? caption : place.table)
+      }
+    }
+    return nil
+  }
+
+  private mutating func emit(label: String, asWritten: String, group: [String], table: String, values: [String]) {
+    let columns: [String]
+    switch section {
+    case 3 where values.count == ReportTemplate.applicantColumns.count: columns = ReportTemplate.applicantColumns
+    case 4 where values.count == ReportTemplate.reviewColumns.count: columns = ReportTemplate.reviewColumns
+    case 2: columns = headers
+    default: columns = []
+    }
+    let cells = values.enumerated().map { index, text in
+      Cell(header: index < columns.count ? columns[index] : "列\(index + 1)", text: text, value: TableAssembler.number(text, normalizer))
+    }
+    rows.append(TableRow(table: table, label: label, labelAsWritten: asWritten, group: group, cells: cells))
+  }
+
+  /// "第二十条第(六)项" in any bracket style → "第二十条第（六）项".
+  static func canonicalCaption(_ folded: String) -> String {
+    let item = folded.dropFirst("第二十条第".count).dropLast().filter { !"()（）".contains($0) }
+    return "第二十条第（\(item)）项"
+  }
+
+  private func isValueCell(_ cell: String) -> Bool {
+    TableAssembler.number(cell, normalizer) != nil || TableAssembler.isPlaceholder(cell, normalizer)
+  }
+
+  static func isPlaceholder(_ cell: String, _ normalizer: Normalizer) -> Bool {
+    ["—", "——", "-", "--", "–", "/", "无", "─"].contains(key(cell, normalizer))
+  }
+
+  /// The number a cell holds: "550", "+374", "-2", "1,234", "76.786078", "２０"; nil otherwise.
+  static func number(_ cell: String, _ normalizer: Normalizer) -> Double? {
+    let compact = key(cell, normalizer).replacingOccurrences(",", with: "")
+    var body = Substring(compact)
+    if body.first == "+" || body.first == "-" { body = body.dropFirst() }
+    guard !body.isEmpty, body.first != ".", body.last != ".",
+      body.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }), body.filter({ $0 == "." }).count <= 1
+    else { return nil }
+    return Double(compact)
+  }
+}
+
+extension String {
+  func replacingOccurrences(_ target: Character, with replacement: String) -> String {
+    var result = ""
+    for character in self { if character == target { result += replacement } else { result.append(character) } }
+    return result
+  }
+}

@@ -1,0 +1,2 @@
+import DisclosureSearch
+print("todo")
