@@ -114,6 +114,9 @@ enum TraditionalSimplified {
     return table
   }()
 
+  /// How many scalars the table maps (pinned in the index's analysis settings).
+  static let pairCount = table.lazy.filter { $0 != 0 }.count
+
   static func map(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
     guard scalar.value < 0x10000 else { return scalar }
     let mapped = table[Int(scalar.value)]

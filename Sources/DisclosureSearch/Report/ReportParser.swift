@@ -8,9 +8,12 @@ import Foundation
 /// separated by spaces. Headings are recognised by numeral *and* keyword, so table 三's rows
 /// "一、本年新收…" … "四、结转下年度继续办理" never cut a section.
 public struct ReportParser {
-  private let normalizer = Normalizer()
+  private let normalizer: Normalizer
 
-  public init() {}
+  /// A parser; not thread-safe (it caches folded characters), so use one per thread.
+  public init() { normalizer = Normalizer() }
+
+  init(normalizer: Normalizer) { self.normalizer = normalizer }
 
   /// Parses one report's text. Never fails: what cannot be recognised is kept as text and
   /// reported in `Report.warnings`.

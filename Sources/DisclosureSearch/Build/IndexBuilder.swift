@@ -1,0 +1,86 @@
+/// Collects analyzed sections in memory, as the postings the segment writer lays out.
+///
+/// Term keys: one byte for kind and field (`TermKey`), then the term's UTF-8. Word postings
+/// carry term frequencies; gram postings carry positions. Sections must be added in
+/// ascending `DocID` order (the order of `add`).
+struct IndexBuilder {
+  typealias DocID = UInt32
+
+  struct PostingsBuilder {
+    var bytes: [UInt8] = []
+    var docCount: UInt32 = 0
+    var lastDoc: DocID = 0
+  }
+
+  private(set) var reports: [StoredReport] = []
+  private(set) var sections: [StoredSection] = []
+  private(set) var docs: [DocEntry] = []
+  private(set) var postings: [String: PostingsBuilder] = [:]
+
+  /// Adds a report and its sections; returns the report's ID.
+  @discardableResult
+  mutating func add(report: StoredReport, sections analyzed: [(StoredSection, [Field: Analyzer.AnalyzedField])]) -> UInt32 {
+    let reportID = UInt32(reports.count)
+    reports.append(report)
+    for (section, fields) in analyzed {
+      let doc = DocID(docs.count)
+      var lengths = [UInt32](repeating: 0, count: Field.allCases.count)
+      for (field, analyzed) in fields {
+        lengths[field.rawValue] = analyzed.length
+        for (word, count) in analyzed.wordCounts {
+          append(TermKey.word(field, word), doc: doc) { bytes in VarInt.append(count, to: &bytes) }
+        }
+        for (gram, positions) in analyzed.grams {
+          append(TermKey.gram(field, gram), doc: doc) { bytes in
+            VarInt.append(UInt32(positions.count), to: &bytes)
+            var last: UInt32 = 0
+            for position in positions {
+              VarInt.append(position - last, to: &bytes)
+              last = position
+            }
+          }
+        }
+      }
+      docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))
+      sections.append(section)
+    }
+    return reportID
+  }
+
+  /// Names one more path for an already added report (a duplicate file).
+  mutating func addPath(_ path: String, toReport id: UInt32) {
+    reports[Int(id)].paths.append(path)
+  }
+
+  private mutating func append(_ term: String, doc: DocID, payload: (inout [UInt8]) -> Void) {
+    postings[term, default: PostingsBuilder()].add(doc: doc, payload: payload)
+  }
+}
+
+extension IndexBuilder.PostingsBuilder {
+  mutating func add(doc: IndexBuilder.DocID, payload: (inout [UInt8]) -> Void) {
+    // The first doc is stored as doc + 1 so every delta is > 0.
+    VarInt.append(docCount == 0 ? doc + 1 : doc - lastDoc, to: &bytes)
+    payload(&bytes)
+    lastDoc = doc
+    docCount += 1
+  }
+}
+
+/// Term keys in the dictionary: a kind-and-field byte, then the term.
+enum TermKey {
+  static func word(_ field: Field, _ word: String) -> String {
+    String(UnicodeScalar(UInt8(0x10 + field.rawValue))) + word
+  }
+
+  static func gram(_ field: Field, _ gram: String) -> String {
+    String(UnicodeScalar(UInt8(0x20 + field.rawValue))) + gram
+  }
+}
+
+/// Per-section fixed data used while scoring.
+struct DocEntry: Sendable {
+  var report: UInt32
+  var section: UInt8
+  var fieldLengths: [UInt32]
+}

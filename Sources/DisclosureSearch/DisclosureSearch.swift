@@ -1,0 +1,78 @@
+import Foundation
+
+/// Building an index: `DisclosureIndex.build(corpus:index:)`; searching it: `Searcher`;
+/// parsing one report without indexing: `ReportFile.parse(contentsOf:)`.
+public enum DisclosureIndex {
+  /// Rebuilds the index in `index` from every report under `corpus`. The previous index
+  /// stays searchable until the new one is committed (an atomic rename of its manifest).
+  public static func build(
+    corpus: URL, index: URL, options: IndexOptions = IndexOptions(),
+    progress: (@Sendable (IndexProgress) -> Void)? = nil
+  ) throws(SearchError) -> IndexSummary {
+    try CorpusIndexer.build(corpus: corpus, index: index, options: options, progress: progress)
+  }
+
+  /// Whether `folder` holds an index (a manifest).
+  public static func exists(at folder: URL) -> Bool {
+    FileManager.default.fileExists(atPath: folder.appendingPathComponent(IndexFolder.manifestName).path)
+  }
+
+  /// Verifies every checksum and record of the index; returns the problems (empty if sound).
+  public static func check(index folder: URL) -> [String] {
+    do {
+      let manifest = try IndexFolder.readManifest(folder)
+      let reader = try SegmentReader(url: folder.appendingPathComponent(manifest.segment))
+      return reader.verifyAll().map(\.description)
+    } catch let error as IndexFormatError {
+      return [error.description]
+    } catch {
+      return ["\(error)"]
+    }
+  }
+}
+
+/// Options of an index build.
+public struct IndexOptions: Sendable {
+  /// Files larger than this many bytes are skipped.
+  public var maxFileSize: Int
+  /// Worker threads for decoding, parsing and segmentation (nil: one per core).
+  public var threads: Int?
+
+  public init(maxFileSize: Int = 64 << 20, threads: Int? = nil) {
+    self.maxFileSize = maxFileSize
+    self.threads = threads
+  }
+}
+
+/// Progress of an index build, reported after each batch of files.
+public struct IndexProgress: Sendable {
+  public var filesDone: Int
+  public var fileCount: Int
+}
+
+/// What an index build did.
+public struct IndexSummary: Sendable, Codable {
+  public struct Skip: Sendable, Codable {
+    public var reason: String
+    public var count: Int
+  }
+  /// Files found under the corpus folder.
+  public var fileCount: Int
+  /// Distinct reports indexed (duplicates count once).
+  public var reportCount: Int
+  public var sectionCount: Int
+  public var termCount: Int
+  /// Bytes of decoded report text indexed (UTF-8).
+  public var textBytes: Int
+  /// Bytes of the index segment file.
+  public var indexBytes: Int
+  public var seconds: Double
+  /// Files whose text duplicates an earlier file (indexed once, both paths kept).
+  public var duplicateCount: Int
+  /// Files indexed with warnings (see the log).
+  public var warningCount: Int
+  /// Files skipped, by reason.
+  public var skipped: [Skip]
+  /// The per-file log in the index folder.
+  public var logPath: String
+}

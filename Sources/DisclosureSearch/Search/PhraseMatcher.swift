@@ -1,0 +1,151 @@
+import Foundation
+
+/// Finds where a normalized string occurs, exactly, using the character-gram postings.
+///
+/// The string is cut into runs of searchable scalars (at their offsets in the string). A
+/// run of one scalar is looked up as a unigram; a longer run as bigrams at offsets 0, 2, 4 …
+/// and n − 2, which together cover every scalar. A start position p matches when every
+/// chosen gram occurs at p + its offset. Since positions count every scalar of the field's
+/// normalized text, this is exactly "the field's normalized text contains the string" for
+/// the searchable scalars, with non-searchable scalars matched by their distance.
+struct PhraseMatcher {
+  let segment: SegmentReader
+
+  struct Gram {
+    let text: String
+    let offset: UInt32
+  }
+
+  /// The grams that pin down `normalized` (empty if it has no searchable scalar).
+  static func grams(of normalized: String) -> [Gram] {
+    let scalars = Array(normalized.unicodeScalars)
+    var grams: [Gram] = []
+    var runStart: Int?
+    for index in 0...scalars.count {
+      let searchable = index < scalars.count && CharacterClass.isSearchable(scalars[index])
+      if searchable, runStart == nil { runStart = index }
+      if !searchable, let start = runStart {
+        let length = index - start
+        if length == 1 {
+          grams.append(Gram(text: String(scalars[start]), offset: UInt32(start)))
+        } else {
+          var offsets = Array(stride(from: 0, to: length - 1, by: 2))
+          if offsets.last != length - 2 { offsets.append(length - 2) }
+          for offset in offsets {
+            var text = String(scalars[start + offset])
+            text.unicodeScalars.append(scalars[start + offset + 1])
+            grams.append(Gram(text: text, offset: UInt32(start + offset)))
+          }
+        }
+        runStart = nil
+      }
+    }
+    return grams
+  }
+
+  /// Occurrence count of the string per doc in `field` (docs without one are absent).
+  func occurrences(of grams: [Gram], in field: Field) throws -> [UInt32: UInt32] {
+    var lists: [(gram: Gram, postings: PositionalPostings)] = []
+    for gram in grams {
+      guard let term = segment.termIndex(Array(TermKey.gram(field, gram.text).utf8)) else { return [:] }
+      lists.append((gram, try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)))
+    }
+    guard !lists.isEmpty else { return [:] }
+    lists.sort { $0.postings.docs.count < $1.postings.docs.count }
+    let driver = lists[0]
+    var result: [UInt32: UInt32] = [:]
+    var cursors = [Int](repeating: 0, count: lists.count)
+    docLoop: for (driverIndex, doc) in driver.postings.docs.enumerated() {
+      var listIndexes = [driverIndex]
+      for other in 1..<lists.count {
+        let docs = lists[other].postings.docs
+        var cursor = cursors[other]
+        while cursor < docs.count && docs[cursor] < doc { cursor += 1 }
+        cursors[other] = cursor
+        guard cursor < docs.count, docs[cursor] == doc else { continue docLoop }
+        listIndexes.append(cursor)
+      }
+      var count: UInt32 = 0
+      for position in driver.postings.positions(at: driverIndex) where position >= driver.gram.offset {
+        let start = position - driver.gram.offset
+        var matches = true
+        for other in 1..<lists.count {
+          let target = start + lists[other].gram.offset
+          if !lists[other].postings.positions(at: listIndexes[other]).containsSorted(target) {
+            matches = false
+            break
+          }
+        }
+        if matches { count += 1 }
+      }
+      if count > 0 { result[doc] = count }
+    }
+    return result
+  }
+}
+
+/// A decoded gram postings list: docs ascending, with each doc's positions ascending.
+struct PositionalPostings {
+  var docs: [UInt32] = []
+  private var starts: [Int] = []
+  private var allPositions: [UInt32] = []
+
+  init(_ bytes: Data, segmentName: String) throws {
+    var decoder = PostingsDecoder(bytes)
+    var doc: UInt32 = 0
+    var first = true
+    while !decoder.isAtEnd {
+      guard let delta = decoder.varint(), let count = decoder.varint(), delta > 0 else {
+        throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list")
+      }
+      doc = first ? delta - 1 : doc &+ delta
+      first = false
+      docs.append(doc)
+      starts.append(allPositions.count)
+      var position: UInt32 = 0
+      for _ in 0..<count {
+        guard let gap = decoder.varint() else {
+          throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad positions")
+        }
+        position &+= gap
+        allPositions.append(position)
+      }
+    }
+  }
+
+  func positions(at index: Int) -> ArraySlice<UInt32> {
+    let end = index + 1 < starts.count ? starts[index + 1] : allPositions.count
+    return allPositions[starts[index]..<end]
+  }
+}
+
+/// A decoded word postings list: docs ascending with term frequencies.
+struct FrequencyPostings {
+  var docs: [UInt32: UInt32] = [:]
+
+  init(_ bytes: Data, segmentName: String) throws {
+    var decoder = PostingsDecoder(bytes)
+    var doc: UInt32 = 0
+    var first = true
+    while !decoder.isAtEnd {
+      guard let delta = decoder.varint(), let tf = decoder.varint(), delta > 0 else {
+        throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list")
+      }
+      doc = first ? delta - 1 : doc &+ delta
+      first = false
+      docs[doc] = tf
+    }
+  }
+}
+
+extension ArraySlice where Element == UInt32 {
+  func containsSorted(_ value: UInt32) -> Bool {
+    var low = startIndex
+    var high = endIndex
+    while low < high {
+      let middle = (low + high) / 2
+      if self[middle] < value { low = middle + 1 } else { high = middle }
+    }
+    return low < endIndex && self[low] == value
+  }
+}

@@ -1,0 +1,55 @@
+import CICU
+
+/// Constants of the segment file format; `Index/FORMAT.md` is the specification.
+enum SegmentFormat {
+  static let magic: UInt32 = 0x4753_5344  // "DSSG" little-endian
+  static let formatVersion: UInt16 = 1
+  static let oldestReadableFormatVersion: UInt16 = 1
+  static let headerSize = 16
+  static let footerSize = 24
+  static let directoryEntrySize = 24
+  static let docEntrySize = 4 + 4 + 4 * Field.allCases.count
+  static let termInfoSize = 24
+
+  /// The blocks of a segment file, in file order. Raw values are the block IDs on disk.
+  enum Block: UInt32, CaseIterable {
+    /// JSON: counts, average field lengths, analysis settings.
+    case meta = 1
+    /// Fixed-size `DocEntry` per section: report ID, section number, field lengths.
+    case docs = 2
+    /// Records: one JSON `StoredReport` per report.
+    case reports = 3
+    /// Records: one JSON `StoredSection` per section (text, rows).
+    case sections = 4
+    /// u32 offsets into `termBytes`, one per term plus the end.
+    case termOffsets = 5
+    /// Sorted term keys, concatenated.
+    case termBytes = 6
+    /// Fixed-size `TermInfo` per term.
+    case termInfos = 7
+    /// Postings lists, concatenated.
+    case postings = 8
+  }
+}
+
+/// Little-endian encoding helpers.
+struct ByteWriter {
+  var bytes: [UInt8] = []
+
+  mutating func u8(_ value: UInt8) { bytes.append(value) }
+  mutating func u16(_ value: UInt16) { for shift in stride(from: 0, to: 16, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
+  mutating func u32(_ value: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
+  mutating func u64(_ value: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
+  mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
+}
+
+enum CRC32 {
+  static func of(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    guard let base = bytes.baseAddress else { return 0 }
+    return cicu_crc32(0, base.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
+  }
+
+  static func of(_ bytes: [UInt8]) -> UInt32 {
+    bytes.withUnsafeBytes { of($0) }
+  }
+}

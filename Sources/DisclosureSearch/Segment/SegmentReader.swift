@@ -1,0 +1,255 @@
+import Foundation
+
+/// Reads a segment file written by `SegmentWriter` from a memory map (Index/FORMAT.md).
+///
+/// Opening checks the footer, the directory and the small fixed blocks (meta, docs, term
+/// dictionary). Postings lists and stored records carry their own CRC-32 and are checked
+/// when read, so a search never computes results from damaged bytes and opening stays fast.
+/// Immutable after init, so it is safe to share between threads.
+final class SegmentReader: Sendable {
+  let name: String
+  private let data: Data
+  let meta: SegmentWriter.Meta
+  private let blocks: [SegmentFormat.Block: Range<Int>]
+  let termCount: Int
+  let docCount: Int
+
+  init(url: URL) throws {
+    name = url.lastPathComponent
+    do {
+      data = try Data(contentsOf: url, options: .alwaysMapped)
+    } catch {
+      throw IndexFormatError.corrupt(file: url.lastPathComponent, offset: 0, reason: "cannot be read")
+    }
+    let name = self.name
+    func corrupt(_ offset: Int, _ reason: String) -> IndexFormatError {
+      .corrupt(file: name, offset: offset, reason: reason)
+    }
+    let size = data.count
+    guard size >= SegmentFormat.headerSize + SegmentFormat.footerSize else { throw corrupt(size, "file too short") }
+    guard Self.u32(data, 0) == SegmentFormat.magic else { throw corrupt(0, "not a segment file") }
+    let footer = size - SegmentFormat.footerSize
+    guard Self.u32(data, footer + 20) == SegmentFormat.magic else { throw corrupt(footer + 20, "footer magic missing (truncated file?)") }
+    let version = Int(Self.u16(data, footer + 16))
+    let supported = Int(SegmentFormat.oldestReadableFormatVersion)...Int(SegmentFormat.formatVersion)
+    guard supported.contains(version), Int(Self.u16(data, 4)) == version else {
+      throw IndexFormatError.unsupportedVersion(file: name, found: version, supported: supported)
+    }
+    let directoryOffset = Int(clamping: Self.u64(data, footer))
+    let directoryLength = Int(Self.u32(data, footer + 8))
+    guard directoryOffset >= SegmentFormat.headerSize, directoryLength >= 4, directoryOffset <= footer - directoryLength,
+      directoryOffset + directoryLength == footer
+    else { throw corrupt(footer, "bad directory position") }
+    guard Self.crc(data, directoryOffset..<footer) == Self.u32(data, footer + 12) else {
+      throw corrupt(directoryOffset, "directory checksum mismatch")
+    }
+    let blockCount = Int(Self.u32(data, directoryOffset))
+    guard blockCount == SegmentFormat.Block.allCases.count,
+      directoryLength == 4 + blockCount * SegmentFormat.directoryEntrySize
+    else { throw corrupt(directoryOffset, "bad block count") }
+    var blocks: [SegmentFormat.Block: Range<Int>] = [:]
+    var checksums: [SegmentFormat.Block: UInt32] = [:]
+    for index in 0..<blockCount {
+      let entry = directoryOffset + 4 + index * SegmentFormat.directoryEntrySize
+      let offset = Self.u64(data, entry + 4)
+      let length = Self.u64(data, entry + 12)
+      guard let block = SegmentFormat.Block(rawValue: Self.u32(data, entry)), offset >= UInt64(SegmentFormat.headerSize),
+        length <= UInt64(directoryOffset), offset <= UInt64(directoryOffset) - length
+      else { throw corrupt(entry, "bad directory entry") }
+      blocks[block] = Int(offset)..<Int(offset + length)
+      checksums[block] = Self.u32(data, entry + 20)
+    }
+    guard blocks.count == blockCount else { throw corrupt(directoryOffset, "duplicate blocks") }
+    for block in [SegmentFormat.Block.meta, .docs, .termOffsets, .termBytes, .termInfos] {
+      guard let range = blocks[block], Self.crc(data, range) == checksums[block] else {
+        throw corrupt(blocks[block]?.lowerBound ?? 0, "checksum mismatch in block \(block)")
+      }
+    }
+    self.blocks = blocks
+    guard let metaRange = blocks[.meta], let meta = try? JSONDecoder().decode(SegmentWriter.Meta.self, from: data[metaRange]) else {
+      throw corrupt(blocks[.meta]?.lowerBound ?? 0, "unreadable meta block")
+    }
+    self.meta = meta
+    termCount = meta.termCount
+    docCount = meta.sectionCount
+    guard let docs = blocks[.docs], docs.count == docCount * SegmentFormat.docEntrySize,
+      let offsets = blocks[.termOffsets], offsets.count == (termCount + 1) * 4,
+      let infos = blocks[.termInfos], infos.count == termCount * SegmentFormat.termInfoSize,
+      let termBytes = blocks[.termBytes], Int(Self.u32(data, offsets.upperBound - 4)) == termBytes.count,
+      meta.averageFieldLengths.count == Field.allCases.count
+    else { throw corrupt(0, "block sizes disagree with the meta block") }
+  }
+
+  // MARK: Docs
+
+  func reportID(of doc: UInt32) -> UInt32 {
+    Self.u32(data, blockStart(.docs) + Int(doc) * SegmentFormat.docEntrySize)
+  }
+
+  func sectionNumber(of doc: UInt32) -> Int {
+    Int(data[blockStart(.docs) + Int(doc) * SegmentFormat.docEntrySize + 4])
+  }
+
+  func fieldLength(of doc: UInt32, _ field: Field) -> UInt32 {
+    Self.u32(data, blockStart(.docs) + Int(doc) * SegmentFormat.docEntrySize + 8 + 4 * field.rawValue)
+  }
+
+  // MARK: Terms
+
+  /// The term's index in the sorted dictionary (binary search, reading only the probed terms).
+  func termIndex(_ key: [UInt8]) -> Int? {
+    var low = 0
+    var high = termCount
+    while low < high {
+      let middle = (low + high) / 2
+      let order = compare(term: middle, with: key)
+      if order == 0 { return middle }
+      if order < 0 { low = middle + 1 } else { high = middle }
+    }
+    return nil
+  }
+
+  private func termRange(_ index: Int) -> Range<Int> {
+    let offsets = blockStart(.termOffsets)
+    let base = blockStart(.termBytes)
+    let start = Int(Self.u32(data, offsets + index * 4))
+    let end = Int(Self.u32(data, offsets + index * 4 + 4))
+    guard start <= end, end <= blocks[.termBytes, default: 0..<0].count else { return base..<base }
+    return (base + start)..<(base + end)
+  }
+
+  private func compare(term index: Int, with key: [UInt8]) -> Int {
+    let range = termRange(index)
+    return data.withUnsafeBytes { raw in
+      let term = UnsafeRawBufferPointer(rebasing: raw[range])
+      let common = min(term.count, key.count)
+      for offset in 0..<common where term[offset] != key[offset] {
+        return term[offset] < key[offset] ? -1 : 1
+      }
+      return term.count == key.count ? 0 : (term.count < key.count ? -1 : 1)
+    }
+  }
+
+  func docFrequency(_ term: Int) -> Int {
+    Int(Self.u32(data, blockStart(.termInfos) + term * SegmentFormat.termInfoSize + 12))
+  }
+
+  /// The postings bytes of a term, checked against their CRC-32.
+  func postingsBytes(_ term: Int) throws -> Data {
+    let info = blockStart(.termInfos) + term * SegmentFormat.termInfoSize
+    let offset = Self.u64(data, info)
+    let length = UInt64(Self.u32(data, info + 8))
+    let postings = blocks[.postings, default: 0..<0]
+    guard offset <= UInt64(postings.count), length <= UInt64(postings.count) - offset else {
+      throw IndexFormatError.corrupt(file: name, offset: info, reason: "postings pointer out of range")
+    }
+    let range = (postings.lowerBound + Int(offset))..<(postings.lowerBound + Int(offset + length))
+    guard Self.crc(data, range) == Self.u32(data, info + 16) else {
+      throw IndexFormatError.corrupt(file: name, offset: range.lowerBound, reason: "postings checksum mismatch")
+    }
+    return data[range]
+  }
+
+  // MARK: Records
+
+  func report(_ id: UInt32) throws -> StoredReport {
+    try record(.reports, Int(id), as: StoredReport.self)
+  }
+
+  func section(_ doc: UInt32) throws -> StoredSection {
+    try record(.sections, Int(doc), as: StoredSection.self)
+  }
+
+  private func record<T: Decodable>(_ block: SegmentFormat.Block, _ index: Int, as type: T.Type) throws -> T {
+    let range = blocks[block, default: 0..<0]
+    func corrupt(_ reason: String) -> IndexFormatError { .corrupt(file: name, offset: range.lowerBound, reason: reason) }
+    guard range.count >= 4 else { throw corrupt("record block too short") }
+    let count = Int(Self.u32(data, range.lowerBound))
+    let headerSize = 4 + (count + 1) * 8
+    guard index < count, headerSize <= range.count else { throw corrupt("record index out of range") }
+    let bodyStart = range.lowerBound + headerSize
+    let start = Self.u64(data, range.lowerBound + 4 + index * 8)
+    let end = Self.u64(data, range.lowerBound + 4 + (index + 1) * 8)
+    guard start + 4 <= end, end <= UInt64(range.upperBound - bodyStart) else { throw corrupt("record offsets out of range") }
+    let payload = (bodyStart + Int(start) + 4)..<(bodyStart + Int(end))
+    guard Self.crc(data, payload) == Self.u32(data, bodyStart + Int(start)) else {
+      throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "record checksum mismatch")
+    }
+    do {
+      return try JSONDecoder().decode(T.self, from: data[payload])
+    } catch {
+      throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "unreadable record")
+    }
+  }
+
+  /// Checks every checksum and record (for `dsearch check`); returns the problems found.
+  func verifyAll() -> [IndexFormatError] {
+    var problems: [IndexFormatError] = []
+    for term in 0..<termCount {
+      do { _ = try postingsBytes(term) } catch let error as IndexFormatError { problems.append(error) } catch {}
+      if problems.count > 20 { return problems }
+    }
+    for doc in 0..<UInt32(docCount) {
+      do { _ = try section(doc) } catch let error as IndexFormatError { problems.append(error) } catch {}
+      if problems.count > 20 { return problems }
+    }
+    for id in 0..<UInt32(meta.reportCount) {
+      do { _ = try report(id) } catch let error as IndexFormatError { problems.append(error) } catch {}
+      if problems.count > 20 { return problems }
+    }
+    for doc in 0..<UInt32(docCount) where reportID(of: doc) >= UInt32(meta.reportCount) {
+      problems.append(.corrupt(file: name, offset: blockStart(.docs), reason: "section \(doc) names a missing report"))
+      break
+    }
+    return problems
+  }
+
+  // MARK: Bytes
+
+  private func blockStart(_ block: SegmentFormat.Block) -> Int { blocks[block, default: 0..<0].lowerBound }
+
+  static func u16(_ data: Data, _ offset: Int) -> UInt16 {
+    guard offset >= 0, offset + 2 <= data.count else { return 0 }
+    return data.withUnsafeBytes { UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+  }
+
+  static func u32(_ data: Data, _ offset: Int) -> UInt32 {
+    guard offset >= 0, offset + 4 <= data.count else { return 0 }
+    return data.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+  }
+
+  static func u64(_ data: Data, _ offset: Int) -> UInt64 {
+    guard offset >= 0, offset + 8 <= data.count else { return 0 }
+    return data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+  }
+
+  static func crc(_ data: Data, _ range: Range<Int>) -> UInt32 {
+    data.withUnsafeBytes { CRC32.of(UnsafeRawBufferPointer(rebasing: $0[range])) }
+  }
+}
+
+/// Decodes postings lists (see Index/FORMAT.md, "Postings").
+struct PostingsDecoder {
+  private let bytes: Data
+  private var index: Int
+
+  init(_ bytes: Data) {
+    self.bytes = bytes
+    index = bytes.startIndex
+  }
+
+  var isAtEnd: Bool { index >= bytes.endIndex }
+
+  mutating func varint() -> UInt32? {
+    var value: UInt32 = 0
+    var shift: UInt32 = 0
+    while index < bytes.endIndex, shift < 35 {
+      let byte = bytes[index]
+      index += 1
+      value |= UInt32(byte & 0x7F) << shift
+      if byte < 0x80 { return value }
+      shift += 7
+    }
+    return nil
+  }
+}

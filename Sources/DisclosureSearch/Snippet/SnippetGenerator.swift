@@ -1,0 +1,109 @@
+/// Builds the snippet of a hit from its stored section text: the text around the first
+/// match (preferring a match in the section's table or body over its heading), whitespace
+/// collapsed, with every match inside highlighted. Matching uses the same normalization as
+/// the index, and `NormalizedText.sourceOffsets` maps matches back to the text as written.
+struct SnippetGenerator {
+  /// Scalars shown before the first match and in all.
+  static let contextBefore = 24
+  static let maxSnippetScalars = 90
+
+  struct Snippet {
+    var text: String
+    var highlights: [[Int]]
+    var line: Int
+  }
+
+  let normalizer: Normalizer
+
+  func snippet(for section: StoredSection, parts: [String]) -> Snippet {
+    let source = Array(section.text.unicodeScalars)
+    let normalized = normalizer.normalize(section.text[...])
+    // Map source UTF-8 offsets to scalar indexes.
+    var scalarIndexOfOffset: [Int32: Int] = [:]
+    var offset: Int32 = 0
+    for (index, scalar) in source.enumerated() {
+      scalarIndexOfOffset[offset] = index
+      offset += Int32(UTF8.width(scalar))
+    }
+    scalarIndexOfOffset[offset] = source.count
+    var matches: [Range<Int>] = []  // in source scalar indexes
+    for part in parts {
+      let needle = Array(part.utf8)
+      guard !needle.isEmpty else { continue }
+      for start in normalized.utf8.indices(of: needle) {
+        let end = start + needle.count
+        guard let from = scalarIndexOfOffset[normalized.sourceOffsets[start]] else { continue }
+        // The end maps to the start of the next source scalar.
+        var to = from + 1
+        if end < normalized.sourceOffsets.count, let next = scalarIndexOfOffset[normalized.sourceOffsets[end]], next > from {
+          to = next
+        } else if end >= normalized.sourceOffsets.count - 1 {
+          to = source.count
+        }
+        matches.append(from..<to)
+      }
+    }
+    matches.sort { $0.lowerBound < $1.lowerBound }
+    let headingEnd = section.number == 0 ? 0 : (source.firstIndex(of: "\n") ?? source.count)
+    let anchor = matches.first { $0.lowerBound >= headingEnd } ?? matches.first
+    var windowStart = max(0, (anchor?.lowerBound ?? headingEnd) - Self.contextBefore)
+    // Start at a line start when one is near, so `line` is exact and the text reads well.
+    if let anchor, let newline = source[windowStart..<anchor.lowerBound].lastIndex(of: "\n") {
+      windowStart = newline + 1
+    }
+    let windowEnd = min(source.count, windowStart + Self.maxSnippetScalars * 2)
+    var text = String.UnicodeScalarView()
+    var highlights: [[Int]] = []
+    var openHighlight: Int?
+    var lastWasSpace = true
+    var index = windowStart
+    while index < windowEnd && text.count < Self.maxSnippetScalars {
+      let scalar = source[index]
+      if let match = matches.first(where: { $0.lowerBound == index }), openHighlight == nil {
+        openHighlight = text.count
+        _ = match
+      }
+      if scalar.properties.isWhitespace {
+        if !lastWasSpace {
+          text.append(" ")
+          lastWasSpace = true
+        }
+      } else {
+        text.append(scalar)
+        lastWasSpace = false
+      }
+      index += 1
+      if let open = openHighlight, matches.contains(where: { $0.upperBound == index && $0.lowerBound >= windowStart }) {
+        highlights.append([open, text.count])
+        openHighlight = nil
+      }
+    }
+    if let open = openHighlight { highlights.append([open, text.count]) }
+    var snippetText = String(text)
+    while snippetText.last == " " { snippetText.removeLast() }
+    let line = section.startLine + source[0..<windowStart].filter { $0 == "\n" }.count
+    return Snippet(text: snippetText, highlights: highlights, line: line)
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// Start indexes of every occurrence of `needle`.
+  func indices(of needle: [UInt8]) -> [Int] {
+    guard !needle.isEmpty, needle.count <= count else { return [] }
+    var result: [Int] = []
+    let first = needle[0]
+    var index = 0
+    while index <= count - needle.count {
+      if self[index] == first {
+        var matched = true
+        for offset in 1..<needle.count where self[index + offset] != needle[offset] {
+          matched = false
+          break
+        }
+        if matched { result.append(index) }
+      }
+      index += 1
+    }
+    return result
+  }
+}

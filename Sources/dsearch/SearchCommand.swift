@@ -1,0 +1,102 @@
+import ArgumentParser
+import DisclosureSearch
+import Foundation
+
+struct SearchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "search", abstract: "Search the index and print the best-matching report sections.",
+    discussion: """
+      Query syntax: words separated by spaces must all occur in a report (AND may be written); \
+      "a phrase" is matched as written; title:, heading:, label: and body: limit a part to one \
+      field. Every part is matched as an exact string after normalization (全角/半角, 繁/简, \
+      case), so 诉讼 finds 行政诉讼. The hits are the sections holding a part, best first.
+      When the index folder has no index yet, it is built from the corpus first.
+      """)
+
+  @Argument(help: "The query.")
+  var query: [String] = []
+
+  @OptionGroup var locations: Locations
+
+  @Option(help: "Number of hits to print.")
+  var limit: Int = 10
+
+  @Flag(help: "Print JSON (one object).")
+  var json = false
+
+  @Flag(help: "Show each hit's score contributions per term and field.")
+  var explain = false
+
+  @Option(help: "Run one query per line of this file; print JSON Lines.")
+  var queries: String?
+
+  func validate() throws {
+    guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
+    if queries == nil && query.isEmpty { throw ValidationError("give a query, e.g. dsearch search 行政处罚") }
+  }
+
+  func run() throws {
+    if queries == nil {
+      // A query that cannot be searched fails before any index is built.
+      do { _ = try QueryParser.parse(query.joined(separator: " ")) } catch { throw fail(error.description) }
+    }
+    if !DisclosureIndex.exists(at: locations.indexURL) {
+      note("no index in \(locations.index) yet: building it from \(locations.corpus) first")
+      _ = try buildIndex(locations)
+    }
+    let searcher: Searcher
+    do { searcher = try Searcher(indexFolder: locations.indexURL) } catch { throw fail(error.description) }
+    let options = SearchOptions(limit: limit, explain: explain)
+    if let queries {
+      guard let text = try? String(contentsOfFile: queries, encoding: .utf8) else { throw fail("cannot read the query file \(queries)") }
+      for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        do { try printJSON(try searcher.search(String(line), options: options)) } catch let error as SearchError {
+          throw fail("query \"\(line)\": \(error.description)")
+        }
+      }
+      return
+    }
+    let result: SearchResult
+    do { result = try searcher.search(query.joined(separator: " "), options: options) } catch { throw fail(error.description) }
+    if json {
+      try printJSON(result)
+      return
+    }
+    printHuman(result)
+  }
+
+  private func printHuman(_ result: SearchResult) {
+    let (open, close) = isTerminal ? ("\u{1B}[1m", "\u{1B}[0m") : ("【", "】")
+    print("\(result.total) matching sections for \(result.query) (\(String(format: "%.1f", Double(result.took_us) / 1000)) ms)")
+    for (rank, hit) in result.hits.enumerated() {
+      print("")
+      let section = hit.section.isEmpty ? "(before section 一)" : hit.section
+      print("\(rank + 1). \(String(format: "%.3f", hit.score))  \(hit.title.isEmpty ? "(untitled)" : hit.title) — \(section)")
+      print("   \(hit.path):\(hit.line)" + (hit.other_paths.isEmpty ? "" : "  (also \(hit.other_paths.joined(separator: ", ")))"))
+      print("   " + highlight(hit.snippet, hit.highlights, open, close))
+      for row in hit.rows {
+        print("   ▸ \(row.label): " + row.cells.pairs.map { "\($0.header) \($0.text)" }.joined(separator: " · "))
+      }
+      for contribution in hit.explanation ?? [] {
+        print(
+          String(
+            format: "     %@ %@ in %@: tf %.0f, df %d, idf %.4f, length %d / avg %.1f, weight %.2f → %.4f",
+            contribution.kind, contribution.term, contribution.field, contribution.tf, contribution.df, contribution.idf,
+            contribution.field_length, contribution.average_field_length, contribution.weight, contribution.score))
+      }
+    }
+  }
+
+  private func highlight(_ text: String, _ ranges: [[Int]], _ open: String, _ close: String) -> String {
+    let scalars = Array(text.unicodeScalars)
+    var output = ""
+    var index = 0
+    for range in ranges where range.count == 2 && range[0] >= index && range[1] <= scalars.count && range[0] < range[1] {
+      output += String(String.UnicodeScalarView(scalars[index..<range[0]]))
+      output += open + String(String.UnicodeScalarView(scalars[range[0]..<range[1]])) + close
+      index = range[1]
+    }
+    output += String(String.UnicodeScalarView(scalars[index...]))
+    return output
+  }
+}
