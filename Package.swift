@@ -31,6 +31,10 @@ let package = Package(
       ]
     ),
     // Tests
-    .testTarget(name: "DisclosureSearchTests", dependencies: ["DisclosureSearch"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "DisclosureSearchTests",
+      dependencies: ["DisclosureSearch", "CICU", "dsearch"],
+      exclude: ["Fixtures"]
+    ),
   ]
 )

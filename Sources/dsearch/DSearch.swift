@@ -25,6 +25,11 @@ struct Locations: ParsableArguments {
 
   var indexURL: URL { URL(fileURLWithPath: index) }
   var corpusURL: URL { URL(fileURLWithPath: corpus) }
+
+  var corpusExists: Bool {
+    var isFolder: ObjCBool = false
+    return FileManager.default.fileExists(atPath: corpusURL.path, isDirectory: &isFolder) && isFolder.boolValue
+  }
 }
 
 /// Prints one sentence on stderr and exits with status 1.
@@ -50,6 +55,9 @@ func buildIndex(_ locations: Locations, options: IndexOptions = IndexOptions()) 
       let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
       FileHandle.standardError.write(Data("\r[\(bar)] \(progress.filesDone)/\(progress.fileCount) files".utf8))
     }
+  }
+  guard locations.corpusExists else {
+    throw fail("the corpus folder \(locations.corpus) does not exist; pass --corpus DIR with the folder of reports")
   }
   let summary: IndexSummary
   do {

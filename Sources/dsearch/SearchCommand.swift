@@ -41,6 +41,10 @@ struct SearchCommand: ParsableCommand {
       do { _ = try QueryParser.parse(query.joined(separator: " ")) } catch { throw fail(error.description) }
     }
     if !DisclosureIndex.exists(at: locations.indexURL) {
+      guard locations.corpusExists else {
+        throw fail(
+          "there is no index in \(locations.index) and no corpus folder \(locations.corpus) to build one from; pass --corpus DIR with the folder of reports")
+      }
       note("no index in \(locations.index) yet: building it from \(locations.corpus) first")
       _ = try buildIndex(locations)
     }

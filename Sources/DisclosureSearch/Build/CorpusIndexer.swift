@@ -103,7 +103,9 @@ enum CorpusIndexer {
     var sections: [(StoredSection, [Field: Analyzer.AnalyzedField])] = []
     for section in parsed.sections {
       var fields: [Field: Analyzer.AnalyzedField] = [:]
-      for (field, text) in SectionDocument.fieldTexts(report: parsed, section: section) {
+      let texts = SectionDocument.fieldTexts(
+        title: parsed.title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
+      for (field, text) in texts {
         fields[field] = analyzer.analyze(text)
       }
       sections.append(

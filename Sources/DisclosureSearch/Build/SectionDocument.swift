@@ -1,21 +1,23 @@
 /// What a section contributes to each field (the unit of retrieval).
 enum SectionDocument {
-  static func fieldTexts(report: Report, section: Section) -> [Field: String] {
+  /// The text of each field: the report title, the heading, the table labels (row labels,
+  /// their groups and column headers, one per line) and the body (the text after the heading).
+  static func fieldTexts(title: String, number: Int, heading: String, text: String, rows: [TableRow]) -> [Field: String] {
     var labels: [String] = []
     var seen = Set<String>()
-    for row in section.rows {
-      for text in row.group + [row.labelAsWritten] + row.cells.map(\.header) where !text.isEmpty {
-        if seen.insert(text).inserted { labels.append(text) }
+    for row in rows {
+      for label in row.group + [row.labelAsWritten] + row.cells.map(\.header) where !label.isEmpty {
+        if seen.insert(label).inserted { labels.append(label) }
       }
     }
     let body: Substring
-    if section.number == 0 {
-      body = section.text[...]
-    } else if let newline = section.text.firstIndex(of: "\n") {
-      body = section.text[section.text.index(after: newline)...]
+    if number == 0 {
+      body = text[...]
+    } else if let newline = text.firstIndex(of: "\n") {
+      body = text[text.index(after: newline)...]
     } else {
       body = ""
     }
-    return [.title: report.title, .heading: section.heading, .label: labels.joined(separator: "\n"), .body: String(body)]
+    return [.title: title, .heading: heading, .label: labels.joined(separator: "\n"), .body: String(body)]
   }
 }

@@ -111,6 +111,15 @@ enum TraditionalSimplified {
         pending = scalar
       }
     }
+    // Folding must be idempotent (a folded query folds to itself). ICU maps a few
+    // characters in a cycle (苎 → 苧 → 苎); send each chain to its smallest member.
+    for index in table.indices where table[index] != 0 && table[Int(table[index])] != 0 {
+      var seen: Set<UInt16> = [UInt16(index)]
+      var current = table[index]
+      while table[Int(current)] != 0, seen.insert(current).inserted { current = table[Int(current)] }
+      let smallest = seen.union([current]).min() ?? current
+      for member in seen.union([current]) { table[Int(member)] = member == smallest ? 0 : smallest }
+    }
     return table
   }()
 

@@ -63,7 +63,7 @@ public final class Searcher: Sendable {
     }
   }
 
-  private struct Scored {
+  struct Scored {
     var score = 0.0
     var contributions: [ScoreContribution] = []
   }
@@ -71,45 +71,7 @@ public final class Searcher: Sendable {
   private func run(_ query: Query, options: SearchOptions, started: DispatchTime) throws -> SearchResult {
     let analyzer: Analyzer
     do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
-    let matcher = PhraseMatcher(segment: segment)
-    let documentCount = max(1, segment.docCount)
-    var scored: [UInt32: Scored] = [:]
-    var reportsMatching: Set<UInt32>?
-    for part in query.parts {
-      let grams = PhraseMatcher.grams(of: part.normalized)
-      let fields = part.field.map { [$0] } ?? Field.allCases
-      var perField: [(Field, [UInt32: UInt32])] = []
-      var docs = Set<UInt32>()
-      for field in fields {
-        let occurrences = try matcher.occurrences(of: grams, in: field)
-        perField.append((field, occurrences))
-        docs.formUnion(occurrences.keys)
-      }
-      let reports = Set(docs.map { segment.reportID(of: $0) })
-      reportsMatching = reportsMatching.map { $0.intersection(reports) } ?? reports
-      let idf = BM25.idf(documentCount: documentCount, documentFrequency: docs.count)
-      for (field, occurrences) in perField {
-        for (doc, tf) in occurrences {
-          add(&scored[doc, default: Scored()], kind: "phrase", term: part.normalized, field: field, tf: tf, df: docs.count, idf: idf, doc: doc, weight: field.weight, explain: options.explain)
-        }
-      }
-      // ICU words of the part add to sections where they stand as words.
-      for word in analyzer.words(ofNormalized: part.normalized) {
-        for field in fields {
-          guard let term = segment.termIndex(Array(TermKey.word(field, word).utf8)) else { continue }
-          let postings = try FrequencyPostings(try segment.postingsBytes(term), segmentName: segment.name)
-          let df = segment.docFrequency(term)
-          let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)
-          for doc in docs {
-            guard let tf = postings.docs[doc] else { continue }
-            add(&scored[doc, default: Scored()], kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF, doc: doc, weight: field.weight * Self.wordMatchWeight, explain: options.explain)
-          }
-        }
-      }
-    }
-    let allowed = reportsMatching ?? []
-    var ranked = scored.filter { allowed.contains(segment.reportID(of: $0.key)) }.map { (doc: $0.key, scored: $0.value) }
-    ranked.sort { $0.scored.score != $1.scored.score ? $0.scored.score > $1.scored.score : $0.doc < $1.doc }
+    let ranked = try rank(query, analyzer: analyzer, explain: options.explain)
     let snippets = SnippetGenerator(normalizer: analyzer.normalizer)
     let partTexts = query.parts.map(\.normalized)
     var hits: [Hit] = []
@@ -131,6 +93,82 @@ public final class Searcher: Sendable {
     }
     let took = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000)
     return SearchResult(query: query.description, total: ranked.count, took_us: took, hits: hits)
+  }
+
+  /// Every matching section with its score, best first (ties by ascending doc ID).
+  func rank(_ query: Query, analyzer: Analyzer, explain: Bool) throws -> [(doc: UInt32, scored: Scored)] {
+    let matcher = PhraseMatcher(segment: segment)
+    let documentCount = max(1, segment.docCount)
+    var scored: [UInt32: Scored] = [:]
+    var reportsMatching: Set<UInt32>?
+    for part in query.parts {
+      let grams = PhraseMatcher.grams(of: part.normalized)
+      // Grams pin down letters and digits; punctuation between them is checked in the text.
+      let needsTextCheck = part.normalized.unicodeScalars.contains { !CharacterClass.isSearchable($0) }
+      let fields = part.field.map { [$0] } ?? Field.allCases
+      var perField: [(Field, [UInt32: UInt32])] = []
+      var docs = Set<UInt32>()
+      for field in fields {
+        var occurrences = try matcher.occurrences(of: grams, in: field)
+        if needsTextCheck {
+          occurrences = try verified(occurrences, of: part.normalized, in: field, normalizer: analyzer.normalizer)
+        }
+        perField.append((field, occurrences))
+        docs.formUnion(occurrences.keys)
+      }
+      let reports = Set(docs.map { segment.reportID(of: $0) })
+      reportsMatching = reportsMatching.map { $0.intersection(reports) } ?? reports
+      let idf = BM25.idf(documentCount: documentCount, documentFrequency: docs.count)
+      for (field, occurrences) in perField {
+        for (doc, tf) in occurrences {
+          add(
+            &scored[doc, default: Scored()], kind: "phrase", term: part.normalized, field: field, tf: tf, df: docs.count,
+            idf: idf, doc: doc, weight: field.weight, explain: explain)
+        }
+      }
+      // ICU words of the part add to sections where they stand as words.
+      for word in analyzer.words(ofNormalized: part.normalized) {
+        for field in fields {
+          guard let term = segment.termIndex(Array(TermKey.word(field, word).utf8)) else { continue }
+          let postings = try FrequencyPostings(try segment.postingsBytes(term), segmentName: segment.name)
+          let df = segment.docFrequency(term)
+          let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)
+          for doc in docs {
+            guard let tf = postings.docs[doc] else { continue }
+            add(
+              &scored[doc, default: Scored()], kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF,
+              doc: doc, weight: field.weight * Self.wordMatchWeight, explain: explain)
+          }
+        }
+      }
+    }
+    let allowed = reportsMatching ?? []
+    var ranked = scored.filter { allowed.contains(segment.reportID(of: $0.key)) }.map { (doc: $0.key, scored: $0.value) }
+    ranked.sort { $0.scored.score != $1.scored.score ? $0.scored.score > $1.scored.score : $0.doc < $1.doc }
+    return ranked
+  }
+
+  /// Keeps the docs whose stored field text really holds `normalized`, with exact counts.
+  private func verified(_ candidates: [UInt32: UInt32], of normalized: String, in field: Field, normalizer: Normalizer) throws
+    -> [UInt32: UInt32]
+  {
+    var result: [UInt32: UInt32] = [:]
+    let needle = Array(normalized.utf8)
+    for doc in candidates.keys {
+      let text = try fieldText(of: doc, field)
+      let count = normalizer.normalize(text[...]).utf8.indices(of: needle).count
+      if count > 0 { result[doc] = UInt32(count) }
+    }
+    return result
+  }
+
+  /// The text of one field of a stored section.
+  func fieldText(of doc: UInt32, _ field: Field) throws -> String {
+    let section = try segment.section(doc)
+    let title = field == .title ? try segment.report(segment.reportID(of: doc)).title : ""
+    let texts = SectionDocument.fieldTexts(
+      title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
+    return texts[field] ?? ""
   }
 
   private func add(

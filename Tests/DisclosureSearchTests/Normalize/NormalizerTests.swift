@@ -1,0 +1,79 @@
+import CICU
+import Foundation
+import XCTest
+
+@testable import DisclosureSearch
+
+final class NormalizerTests: XCTestCase {
+  func testFoldsWidthCaseSpacesAndTraditional() {
+    let normalizer = Normalizer()
+    XCTAssertEqual(normalizer.normalize("２０２０年ＡＢＣ"), "2020年abc")
+    XCTAssertEqual(normalizer.normalize("行政處罰\u{3000}依申請公開\u{00A0}x"), "行政处罚 依申请公开 x")
+    XCTAssertEqual(normalizer.normalize("（一）予以公开"), "(一)予以公开")
+  }
+
+  func testSourceOffsetsPointIntoTheOriginalText() {
+    let text = "ａ政\u{3000}府"
+    let normalized = Normalizer().normalize(text[...])
+    XCTAssertEqual(normalized.string, "a政 府")
+    // "a" from byte 0 (3 bytes wide), 政 from byte 3, the space from byte 6, 府 from byte 9.
+    XCTAssertEqual(normalized.sourceOffsets, [0, 3, 3, 3, 6, 9, 9, 9, 12])
+  }
+
+  /// The embedded 繁→简 table gives what ICU's "Traditional-Simplified" transliterator gives,
+  /// character by character, for every BMP code point; DSEARCH_RECORD=1 rewrites the table.
+  func testTableMatchesICUTransliterator() throws {
+    guard let transliterator = cicu_transliterator_open_traditional_simplified() else {
+      return XCTFail("ICU's Traditional-Simplified transliterator is unavailable")
+    }
+    defer { cicu_transliterator_close(transliterator) }
+    var pairs: [(UInt32, UInt32)] = []
+    var mismatches: [String] = []
+    for value in UInt32(0x80)..<0x10000 {
+      guard let scalar = Unicode.Scalar(value) else { continue }
+      var buffer = Array(String(scalar).utf16) + [UInt16](repeating: 0, count: 8)
+      let length = cicu_transliterate(transliterator, &buffer, 1, Int32(buffer.count))
+      guard length == 1, let mapped = Unicode.Scalar(UInt32(buffer[0])), !UTF16.isLeadSurrogate(buffer[0]) else { continue }
+      if mapped != scalar { pairs.append((value, mapped.value)) }
+      let folded = TraditionalSimplified.map(scalar)
+      // Where ICU's mapping is a chain or cycle (苎 → 苧 → 苎), the table folds to the chain's
+      // smallest member so that folding is idempotent; everywhere else it is ICU's result.
+      if folded != mapped && TraditionalSimplified.map(mapped) != folded {
+        mismatches.append(String(format: "U+%04X", value))
+      }
+      if TraditionalSimplified.map(folded) != folded { mismatches.append(String(format: "U+%04X not idempotent", value)) }
+    }
+    if ProcessInfo.processInfo.environment["DSEARCH_RECORD"] == "1" {
+      try recordTable(pairs)
+      XCTFail("recorded \(pairs.count) pairs; review the diff and run the tests again")
+    }
+    XCTAssertEqual(pairs.count, traditionalSimplifiedPairs.unicodeScalars.filter { $0 != "\n" }.count / 2)
+    XCTAssertTrue(mismatches.isEmpty, "table differs from ICU at \(mismatches.prefix(20))")
+  }
+
+  private func recordTable(_ pairs: [(UInt32, UInt32)]) throws {
+    var body = String.UnicodeScalarView()
+    for (from, to) in pairs {
+      if let from = Unicode.Scalar(from), let to = Unicode.Scalar(to) {
+        body.append(from)
+        body.append(to)
+      }
+    }
+    let text = String(body)
+    var lines: [String] = []
+    var line = ""
+    for character in text {
+      line.append(character)
+      if line.count == 80 {
+        lines.append(line)
+        line = ""
+      }
+    }
+    if !line.isEmpty { lines.append(line) }
+    let url = Fixtures.packageRoot.appendingPathComponent("Sources/DisclosureSearch/Normalize/TraditionalSimplifiedTable.swift")
+    let existing = try String(contentsOf: url, encoding: .utf8)
+    guard let start = existing.range(of: "let traditionalSimplifiedPairs = \"\"\"\n") else { return }
+    let header = existing[..<start.lowerBound].replacingOccurrences(of: #"// \d+ pairs\."#, with: "// \(pairs.count) pairs.", options: .regularExpression)
+    try (header + "let traditionalSimplifiedPairs = \"\"\"\n" + lines.joined(separator: "\n") + "\n\"\"\"\n").write(to: url, atomically: true, encoding: .utf8)
+  }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+@testable import DisclosureSearch
+
+/// Search the sample corpus as a user would.
+final class EndToEndTests: XCTestCase {
+  func testPenaltyQueryFindsTheRealReportsTableRow() throws {
+    let result = try SampleIndex.searcher.search("行政处罚", options: SearchOptions(limit: 10_000))
+    let real = try XCTUnwrap(result.hits.first { $0.path == "张店区交通运输局_2020.txt" })
+    XCTAssertEqual(real.section, "二、主动公开政府信息情况")
+    XCTAssertEqual(real.line, 57)
+    XCTAssertEqual(real.rows.count, 1)
+    XCTAssertEqual(real.rows.first?.label, "行政处罚")
+    XCTAssertEqual(real.rows.first?.cells.pairs.map(\.text), ["176", "+374", "550"])
+    XCTAssertEqual(real.rows.first?.cells.pairs.map(\.header), ["上一年项目数量", "本年增/减", "处理决定数量"])
+    XCTAssertTrue(real.snippet.hasPrefix("行政处罚 176 +374 550"), real.snippet)
+    XCTAssertEqual(real.highlights.first, [0, 4])
+  }
+
+  /// Every indexed report with a 行政处罚 row is among the hits, and its best hit is the
+  /// section holding that row — the same holds for the other table labels people search for.
+  func testLabelQueriesRankEachReportsTableSectionFirst() throws {
+    let truths = try TruthFile.load()
+    let indexed = Set(try indexedPaths())
+    for label in ["行政处罚", "行政许可", "政府集中采购", "行政事业性收费"] {
+      let result = try SampleIndex.searcher.search(label, options: SearchOptions(limit: 100_000))
+      var best: [String: Hit] = [:]
+      for hit in result.hits {
+        for path in [hit.path] + hit.other_paths where best[path] == nil { best[path] = hit }
+      }
+      var checked = 0
+      for truth in truths where truth.duplicate_of == nil && indexed.contains(truth.file) {
+        guard let row = truth.rows.first(where: { $0.label == label }) else { continue }
+        let hit = try XCTUnwrap(best[truth.file], "\(label): \(truth.file) is not among the hits")
+        XCTAssertEqual(hit.section_number, row.section, "\(label): \(truth.file) best hit is section \(hit.section_number)")
+        XCTAssertTrue(hit.rows.contains { $0.label == label }, "\(label): \(truth.file) hit lacks its row")
+        checked += 1
+      }
+      XCTAssertGreaterThan(checked, 10, label)
+    }
+  }
+
+  func testTraditionalAndFullWidthQueriesFindTheSameSections() throws {
+    let searcher = SampleIndex.searcher
+    let simplified = try searcher.search("行政处罚", options: SearchOptions(limit: 100_000)).hits.map(\.path)
+    let traditional = try searcher.search("行政處罰", options: SearchOptions(limit: 100_000)).hits.map(\.path)
+    XCTAssertEqual(simplified, traditional)
+    let halfWidth = try searcher.search("2020年", options: SearchOptions(limit: 100_000)).total
+    let fullWidth = try searcher.search("２０２０年", options: SearchOptions(limit: 100_000)).total
+    XCTAssertEqual(halfWidth, fullWidth)
+    XCTAssertGreaterThan(halfWidth, 0)
+  }
+
+  func testSubstringsOfICUWordsAreFound() throws {
+    // ICU keeps 行政诉讼 as one word; a search for 诉讼 must still find it.
+    let result = try SampleIndex.searcher.search("诉讼", options: SearchOptions(limit: 100_000))
+    XCTAssertTrue(result.hits.contains { $0.section_number == 4 })
+    XCTAssertGreaterThan(result.total, 100)
+  }
+
+  func testUnsearchableQueriesAreRejected() {
+    for query in ["", "   ", "!!!", "，。、"] {
+      XCTAssertThrowsError(try SampleIndex.searcher.search(query), query)
+    }
+  }
+
+  func testDuplicatesAreIndexedOnceWithEveryPath() throws {
+    let truths = try TruthFile.load()
+    let duplicate = try XCTUnwrap(truths.first { $0.duplicate_of != nil && $0.layout != "html" })
+    let original = try XCTUnwrap(duplicate.duplicate_of)
+    let result = try SampleIndex.searcher.search("title:\"\(duplicate.title)\"", options: SearchOptions(limit: 100))
+    let hit = try XCTUnwrap(result.hits.first)
+    XCTAssertEqual(Set([hit.path] + hit.other_paths), Set([original, duplicate.file]))
+  }
+
+  func testCheckFindsNoProblemInAFreshIndex() {
+    XCTAssertEqual(DisclosureIndex.check(index: SampleIndex.folder), [])
+  }
+
+  private func indexedPaths() throws -> [String] {
+    let log = try String(contentsOf: SampleIndex.folder.appendingPathComponent("index-log.txt"), encoding: .utf8)
+    return log.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.hasPrefix("skipped") }.map {
+      String($0.split(separator: "\t")[1])
+    }
+  }
+}

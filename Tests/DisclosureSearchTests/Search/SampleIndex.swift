@@ -1,0 +1,22 @@
+import Foundation
+import XCTest
+
+@testable import DisclosureSearch
+
+/// An index of the committed sample corpus, built once per test process.
+enum SampleIndex {
+  static let folder: URL = {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-sample-\(getpid())")
+    try? FileManager.default.removeItem(at: folder)
+    do {
+      _ = try DisclosureIndex.build(corpus: Fixtures.corpus, index: folder)
+    } catch {
+      fatalError("cannot build the sample index: \(error)")
+    }
+    return folder
+  }()
+
+  static let searcher: Searcher = {
+    do { return try Searcher(indexFolder: folder) } catch { fatalError("cannot open the sample index: \(error)") }
+  }()
+}
