@@ -40,6 +40,13 @@ int32_t cicu_transliterate(CICUTransliterator *transliterator, uint16_t *text, i
 int32_t cicu_convert_to_utf16(const char *charset, const uint8_t *bytes, int32_t length,
                               uint16_t *output, int32_t capacity, int32_t *firstInvalidOffset);
 
+/// Parses an HTML page (UTF-8) with libxml2's HTML parser and returns its visible text, in
+/// reading order: block elements end lines, each table row becomes one line of cells joined
+/// by " | ", and script, style, head, navigation, header and footer chrome are dropped.
+/// Returns a malloc'd UTF-8 buffer (free it with cicu_free) and its length, or NULL.
+char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength);
+void cicu_free(void *pointer);
+
 /// CRC-32 (zlib polynomial) of bytes, continuing from crc (start with 0).
 uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length);
 

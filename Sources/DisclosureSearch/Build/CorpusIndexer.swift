@@ -83,8 +83,9 @@ enum CorpusIndexer {
       Analyzed(entry: entry, skipReason: reason, warnings: [], report: nil, contentKey: nil, sections: [])
     }
     let fileExtension = entry.url.pathExtension.lowercased()
-    guard CorpusScanner.textExtensions.contains(fileExtension) else {
-      return skip(["html", "htm", "shtml"].contains(fileExtension) ? "HTML pages are not indexed yet" : "not a text report (.\(fileExtension))")
+    let isHTML = HTMLReader.extensions.contains(fileExtension)
+    guard isHTML || CorpusScanner.textExtensions.contains(fileExtension) else {
+      return skip("not a report file (.\(fileExtension)); reports are .txt or .html")
     }
     let attributes = try? FileManager.default.attributesOfItem(atPath: entry.url.path)
     let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
@@ -95,7 +96,7 @@ enum CorpusIndexer {
     let probe = bytes.prefix(8192)
     let isUTF16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
     if !isUTF16, probe.contains(0) { return skip("binary (NUL bytes), not text") }
-    let decoded = TextDecoder.decode(bytes)
+    let decoded = ReportFile.decode(bytes, isHTML: isHTML)
     let parsed = ReportParser(normalizer: analyzer.normalizer).parse(decoded.text)
     let report = StoredReport(
       paths: [entry.path], title: parsed.title, agency: parsed.agency, region: parsed.region, year: parsed.year,

@@ -46,6 +46,13 @@ enum TextDecoder {
     return DecodedText(text: foldLineEndings(String(decoding: bytes, as: UTF8.self)), encoding: encoding, warnings: warnings)
   }
 
+  /// Decodes bytes in a named charset with ICU's converters (BOM already removed).
+  static func decode(_ bytes: [UInt8], charset: String) -> DecodedText {
+    let lowered = charset.lowercased()
+    if ["utf-8", "utf8"].contains(lowered) { return utf8(bytes, encoding: "utf-8", offsetBase: 0) }
+    return converted(bytes, charset: charset, encoding: lowered, offsetBase: 0)
+  }
+
   private static func converted(_ bytes: [UInt8], charset: String, encoding: String, offsetBase: Int) -> DecodedText {
     var output = [UInt16](repeating: 0, count: bytes.count + 1)
     var firstInvalid: Int32 = -1

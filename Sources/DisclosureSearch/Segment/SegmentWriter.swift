@@ -114,7 +114,9 @@ enum SegmentWriter {
 enum DurableFile {
   static func write(_ bytes: [UInt8], to url: URL) throws {
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    FileManager.default.createFile(atPath: temporary.path, contents: nil)
+    guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+      throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
+    }
     let handle = try FileHandle(forWritingTo: temporary)
     do {
       try handle.write(contentsOf: bytes)

@@ -1,0 +1,50 @@
+import CICU
+
+/// Turns an HTML report page into text the report parser reads: the charset comes from the
+/// BOM or the `<meta>` tag (gb2312 and gbk labels are read as GB18030, since pages that
+/// declare them use GBK characters), the page is parsed by libxml2's HTML parser (never by
+/// regular expressions), character references are decoded, chrome (script, style, navigation,
+/// header, footer) is dropped, and each table row becomes one line of `|`-joined cells.
+enum HTMLReader {
+  static let extensions: Set<String> = ["html", "htm", "shtml", "xhtml"]
+
+  static func decode(_ bytes: [UInt8]) -> DecodedText {
+    var decoded: DecodedText
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+      decoded = TextDecoder.decode(bytes)
+    } else if let charset = declaredCharset(bytes) {
+      decoded = TextDecoder.decode(bytes, charset: charset)
+    } else {
+      decoded = TextDecoder.decode(bytes)
+    }
+    let utf8 = Array(decoded.text.utf8)
+    var length: Int32 = 0
+    let text = utf8.withUnsafeBufferPointer { cicu_html_text($0.baseAddress, Int32($0.count), &length) }
+    guard let text else {
+      decoded.warnings.append("the HTML parser could not read the page")
+      decoded.text = ""
+      return decoded
+    }
+    defer { cicu_free(text) }
+    decoded.text = text.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
+      String(decoding: UnsafeBufferPointer(start: $0, count: Int(length)), as: UTF8.self)
+    }
+    return decoded
+  }
+
+  /// The charset a page declares in its first 4 KB (`<meta charset=…>` or `content="…; charset=…"`),
+  /// as an ICU converter name.
+  static func declaredCharset(_ bytes: [UInt8]) -> String? {
+    let head = String(decoding: bytes.prefix(4096).map { $0 < 0x80 ? $0 : 0x20 }, as: UTF8.self).lowercased()
+    guard let range = head.range(of: "charset=") else { return nil }
+    let label = head[range.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
+      .prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+    switch label {
+    case "gb2312", "gbk", "gb18030", "x-gbk", "cp936", "euc-cn", "gb_2312-80": return "GB18030"
+    case "big5", "big5-hkscs", "cp950", "x-big5": return "Big5"
+    case "utf-8", "utf8": return "UTF-8"
+    case "": return nil
+    default: return String(label)
+    }
+  }
+}
