@@ -6,11 +6,15 @@ struct SearchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "search", abstract: "Search the index and print the best-matching report sections.",
     discussion: """
-      Query syntax: words separated by spaces must all occur in a report (AND may be written); \
-      "a phrase" is matched as written; title:, heading:, label: and body: limit a part to one \
-      field. Every part is matched as an exact string after normalization (全角/半角, 繁/简, \
-      case), so 诉讼 finds 行政诉讼. The hits are the sections holding a part, best first.
-      When the index folder has no index yet, it is built from the corpus first.
+      Query syntax:
+        行政复议 信息处理费        both must occur in a report (AND may be written)
+        行政复议 OR 行政诉讼        either
+        依申请公开 NOT 信息处理费   excludes reports that mention 信息处理费 (also -信息处理费)
+        "政府信息公开 工作"         a phrase, matched as written
+        (A OR B) C                 parentheses; NOT binds tighter than AND, AND than OR
+        title: heading: label: body:       limit a part to one field (label: = table rows and headers)
+        year:2021 year:2019..2021 agency:交通运输局 region:淄博 section:二      filters
+      Every part matches as an exact string after normalization (全角/半角, 繁/简, case), so       诉讼 finds 行政诉讼. The logic applies to each report as a whole; the hits are that       report's sections holding a part, best first (--per-section applies it to each section).       When the index folder has no index yet, it is built from the corpus first.
       """)
 
   @Argument(help: "The query.")
@@ -26,6 +30,9 @@ struct SearchCommand: ParsableCommand {
 
   @Flag(help: "Show each hit's score contributions per term and field.")
   var explain = false
+
+  @Flag(help: "Apply AND, OR and NOT to each section on its own instead of to the whole report.")
+  var perSection = false
 
   @Option(help: "Run one query per line of this file; print JSON Lines.")
   var queries: String?
@@ -50,7 +57,7 @@ struct SearchCommand: ParsableCommand {
     }
     let searcher: Searcher
     do { searcher = try Searcher(indexFolder: locations.indexURL) } catch { throw fail(error.description) }
-    let options = SearchOptions(limit: limit, explain: explain)
+    let options = SearchOptions(limit: limit, explain: explain, perSection: perSection)
     if let queries {
       guard let text = try? String(contentsOfFile: queries, encoding: .utf8) else { throw fail("cannot read the query file \(queries)") }
       for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {

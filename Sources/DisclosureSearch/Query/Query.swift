@@ -1,69 +1,98 @@
-/// A parsed query: parts that must all occur in a report. Each part is a contiguous string
-/// (a word or a "quoted phrase") matched exactly after normalization, optionally scoped to
-/// one field.
+/// A parsed query (see `QueryParser` for the syntax).
 public struct Query: Sendable, Equatable, CustomStringConvertible {
-  public struct Part: Sendable, Equatable {
+  /// A contiguous string to find, matched exactly after normalization, in one field or all.
+  public struct Part: Sendable, Equatable, Hashable {
     /// The part as the user wrote it.
     public var text: String
     /// Its normalized form (NFKC, case folded, 简体), what is matched.
     public var normalized: String
     /// The field it is scoped to, or nil for every field.
     public var field: Field?
+
+    public init(text: String, normalized: String, field: Field?) {
+      self.text = text
+      self.normalized = normalized
+      self.field = field
+    }
   }
 
-  public var parts: [Part]
+  /// A node of the boolean query tree.
+  public indirect enum Node: Sendable, Equatable {
+    case part(Part)
+    /// Reports about a year in the range (`year:2021`, `year:2019..2021`).
+    case year(ClosedRange<Int>)
+    /// Reports whose agency name contains the (normalized) text (`agency:交通运输局`).
+    case agency(String)
+    /// Reports whose region contains the (normalized) text (`region:淄博`).
+    case region(String)
+    case and([Node])
+    case or([Node])
+    case not(Node)
+    /// A `section:` filter while parsing; `QueryParser` moves it to `Query.sections`, so it
+    /// never appears in `Query.root`.
+    case sections(Set<Int>)
+  }
 
+  /// The boolean tree; nil when the query holds only `section:` filters.
+  public var root: Node?
+  /// Section numbers the hits are limited to (`section:二`); nil for all.
+  public var sections: Set<Int>?
+
+  public init(root: Node?, sections: Set<Int>? = nil) {
+    self.root = root
+    self.sections = sections
+  }
+
+  /// A query of one part.
+  public init(part: Part) { self.init(root: .part(part)) }
+
+  /// The parts that can produce hits (not under a NOT), in query order.
+  var positiveParts: [Part] {
+    var parts: [Part] = []
+    func visit(_ node: Node, negated: Bool) {
+      switch node {
+      case .part(let part): if !negated && !parts.contains(part) { parts.append(part) }
+      case .and(let nodes), .or(let nodes): nodes.forEach { visit($0, negated: negated) }
+      case .not(let inner): visit(inner, negated: !negated)
+      case .year, .agency, .region, .sections: break
+      }
+    }
+    if let root { visit(root, negated: false) }
+    return parts
+  }
+
+  /// Every part, negated or not.
+  var allParts: [Part] {
+    var parts: [Part] = []
+    func visit(_ node: Node) {
+      switch node {
+      case .part(let part): if !parts.contains(part) { parts.append(part) }
+      case .and(let nodes), .or(let nodes): nodes.forEach(visit)
+      case .not(let inner): visit(inner)
+      case .year, .agency, .region, .sections: break
+      }
+    }
+    if let root { visit(root) }
+    return parts
+  }
+
+  /// Canonical form: `(行政处罚 AND NOT 信息处理费)`, parts quoted, filters as written.
   public var description: String {
-    parts.map { part in (part.field.map { "\($0.name):" } ?? "") + "\"\(part.normalized)\"" }.joined(separator: " ")
-  }
-}
-
-/// Parses query text: parts separated by spaces, "quoted phrases", `AND` between parts
-/// (optional), and field scopes `title:` `heading:` `label:` `body:`.
-public enum QueryParser {
-  public static func parse(_ text: String) throws(SearchError) -> Query {
-    let normalizer = Normalizer()
-    var parts: [Query.Part] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-      let character = text[index]
-      if character.isWhitespace {
-        index = text.index(after: index)
-        continue
+    func render(_ node: Node) -> String {
+      switch node {
+      case .part(let part): return (part.field.map { "\($0.name):" } ?? "") + "\"\(part.normalized)\""
+      case .year(let range): return range.count == 1 ? "year:\(range.lowerBound)" : "year:\(range.lowerBound)..\(range.upperBound)"
+      case .agency(let text): return "agency:\(text)"
+      case .region(let text): return "region:\(text)"
+      case .and(let nodes): return "(" + nodes.map(render).joined(separator: " AND ") + ")"
+      case .or(let nodes): return "(" + nodes.map(render).joined(separator: " OR ") + ")"
+      case .not(let inner): return "NOT " + render(inner)
+      case .sections(let numbers): return "section:" + numbers.sorted().map { Section.numerals[$0] }.joined(separator: ",")
       }
-      var field: Field?
-      var word: String
-      let start = index
-      var rest = text[index...]
-      if let colon = rest.firstIndex(of: ":"), let scoped = Field.allCases.first(where: { $0.name == rest[..<colon] }) {
-        field = scoped
-        rest = rest[rest.index(after: colon)...]
-      }
-      if rest.first == "\"" || rest.first == "“" {
-        let closing: Character = rest.first == "\"" ? "\"" : "”"
-        let body = rest.dropFirst()
-        guard let end = body.firstIndex(of: closing) else {
-          let column = text.distance(from: text.startIndex, to: start) + 1
-          throw .query("unbalanced quote at column \(column): close the phrase with \(closing)")
-        }
-        word = String(body[..<end])
-        index = body.index(after: end)
-      } else {
-        let end = rest.firstIndex(where: \.isWhitespace) ?? text.endIndex
-        word = String(rest[..<end])
-        index = end
-      }
-      if field == nil && word == "AND" { continue }
-      let normalized = normalizer.normalize(word)
-      guard normalized.unicodeScalars.contains(where: CharacterClass.isSearchable) else {
-        if word.isEmpty { continue }
-        throw .query("\"\(word)\" has no letters or digits to search for; search for words, numbers or names")
-      }
-      parts.append(Query.Part(text: word, normalized: normalized, field: field))
     }
-    guard !parts.isEmpty else {
-      throw .query("the query is empty; give a word to search for, e.g. dsearch search 行政处罚")
-    }
-    return Query(parts: parts)
+    var pieces: [String] = []
+    if let root { pieces.append(render(root)) }
+    if let sections { pieces.append("section:" + sections.sorted().map { Section.numerals[$0] }.joined(separator: ",")) }
+    return pieces.joined(separator: " ")
   }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Options of one search.
 public struct SearchOptions: Sendable {
@@ -7,10 +8,13 @@ public struct SearchOptions: Sendable {
   public var limit: Int
   /// Attach per-term, per-field score contributions to each hit.
   public var explain: Bool
+  /// Apply the boolean logic to each section on its own instead of to the whole report.
+  public var perSection: Bool
 
-  public init(limit: Int = 10, explain: Bool = false) {
+  public init(limit: Int = 10, explain: Bool = false, perSection: Bool = false) {
     self.limit = limit
     self.explain = explain
+    self.perSection = perSection
   }
 }
 
@@ -18,6 +22,7 @@ public struct SearchOptions: Sendable {
 /// searches from many threads.
 public final class Searcher: Sendable {
   let segment: SegmentReader
+  private let metadataCache = Mutex<[ReportMetadata]?>(nil)
   /// Words found by ICU get this share of a field's weight, on top of the exact string.
   static let wordMatchWeight = 0.5
 
@@ -71,9 +76,9 @@ public final class Searcher: Sendable {
   private func run(_ query: Query, options: SearchOptions, started: DispatchTime) throws -> SearchResult {
     let analyzer: Analyzer
     do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
-    let ranked = try rank(query, analyzer: analyzer, explain: options.explain)
+    let ranked = try rank(query, analyzer: analyzer, explain: options.explain, perSection: options.perSection)
     let snippets = SnippetGenerator(normalizer: analyzer.normalizer)
-    let partTexts = query.parts.map(\.normalized)
+    let partTexts = query.positiveParts.map(\.normalized)
     var hits: [Hit] = []
     for (doc, scoredDoc) in ranked.prefix(max(0, options.limit)) {
       let report = try segment.report(segment.reportID(of: doc))
@@ -95,45 +100,65 @@ public final class Searcher: Sendable {
     return SearchResult(query: query.description, total: ranked.count, took_us: took, hits: hits)
   }
 
+  /// Where one query part occurs: occurrence counts per field and doc, within the allowed sections.
+  struct PartMatch {
+    var perField: [(Field, [UInt32: UInt32])] = []
+    var docs = Set<UInt32>()
+  }
+
   /// Every matching section with its score, best first (ties by ascending doc ID).
-  func rank(_ query: Query, analyzer: Analyzer, explain: Bool) throws -> [(doc: UInt32, scored: Scored)] {
-    let matcher = PhraseMatcher(segment: segment)
+  ///
+  /// By default the boolean logic applies to each report as a whole (a report matches
+  /// `A NOT B` when A occurs somewhere in it and B nowhere), and the hits are that report's
+  /// sections holding a positive part. With `perSection`, the logic applies to each section.
+  func rank(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool = false) throws
+    -> [(doc: UInt32, scored: Scored)]
+  {
+    let allowed: (UInt32) -> Bool = { doc in query.sections?.contains(self.segment.sectionNumber(of: doc)) ?? true }
+    var matches: [Query.Part: PartMatch] = [:]
+    for part in query.allParts {
+      matches[part] = try match(part, analyzer: analyzer, allowed: allowed)
+    }
+    let allDocs = (0..<UInt32(segment.docCount)).filter(allowed)
+    // The sections that may be hits, after the boolean logic.
+    var candidates: [UInt32]
+    if let root = query.root {
+      if perSection {
+        let docs = try evaluateDocs(root, matches: matches, allDocs: allDocs)
+        candidates = allDocs.filter { docs.contains($0) }
+      } else {
+        let reports = try evaluateReports(root, matches: matches)
+        candidates = allDocs.filter { reports.contains(segment.reportID(of: $0)) }
+      }
+    } else {
+      candidates = allDocs
+    }
+    let positive = query.positiveParts
+    if !positive.isEmpty {
+      // A hit holds at least one part the user asked for (not one that was excluded).
+      candidates = candidates.filter { doc in positive.contains { matches[$0]?.docs.contains(doc) == true } }
+    }
     let documentCount = max(1, segment.docCount)
     var scored: [UInt32: Scored] = [:]
-    var reportsMatching: Set<UInt32>?
-    for part in query.parts {
-      let grams = PhraseMatcher.grams(of: part.normalized)
-      // Grams pin down letters and digits; punctuation between them is checked in the text.
-      let needsTextCheck = part.normalized.unicodeScalars.contains { !CharacterClass.isSearchable($0) }
-      let fields = part.field.map { [$0] } ?? Field.allCases
-      var perField: [(Field, [UInt32: UInt32])] = []
-      var docs = Set<UInt32>()
-      for field in fields {
-        var occurrences = try matcher.occurrences(of: grams, in: field)
-        if needsTextCheck {
-          occurrences = try verified(occurrences, of: part.normalized, in: field, normalizer: analyzer.normalizer)
-        }
-        perField.append((field, occurrences))
-        docs.formUnion(occurrences.keys)
-      }
-      let reports = Set(docs.map { segment.reportID(of: $0) })
-      reportsMatching = reportsMatching.map { $0.intersection(reports) } ?? reports
-      let idf = BM25.idf(documentCount: documentCount, documentFrequency: docs.count)
-      for (field, occurrences) in perField {
-        for (doc, tf) in occurrences {
+    for doc in candidates { scored[doc] = Scored() }
+    for part in positive {
+      guard let match = matches[part] else { continue }
+      let idf = BM25.idf(documentCount: documentCount, documentFrequency: match.docs.count)
+      for (field, occurrences) in match.perField {
+        for (doc, tf) in occurrences where scored[doc] != nil {
           add(
-            &scored[doc, default: Scored()], kind: "phrase", term: part.normalized, field: field, tf: tf, df: docs.count,
-            idf: idf, doc: doc, weight: field.weight, explain: explain)
+            &scored[doc, default: Scored()], kind: "phrase", term: part.normalized, field: field, tf: tf,
+            df: match.docs.count, idf: idf, doc: doc, weight: field.weight, explain: explain)
         }
       }
       // ICU words of the part add to sections where they stand as words.
       for word in analyzer.words(ofNormalized: part.normalized) {
-        for field in fields {
+        for field in part.field.map({ [$0] }) ?? Field.allCases {
           guard let term = segment.termIndex(Array(TermKey.word(field, word).utf8)) else { continue }
           let postings = try FrequencyPostings(try segment.postingsBytes(term), segmentName: segment.name)
           let df = segment.docFrequency(term)
           let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)
-          for doc in docs {
+          for doc in match.docs where scored[doc] != nil {
             guard let tf = postings.docs[doc] else { continue }
             add(
               &scored[doc, default: Scored()], kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF,
@@ -142,10 +167,102 @@ public final class Searcher: Sendable {
         }
       }
     }
-    let allowed = reportsMatching ?? []
-    var ranked = scored.filter { allowed.contains(segment.reportID(of: $0.key)) }.map { (doc: $0.key, scored: $0.value) }
+    var ranked = scored.map { (doc: $0.key, scored: $0.value) }
     ranked.sort { $0.scored.score != $1.scored.score ? $0.scored.score > $1.scored.score : $0.doc < $1.doc }
     return ranked
+  }
+
+  private func match(_ part: Query.Part, analyzer: Analyzer, allowed: (UInt32) -> Bool) throws -> PartMatch {
+    let matcher = PhraseMatcher(segment: segment)
+    let grams = PhraseMatcher.grams(of: part.normalized)
+    // Grams pin down letters and digits; punctuation between them is checked in the text.
+    let needsTextCheck = part.normalized.unicodeScalars.contains { !CharacterClass.isSearchable($0) }
+    var result = PartMatch()
+    for field in part.field.map({ [$0] }) ?? Field.allCases {
+      var occurrences = try matcher.occurrences(of: grams, in: field).filter { allowed($0.key) }
+      if needsTextCheck {
+        occurrences = try verified(occurrences, of: part.normalized, in: field, normalizer: analyzer.normalizer)
+      }
+      result.perField.append((field, occurrences))
+      result.docs.formUnion(occurrences.keys)
+    }
+    return result
+  }
+
+  private func evaluateReports(_ node: Query.Node, matches: [Query.Part: PartMatch]) throws -> Set<UInt32> {
+    switch node {
+    case .part(let part): return Set(matches[part]?.docs.map { segment.reportID(of: $0) } ?? [])
+    case .year, .agency, .region: return try reports(satisfying: node)
+    case .and(let nodes):
+      var result: Set<UInt32>?
+      for node in nodes {
+        let next = try evaluateReports(node, matches: matches)
+        result = result.map { $0.intersection(next) } ?? next
+      }
+      return result ?? []
+    case .or(let nodes): return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateReports($1, matches: matches)) }
+    case .not(let inner): return Set(0..<UInt32(segment.meta.reportCount)).subtracting(try evaluateReports(inner, matches: matches))
+    case .sections: return Set(0..<UInt32(segment.meta.reportCount))
+    }
+  }
+
+  private func evaluateDocs(_ node: Query.Node, matches: [Query.Part: PartMatch], allDocs: [UInt32]) throws -> Set<UInt32> {
+    switch node {
+    case .part(let part): return matches[part]?.docs ?? []
+    case .year, .agency, .region:
+      let reports = try reports(satisfying: node)
+      return Set(allDocs.filter { reports.contains(segment.reportID(of: $0)) })
+    case .and(let nodes):
+      var result: Set<UInt32>?
+      for node in nodes {
+        let next = try evaluateDocs(node, matches: matches, allDocs: allDocs)
+        result = result.map { $0.intersection(next) } ?? next
+      }
+      return result ?? []
+    case .or(let nodes):
+      return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateDocs($1, matches: matches, allDocs: allDocs)) }
+    case .not(let inner): return Set(allDocs).subtracting(try evaluateDocs(inner, matches: matches, allDocs: allDocs))
+    case .sections: return Set(allDocs)
+    }
+  }
+
+  /// Reports whose metadata satisfies a `year:`, `agency:` or `region:` filter.
+  private func reports(satisfying filter: Query.Node) throws -> Set<UInt32> {
+    let metadata = try reportMetadata()
+    var result = Set<UInt32>()
+    for (id, report) in metadata.enumerated() {
+      let matches: Bool
+      switch filter {
+      case .year(let range): matches = report.year.map(range.contains) ?? false
+      case .agency(let text): matches = report.agency.contains(text)
+      case .region(let text): matches = report.region.contains(text)
+      default: matches = false
+      }
+      if matches { result.insert(UInt32(id)) }
+    }
+    return result
+  }
+
+  struct ReportMetadata: Sendable {
+    var year: Int?
+    /// Normalized agency and region names ("" when unknown).
+    var agency: String
+    var region: String
+  }
+
+  /// Year, agency and region of every report, read once, on the first filter.
+  private func reportMetadata() throws -> [ReportMetadata] {
+    if let cached = metadataCache.withLock({ $0 }) { return cached }
+    let normalizer = Normalizer()
+    var metadata: [ReportMetadata] = []
+    for id in 0..<UInt32(segment.meta.reportCount) {
+      let report = try segment.report(id)
+      metadata.append(
+        ReportMetadata(
+          year: report.year, agency: normalizer.normalize(report.agency ?? ""), region: normalizer.normalize(report.region ?? "")))
+    }
+    metadataCache.withLock { $0 = metadata }
+    return metadata
   }
 
   /// Keeps the docs whose stored field text really holds `normalized`, with exact counts.

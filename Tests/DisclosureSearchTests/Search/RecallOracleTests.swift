@@ -31,7 +31,7 @@ final class RecallOracleTests: XCTestCase {
       guard window.allSatisfy(CharacterClass.isSearchable) else { continue }
       let needle = String(String.UnicodeScalarView(window))
       let expected = Set((0..<texts.count).filter { candidate in texts[candidate].contains { $0.contains(needle) } }.map(UInt32.init))
-      let query = Query(parts: [Query.Part(text: needle, normalized: needle, field: nil)])
+      let query = Query(part: Query.Part(text: needle, normalized: needle, field: nil))
       let found = Set(try searcher.rank(query, analyzer: analyzer, explain: false).map(\.doc))
       XCTAssertEqual(found, expected, "seed 20261125, query \(needle): missed \(expected.subtracting(found).sorted()), false hits \(found.subtracting(expected).sorted())")
       if found != expected { return }
