@@ -96,7 +96,7 @@ final class CLITests: XCTestCase {
     let folder = try temporaryFolder()
     let result = try run(["search", "，。！"], in: folder)
     XCTAssertEqual(result.status, 1)
-    XCTAssertEqual(result.stderr, "dsearch: \"，。！\" has no letters or digits to search for; search for words, numbers or names\n")
+    XCTAssertEqual(result.stderr, "dsearch: \"，。！\" at column 1 has no letters or digits to search for; search for words, numbers or names\n")
     XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Index").path))
   }
 
