@@ -3,9 +3,10 @@
 ///
 /// A `Position` is the ordinal of a scalar in the field's normalized text, counting every
 /// scalar (spaces and punctuation too), so a query string matches exactly where its
-/// normalized form occurs. Character grams: a unigram for each searchable scalar and a
-/// bigram for each two adjacent searchable scalars, both at the position of their first
-/// scalar. Not thread-safe: each instance is used by one thread at a time (the indexer
+/// normalized form occurs. Character grams: each searchable scalar starts exactly one gram
+/// at its position — the bigram with the next scalar when that one is searchable too, else
+/// an end gram (the scalar alone). A one-character query is the union of the grams that
+/// start with it (a prefix range of the dictionary). Not thread-safe: each instance is used by one thread at a time (the indexer
 /// hands one to each worker), hence `@unchecked Sendable`.
 final class Analyzer: @unchecked Sendable {
   let normalizer = Normalizer()
@@ -20,8 +21,8 @@ final class Analyzer: @unchecked Sendable {
     var wordCounts: [String: UInt32] = [:]
     /// Number of ICU words: the field length for BM25.
     var length: UInt32 = 0
-    /// Character grams (1 or 2 scalars) and their positions, ascending.
-    var grams: [String: [UInt32]] = [:]
+    /// Character grams (`GramCode`) and their positions, ascending.
+    var grams: [UInt64: [UInt32]] = [:]
   }
 
   func analyze(_ text: String) -> AnalyzedField {
@@ -32,22 +33,18 @@ final class Analyzer: @unchecked Sendable {
       field.wordCounts[word, default: 0] += 1
       field.length += 1
     }
-    var previous: Unicode.Scalar?
+    var previous: UInt32 = 0
     var position: UInt32 = 0
-    for scalar in String(decoding: normalized.utf8, as: UTF8.self).unicodeScalars {
-      if CharacterClass.isSearchable(scalar) {
-        field.grams[String(scalar), default: []].append(position)
-        if let previous {
-          var bigram = String(previous)
-          bigram.unicodeScalars.append(scalar)
-          field.grams[bigram, default: []].append(position - 1)
-        }
-        previous = scalar
-      } else {
-        previous = nil
+    for scalar in normalized.string.unicodeScalars {
+      let searchable = CharacterClass.isSearchable(scalar)
+      if previous != 0 {
+        // The previous scalar's gram: a bigram with this one, or an end gram.
+        field.grams[GramCode.make(previous, searchable ? scalar.value : 0), default: []].append(position - 1)
       }
+      previous = searchable ? scalar.value : 0
       position += 1
     }
+    if previous != 0 { field.grams[GramCode.make(previous, 0), default: []].append(position - 1) }
     return field
   }
 
@@ -55,5 +52,20 @@ final class Analyzer: @unchecked Sendable {
   func words(ofNormalized text: String) -> [String] {
     let utf8 = Array(text.utf8)
     return wordBreaker.words(utf8).map { String(decoding: utf8[$0], as: UTF8.self) }
+  }
+}
+
+/// A character gram as an integer: first scalar << 21 | second scalar (0 for an end gram).
+enum GramCode {
+  @inline(__always)
+  static func make(_ first: UInt32, _ second: UInt32) -> UInt64 { UInt64(first) << 21 | UInt64(second) }
+
+  /// The dictionary key bytes of a gram in a field (see `TermKey`).
+  static func key(_ code: UInt64, field: Field) -> [UInt8] {
+    var bytes: [UInt8] = [TermKey.gramPrefix + UInt8(field.rawValue)]
+    for value in [UInt32(code >> 21), UInt32(code & 0x1F_FFFF)] where value != 0 {
+      if let scalar = Unicode.Scalar(value) { UTF8.encode(scalar) { bytes.append($0) } }
+    }
+    return bytes
   }
 }

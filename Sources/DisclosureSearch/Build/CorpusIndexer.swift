@@ -102,10 +102,11 @@ enum CorpusIndexer {
       paths: [entry.path], title: parsed.title, agency: parsed.agency, region: parsed.region, year: parsed.year,
       template: parsed.template)
     var sections: [(StoredSection, [Field: Analyzer.AnalyzedField])] = []
-    for section in parsed.sections {
+    for (index, section) in parsed.sections.enumerated() {
       var fields: [Field: Analyzer.AnalyzedField] = [:]
       let texts = SectionDocument.fieldTexts(
-        title: parsed.title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
+        title: index == 0 ? parsed.title : "", number: section.number, heading: section.heading, text: section.text,
+        rows: section.rows)
       for (field, text) in texts {
         fields[field] = analyzer.analyze(text)
       }

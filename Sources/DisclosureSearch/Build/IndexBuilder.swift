@@ -15,7 +15,12 @@ struct IndexBuilder {
   private(set) var reports: [StoredReport] = []
   private(set) var sections: [StoredSection] = []
   private(set) var docs: [DocEntry] = []
-  private(set) var postings: [String: PostingsBuilder] = [:]
+  /// Word postings by term key (`TermKey.word`).
+  private(set) var wordPostings: [String: PostingsBuilder] = [:]
+  /// Gram postings by field (bits 42…) and `GramCode`.
+  private(set) var gramPostings: [UInt64: PostingsBuilder] = [:]
+
+  var termCount: Int { wordPostings.count + gramPostings.count }
 
   /// Adds a report and its sections; returns the report's ID.
   @discardableResult
@@ -28,10 +33,12 @@ struct IndexBuilder {
       for (field, analyzed) in fields {
         lengths[field.rawValue] = analyzed.length
         for (word, count) in analyzed.wordCounts {
-          append(TermKey.word(field, word), doc: doc) { bytes in VarInt.append(count, to: &bytes) }
+          wordPostings[TermKey.word(field, word), default: PostingsBuilder()].add(doc: doc) { bytes in
+            VarInt.append(count, to: &bytes)
+          }
         }
         for (gram, positions) in analyzed.grams {
-          append(TermKey.gram(field, gram), doc: doc) { bytes in
+          gramPostings[UInt64(field.rawValue) << 42 | gram, default: PostingsBuilder()].add(doc: doc) { bytes in
             VarInt.append(UInt32(positions.count), to: &bytes)
             var last: UInt32 = 0
             for position in positions {
@@ -52,9 +59,6 @@ struct IndexBuilder {
     reports[Int(id)].paths.append(path)
   }
 
-  private mutating func append(_ term: String, doc: DocID, payload: (inout [UInt8]) -> Void) {
-    postings[term, default: PostingsBuilder()].add(doc: doc, payload: payload)
-  }
 }
 
 extension IndexBuilder.PostingsBuilder {
@@ -69,12 +73,18 @@ extension IndexBuilder.PostingsBuilder {
 
 /// Term keys in the dictionary: a kind-and-field byte, then the term.
 enum TermKey {
+  static let wordPrefix: UInt8 = 0x10
+  static let gramPrefix: UInt8 = 0x20
+
   static func word(_ field: Field, _ word: String) -> String {
-    String(UnicodeScalar(UInt8(0x10 + field.rawValue))) + word
+    String(UnicodeScalar(wordPrefix + UInt8(field.rawValue))) + word
   }
 
-  static func gram(_ field: Field, _ gram: String) -> String {
-    String(UnicodeScalar(UInt8(0x20 + field.rawValue))) + gram
+  /// The key bytes of grams that start with `scalar` in `field` (a prefix of their keys).
+  static func gramPrefix(_ field: Field, _ scalar: Unicode.Scalar) -> [UInt8] {
+    var bytes: [UInt8] = [gramPrefix + UInt8(field.rawValue)]
+    UTF8.encode(scalar) { bytes.append($0) }
+    return bytes
   }
 }
 

@@ -1,7 +1,8 @@
 /// What a section contributes to each field (the unit of retrieval).
 enum SectionDocument {
-  /// The text of each field: the report title, the heading, the table labels (row labels,
-  /// their groups and column headers, one per line) and the body (the text after the heading).
+  /// The text of each field: the report title (given for a report's first section only, so
+  /// it is indexed once per report), the heading, the table labels (row labels, their groups
+  /// and column headers, one per line) and the body (the text after the heading).
   static func fieldTexts(title: String, number: Int, heading: String, text: String, rows: [TableRow]) -> [Field: String] {
     var labels: [String] = []
     var seen = Set<String>()

@@ -11,10 +11,13 @@ import CICU
 ///
 /// Not thread-safe: it caches folded scalars. Use one per thread.
 final class Normalizer {
-  /// For BMP scalars: 0 = not folded yet, 1 = unchanged, n >= 2 = expansions[n - 2].
+  /// For BMP scalars: 0 = not folded yet, `singleMark | value` = folds to one scalar,
+  /// `expansionMark | index` = folds to `expansions[index]` (zero or several scalars).
   private var bmpCache = [UInt32](repeating: 0, count: 0x10000)
   private var expansions: [[Unicode.Scalar]] = []
   private var utf16Buffer = [UInt16](repeating: 0, count: 64)
+  private static let singleMark: UInt32 = 1 << 31
+  private static let expansionMark: UInt32 = 1 << 30
 
   init() {}
 
@@ -23,49 +26,59 @@ final class Normalizer {
     var output = NormalizedText()
     output.utf8.reserveCapacity(text.utf8.count)
     output.sourceOffsets.reserveCapacity(text.utf8.count + 1)
-    var offset = 0
+    var offset: Int32 = 0
     for scalar in text.unicodeScalars {
-      let width = UTF8.width(scalar)
+      let width = Int32(UTF8.width(scalar))
       if scalar.value < 0x80 {
         var byte = UInt8(scalar.value)
         if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
         output.utf8.append(byte)
-        output.sourceOffsets.append(Int32(offset))
+        output.sourceOffsets.append(offset)
       } else {
-        for folded in fold(scalar) {
-          output.append(folded, source: offset)
-        }
+        foldEach(scalar) { output.append($0, source: offset) }
       }
       offset += width
     }
-    output.sourceOffsets.append(Int32(offset))
+    output.sourceOffsets.append(offset)
     return output
   }
 
   /// The folded form of `text` as a string.
   func normalize(_ text: String) -> String {
-    let normalized = normalize(text[...])
-    return String(decoding: normalized.utf8, as: UTF8.self)
+    normalize(text[...]).string
   }
 
-  /// The scalars `scalar` folds to (often itself; empty for ignorable scalars).
-  func fold(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
+  /// Calls `body` with each scalar `scalar` folds to (often itself; none for ignorable ones).
+  @inline(__always)
+  func foldEach(_ scalar: Unicode.Scalar, _ body: (Unicode.Scalar) -> Void) {
     let value = scalar.value
     if value < 0x10000 {
-      let cached = bmpCache[Int(value)]
-      if cached == 1 { return [scalar] }
-      if cached >= 2 { return expansions[Int(cached) - 2] }
-    }
-    let folded = computeFold(scalar)
-    if value < 0x10000 {
-      if folded == [scalar] {
-        bmpCache[Int(value)] = 1
-      } else {
-        bmpCache[Int(value)] = UInt32(expansions.count + 2)
-        expansions.append(folded)
+      var cached = bmpCache[Int(value)]
+      if cached == 0 {
+        let folded = computeFold(scalar)
+        if folded.count == 1 {
+          cached = Self.singleMark | folded[0].value
+        } else {
+          cached = Self.expansionMark | UInt32(expansions.count)
+          expansions.append(folded)
+        }
+        bmpCache[Int(value)] = cached
       }
+      if cached & Self.singleMark != 0 {
+        body(Unicode.Scalar(cached & ~Self.singleMark) ?? scalar)
+      } else {
+        for folded in expansions[Int(cached & ~Self.expansionMark)] { body(folded) }
+      }
+      return
     }
-    return folded
+    for folded in computeFold(scalar) { body(folded) }
+  }
+
+  /// The scalars `scalar` folds to.
+  func fold(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
+    var result: [Unicode.Scalar] = []
+    foldEach(scalar) { result.append($0) }
+    return result
   }
 
   private func computeFold(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
@@ -87,11 +100,12 @@ struct NormalizedText: Sendable {
   var utf8: [UInt8] = []
   var sourceOffsets: [Int32] = []
 
-  mutating func append(_ scalar: Unicode.Scalar, source offset: Int) {
-    var encoded: [UInt8] = []
-    UTF8.encode(scalar) { encoded.append($0) }
-    utf8.append(contentsOf: encoded)
-    for _ in encoded { sourceOffsets.append(Int32(offset)) }
+  @inline(__always)
+  mutating func append(_ scalar: Unicode.Scalar, source offset: Int32) {
+    UTF8.encode(scalar) { byte in
+      utf8.append(byte)
+      sourceOffsets.append(offset)
+    }
   }
 
   var string: String { String(decoding: utf8, as: UTF8.self) }

@@ -2,18 +2,27 @@ import Foundation
 
 /// Finds where a normalized string occurs, exactly, using the character-gram postings.
 ///
-/// The string is cut into runs of searchable scalars (at their offsets in the string). A
-/// run of one scalar is looked up as a unigram; a longer run as bigrams at offsets 0, 2, 4 …
-/// and n − 2, which together cover every scalar. A start position p matches when every
-/// chosen gram occurs at p + its offset. Since positions count every scalar of the field's
-/// normalized text, this is exactly "the field's normalized text contains the string" for
-/// the searchable scalars, with non-searchable scalars matched by their distance.
+/// The string is cut into runs of searchable scalars (at their offsets in the string). A run
+/// of one scalar is every gram that starts with it (a prefix range of the dictionary); a
+/// longer run is the bigrams at offsets 0, 2, 4 … and n − 2, which together cover every
+/// scalar. A start position p matches when every chosen gram occurs at p + its offset. Since
+/// positions count every scalar of the field's normalized text, this is exactly "the field's
+/// normalized text contains the string" for the searchable scalars; the caller checks the
+/// punctuation between runs in the stored text.
 struct PhraseMatcher {
   let segment: SegmentReader
 
-  struct Gram {
-    let text: String
+  struct Gram: Equatable {
+    let first: Unicode.Scalar
+    /// The second scalar of a bigram; nil for "any gram starting with `first`".
+    let second: Unicode.Scalar?
     let offset: UInt32
+
+    var text: String {
+      var text = String(first)
+      if let second { text.unicodeScalars.append(second) }
+      return text
+    }
   }
 
   /// The grams that pin down `normalized` (empty if it has no searchable scalar).
@@ -27,14 +36,12 @@ struct PhraseMatcher {
       if !searchable, let start = runStart {
         let length = index - start
         if length == 1 {
-          grams.append(Gram(text: String(scalars[start]), offset: UInt32(start)))
+          grams.append(Gram(first: scalars[start], second: nil, offset: UInt32(start)))
         } else {
           var offsets = Array(stride(from: 0, to: length - 1, by: 2))
           if offsets.last != length - 2 { offsets.append(length - 2) }
           for offset in offsets {
-            var text = String(scalars[start + offset])
-            text.unicodeScalars.append(scalars[start + offset + 1])
-            grams.append(Gram(text: text, offset: UInt32(start + offset)))
+            grams.append(Gram(first: scalars[start + offset], second: scalars[start + offset + 1], offset: UInt32(start + offset)))
           }
         }
         runStart = nil
@@ -43,12 +50,34 @@ struct PhraseMatcher {
     return grams
   }
 
+  /// The positions of one gram in `field`, per doc (a union over the prefix range for a
+  /// one-scalar gram).
+  func postings(of gram: Gram, in field: Field) throws -> PositionalPostings {
+    if let second = gram.second {
+      var key = TermKey.gramPrefix(field, gram.first)
+      UTF8.encode(second) { key.append($0) }
+      guard let term = segment.termIndex(key) else { return PositionalPostings() }
+      return try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)
+    }
+    let range = segment.termRange(withPrefix: TermKey.gramPrefix(field, gram.first))
+    if range.count == 1, let term = range.first {
+      return try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)
+    }
+    var union: [UInt32: [UInt32]] = [:]
+    for term in range {
+      let list = try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)
+      for (index, doc) in list.docs.enumerated() { union[doc, default: []].append(contentsOf: list.positions(at: index)) }
+    }
+    return PositionalPostings(union)
+  }
+
   /// Occurrence count of the string per doc in `field` (docs without one are absent).
   func occurrences(of grams: [Gram], in field: Field) throws -> [UInt32: UInt32] {
     var lists: [(gram: Gram, postings: PositionalPostings)] = []
     for gram in grams {
-      guard let term = segment.termIndex(Array(TermKey.gram(field, gram.text).utf8)) else { return [:] }
-      lists.append((gram, try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)))
+      let postings = try postings(of: gram, in: field)
+      if postings.docs.isEmpty { return [:] }
+      lists.append((gram, postings))
     }
     guard !lists.isEmpty else { return [:] }
     lists.sort { $0.postings.docs.count < $1.postings.docs.count }
@@ -89,6 +118,17 @@ struct PositionalPostings {
   var docs: [UInt32] = []
   private var starts: [Int] = []
   private var allPositions: [UInt32] = []
+
+  init() {}
+
+  /// A union of lists: positions per doc, in any order.
+  init(_ union: [UInt32: [UInt32]]) {
+    for doc in union.keys.sorted() {
+      docs.append(doc)
+      starts.append(allPositions.count)
+      allPositions.append(contentsOf: (union[doc] ?? []).sorted())
+    }
+  }
 
   init(_ bytes: Data, segmentName: String) throws {
     var decoder = PostingsDecoder(bytes)

@@ -282,7 +282,8 @@ public final class Searcher: Sendable {
   /// The text of one field of a stored section.
   func fieldText(of doc: UInt32, _ field: Field) throws -> String {
     let section = try segment.section(doc)
-    let title = field == .title ? try segment.report(segment.reportID(of: doc)).title : ""
+    let isFirstSection = doc == 0 || segment.reportID(of: doc - 1) != segment.reportID(of: doc)
+    let title = field == .title && isFirstSection ? try segment.report(segment.reportID(of: doc)).title : ""
     let texts = SectionDocument.fieldTexts(
       title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
     return texts[field] ?? ""

@@ -20,7 +20,7 @@ enum IndexFolder {
 
   /// Analysis settings of this build of dsearch (pinned in the manifest).
   static var analysisSignature: String {
-    "icu=\(icuVersion);normalize=nfkc_cf+traditional-simplified(\(TraditionalSimplified.pairCount));words=ubrk_word/zh;grams=1,2"
+    "icu=\(icuVersion);normalize=nfkc_cf+traditional-simplified(\(TraditionalSimplified.pairCount));words=ubrk_word/zh;grams=bigram+end;title=first-section"
   }
 
   static func commit(
@@ -61,7 +61,7 @@ enum IndexFolder {
     for outcome in skipped { reasons[outcome.skipReason ?? "", default: 0] += 1 }
     return IndexSummary(
       fileCount: outcomes.count, reportCount: builder.reports.count, sectionCount: builder.docs.count,
-      termCount: builder.postings.count, textBytes: textBytes,
+      termCount: builder.termCount, textBytes: textBytes,
       indexBytes: (attributes[.size] as? NSNumber)?.intValue ?? 0, seconds: seconds,
       duplicateCount: outcomes.filter { $0.duplicateOf != nil }.count,
       warningCount: outcomes.filter { $0.skipReason == nil && !$0.warnings.isEmpty }.count,

@@ -109,6 +109,34 @@ final class SegmentReader: Sendable {
     return nil
   }
 
+  /// The indexes of the terms that start with `prefix` (contiguous, as terms are sorted).
+  func termRange(withPrefix prefix: [UInt8]) -> Range<Int> {
+    func firstIndex(where isAfter: (Int) -> Bool) -> Int {
+      var low = 0
+      var high = termCount
+      while low < high {
+        let middle = (low + high) / 2
+        if isAfter(middle) { high = middle } else { low = middle + 1 }
+      }
+      return low
+    }
+    let start = firstIndex { compare(term: $0, with: prefix) >= 0 }
+    let end = firstIndex { index in
+      let order = compare(term: index, with: prefix)
+      return order > 0 && !startsWith(term: index, prefix)
+    }
+    return start..<max(start, end)
+  }
+
+  private func startsWith(term index: Int, _ prefix: [UInt8]) -> Bool {
+    let range = termRange(index)
+    guard range.count >= prefix.count else { return false }
+    return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
+      for offset in 0..<prefix.count where raw[range.lowerBound + offset] != prefix[offset] { return false }
+      return true
+    }
+  }
+
   private func termRange(_ index: Int) -> Range<Int> {
     let offsets = blockStart(.termOffsets)
     let base = blockStart(.termBytes)

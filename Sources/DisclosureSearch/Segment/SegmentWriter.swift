@@ -28,14 +28,22 @@ enum SegmentWriter {
       file.append(bytes)
     }
 
-    let terms = builder.postings.keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+    var keyed: [([UInt8], IndexBuilder.PostingsBuilder)] = []
+    keyed.reserveCapacity(builder.termCount)
+    for (term, list) in builder.wordPostings { keyed.append((Array(term.utf8), list)) }
+    for (code, list) in builder.gramPostings {
+      guard let field = Field(rawValue: Int(code >> 42)) else { continue }
+      keyed.append((GramCode.key(code & ((1 << 42) - 1), field: field), list))
+    }
+    keyed.sort { $0.0.lexicographicallyPrecedes($1.0) }
+    let termCount = keyed.count
     let fieldCount = Field.allCases.count
     var totals = [Double](repeating: 0, count: fieldCount)
     for doc in builder.docs { for field in 0..<fieldCount { totals[field] += Double(doc.fieldLengths[field]) } }
     let docCount = max(1, builder.docs.count)
     let meta = Meta(
       formatVersion: Int(SegmentFormat.formatVersion), reportCount: builder.reports.count,
-      sectionCount: builder.docs.count, termCount: terms.count, averageFieldLengths: totals.map { $0 / Double(docCount) })
+      sectionCount: builder.docs.count, termCount: termCount, averageFieldLengths: totals.map { $0 / Double(docCount) })
     let encoder = JSONEncoder()
     add(.meta, Array(try encoder.encode(meta)))
 
@@ -55,10 +63,9 @@ enum SegmentWriter {
     var termBytes: [UInt8] = []
     var infos = ByteWriter()
     var postings: [UInt8] = []
-    for term in terms {
+    for (term, list) in keyed {
       offsets.u32(UInt32(termBytes.count))
       termBytes.append(contentsOf: term)
-      guard let list = builder.postings[String(decoding: term, as: UTF8.self)] else { continue }
       infos.u64(UInt64(postings.count))
       infos.u32(UInt32(list.bytes.count))
       infos.u32(list.docCount)

@@ -13,17 +13,23 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(field.length, UInt32(field.wordCounts.values.reduce(0, +)))
   }
 
-  func testGramsCarryScalarPositionsAndStopAtPunctuation() throws {
+  func testEachSearchableCharacterStartsOneGram() throws {
     let field = try Analyzer().analyze("行政，处罚")
-    XCTAssertEqual(field.grams["行"], [0])
-    XCTAssertEqual(field.grams["行政"], [0])
-    XCTAssertEqual(field.grams["处罚"], [3])
-    XCTAssertNil(field.grams["政处"], "no bigram across the comma")
-    XCTAssertNil(field.grams["，"])
+    func code(_ text: String) -> UInt64 {
+      let scalars = Array(text.unicodeScalars)
+      return GramCode.make(scalars[0].value, scalars.count > 1 ? scalars[1].value : 0)
+    }
+    XCTAssertEqual(field.grams[code("行政")], [0])
+    XCTAssertEqual(field.grams[code("政")], [1], "an end gram before the comma")
+    XCTAssertEqual(field.grams[code("处罚")], [3])
+    XCTAssertEqual(field.grams[code("罚")], [4])
+    XCTAssertNil(field.grams[code("政处")], "no bigram across the comma")
+    XCTAssertEqual(field.grams.count, 4)
   }
 
   func testPhraseGramsCoverEveryCharacter() {
     let grams = PhraseMatcher.grams(of: "行政处罚决定").map { "\($0.text)@\($0.offset)" }
+    XCTAssertEqual(PhraseMatcher.grams(of: "罚").map { "\($0.text)@\($0.offset)" }, ["罚@0"])
     XCTAssertEqual(grams, ["行政@0", "处罚@2", "决定@4"])
     XCTAssertEqual(PhraseMatcher.grams(of: "行政处罚").map { "\($0.text)@\($0.offset)" }, ["行政@0", "处罚@2"])
     XCTAssertEqual(PhraseMatcher.grams(of: "行政处").map { "\($0.text)@\($0.offset)" }, ["行政@0", "政处@1"])
