@@ -157,3 +157,17 @@ uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length) {
   }
   return crc;
 }
+
+int64_t cicu_deflate(const uint8_t *bytes, uint64_t length, uint8_t *output, uint64_t capacity) {
+  uLongf written = (uLongf)capacity;
+  if (compress2(output, &written, bytes, (uLong)length, 6) != Z_OK) return -1;
+  return (int64_t)written;
+}
+
+int32_t cicu_inflate(const uint8_t *bytes, uint64_t length, uint8_t *output, uint64_t outputLength) {
+  uLongf written = (uLongf)outputLength;
+  if (uncompress(output, &written, bytes, (uLong)length) != Z_OK) return -1;
+  return written == outputLength ? 0 : -1;
+}
+
+uint64_t cicu_deflate_bound(uint64_t length) { return (uint64_t)compressBound((uLong)length); }

@@ -47,6 +47,14 @@ int32_t cicu_convert_to_utf16(const char *charset, const uint8_t *bytes, int32_t
 char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength);
 void cicu_free(void *pointer);
 
+/// zlib compression (level 6) of bytes into output; returns the compressed length, or a
+/// negative value when output is too small.
+int64_t cicu_deflate(const uint8_t *bytes, uint64_t length, uint8_t *output, uint64_t capacity);
+/// Decompresses exactly `outputLength` bytes; returns 0 on success, negative on damaged input.
+int32_t cicu_inflate(const uint8_t *bytes, uint64_t length, uint8_t *output, uint64_t outputLength);
+/// An upper bound of the compressed size of `length` bytes.
+uint64_t cicu_deflate_bound(uint64_t length);
+
 /// CRC-32 (zlib polynomial) of bytes, continuing from crc (start with 0).
 uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length);
 

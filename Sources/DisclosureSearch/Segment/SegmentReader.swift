@@ -181,14 +181,21 @@ final class SegmentReader: Sendable {
   // MARK: Records
 
   func report(_ id: UInt32) throws -> StoredReport {
-    try record(.reports, Int(id), as: StoredReport.self)
+    let bytes = try record(.reports, Int(id))
+    do { return try RecordCoding.decodeReport(bytes) } catch { throw unreadable(.reports, Int(id)) }
   }
 
   func section(_ doc: UInt32) throws -> StoredSection {
-    try record(.sections, Int(doc), as: StoredSection.self)
+    let bytes = try record(.sections, Int(doc))
+    do { return try RecordCoding.decodeSection(bytes) } catch { throw unreadable(.sections, Int(doc)) }
   }
 
-  private func record<T: Decodable>(_ block: SegmentFormat.Block, _ index: Int, as type: T.Type) throws -> T {
+  private func unreadable(_ block: SegmentFormat.Block, _ index: Int) -> IndexFormatError {
+    .corrupt(file: name, offset: blocks[block, default: 0..<0].lowerBound, reason: "unreadable record \(index) in block \(block)")
+  }
+
+  /// The decompressed payload of one record, after checking its CRC-32.
+  private func record(_ block: SegmentFormat.Block, _ index: Int) throws -> [UInt8] {
     let range = blocks[block, default: 0..<0]
     func corrupt(_ reason: String) -> IndexFormatError { .corrupt(file: name, offset: range.lowerBound, reason: reason) }
     guard range.count >= 4 else { throw corrupt("record block too short") }
@@ -204,9 +211,11 @@ final class SegmentReader: Sendable {
       throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "record checksum mismatch")
     }
     do {
-      return try JSONDecoder().decode(T.self, from: data[payload])
+      return try data.withUnsafeBytes { raw throws(RecordReader.Failure) in
+        try RecordCoding.decompress(UnsafeRawBufferPointer(rebasing: raw[payload]))
+      }
     } catch {
-      throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "unreadable record")
+      throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "record does not decompress")
     }
   }
 

@@ -56,8 +56,8 @@ enum SegmentWriter {
       for length in doc.fieldLengths { docs.u32(length) }
     }
     add(.docs, docs.bytes)
-    add(.reports, try records(builder.reports.map { Array(try encoder.encode($0)) }))
-    add(.sections, try records(builder.sections.map { Array(try encoder.encode($0)) }))
+    add(.reports, records(builder.reports.map { RecordCoding.compress(RecordCoding.encode($0)) }))
+    add(.sections, records(builder.sections.map { RecordCoding.compress(RecordCoding.encode($0)) }))
 
     var offsets = ByteWriter()
     var termBytes: [UInt8] = []
@@ -100,7 +100,7 @@ enum SegmentWriter {
 
   /// Records := count u32, offset u64^(count+1) (relative to the first record), then each
   /// record as crc32 u32 + payload.
-  private static func records(_ payloads: [[UInt8]]) throws -> [UInt8] {
+  private static func records(_ payloads: [[UInt8]]) -> [UInt8] {
     var header = ByteWriter()
     var body: [UInt8] = []
     header.u32(UInt32(payloads.count))

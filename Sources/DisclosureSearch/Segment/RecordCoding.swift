@@ -1,0 +1,192 @@
+import CICU
+
+/// The binary form of stored records (Index/FORMAT.md, "Stored records"): varint-prefixed
+/// UTF-8 strings and varint numbers, the whole record compressed with zlib.
+enum RecordCoding {
+  static func encode(_ report: StoredReport) -> [UInt8] {
+    var writer = RecordWriter()
+    writer.strings(report.paths)
+    writer.string(report.title)
+    writer.optionalString(report.agency)
+    writer.optionalString(report.region)
+    writer.varint(UInt64(report.year ?? 0))
+    writer.optionalString(report.template)
+    return writer.bytes
+  }
+
+  static func decodeReport(_ bytes: [UInt8]) throws(RecordReader.Failure) -> StoredReport {
+    var reader = RecordReader(bytes)
+    let paths = try reader.strings()
+    let title = try reader.string()
+    let agency = try reader.optionalString()
+    let region = try reader.optionalString()
+    let year = Int(try reader.varint())
+    let template = try reader.optionalString()
+    return StoredReport(paths: paths, title: title, agency: agency, region: region, year: year == 0 ? nil : year, template: template)
+  }
+
+  static func encode(_ section: StoredSection) -> [UInt8] {
+    var writer = RecordWriter()
+    writer.varint(UInt64(section.number))
+    writer.string(section.heading)
+    writer.string(section.text)
+    writer.varint(UInt64(section.startLine))
+    writer.varint(UInt64(section.rows.count))
+    for row in section.rows {
+      writer.string(row.table)
+      writer.string(row.label)
+      writer.string(row.labelAsWritten == row.label ? "" : row.labelAsWritten)
+      writer.strings(row.group)
+      writer.varint(UInt64(row.cells.count))
+      for cell in row.cells {
+        writer.string(cell.header)
+        writer.string(cell.text)
+        if let value = cell.value {
+          writer.bytes.append(1)
+          writer.varint(value.bitPattern)
+        } else {
+          writer.bytes.append(0)
+        }
+      }
+    }
+    return writer.bytes
+  }
+
+  static func decodeSection(_ bytes: [UInt8]) throws(RecordReader.Failure) -> StoredSection {
+    var reader = RecordReader(bytes)
+    let number = Int(try reader.varint())
+    let heading = try reader.string()
+    let text = try reader.string()
+    let startLine = Int(try reader.varint())
+    let rowCount = try reader.count()
+    var rows: [TableRow] = []
+    for _ in 0..<rowCount {
+      let table = try reader.string()
+      let label = try reader.string()
+      let written = try reader.string()
+      let group = try reader.strings()
+      let cellCount = try reader.count()
+      var cells: [Cell] = []
+      for _ in 0..<cellCount {
+        let header = try reader.string()
+        let text = try reader.string()
+        let value: Double? = try reader.byte() == 1 ? Double(bitPattern: try reader.varint()) : nil
+        cells.append(Cell(header: header, text: text, value: value))
+      }
+      rows.append(TableRow(table: table, label: label, labelAsWritten: written.isEmpty ? label : written, group: group, cells: cells))
+    }
+    return StoredSection(number: number, heading: heading, text: text, startLine: startLine, rows: rows)
+  }
+
+  /// `uncompressedLength u32` then the zlib stream.
+  static func compress(_ bytes: [UInt8]) -> [UInt8] {
+    var output = [UInt8](repeating: 0, count: Int(cicu_deflate_bound(UInt64(bytes.count))) + 4)
+    let length = bytes.withUnsafeBufferPointer { input in
+      output.withUnsafeMutableBufferPointer { out in
+        cicu_deflate(input.baseAddress, UInt64(input.count), out.baseAddress.map { $0 + 4 }, UInt64(out.count - 4))
+      }
+    }
+    guard length >= 0 else { return [] }
+    let count = UInt32(bytes.count)
+    for shift in 0..<4 { output[shift] = UInt8(truncatingIfNeeded: count >> (8 * UInt32(shift))) }
+    return Array(output[0..<(Int(length) + 4)])
+  }
+
+  static func decompress(_ bytes: UnsafeRawBufferPointer) throws(RecordReader.Failure) -> [UInt8] {
+    guard bytes.count >= 4 else { throw .truncated }
+    let length = Int(bytes.loadUnaligned(as: UInt32.self).littleEndian)
+    guard length <= 1 << 28 else { throw .truncated }
+    var output = [UInt8](repeating: 0, count: length)
+    let status = output.withUnsafeMutableBufferPointer { out in
+      cicu_inflate(
+        bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + 4 }, UInt64(bytes.count - 4), out.baseAddress,
+        UInt64(length))
+    }
+    guard status == 0 else { throw .truncated }
+    return output
+  }
+}
+
+struct RecordWriter {
+  var bytes: [UInt8] = []
+
+  mutating func varint(_ value: UInt64) {
+    var value = value
+    while value >= 0x80 {
+      bytes.append(UInt8(value & 0x7F) | 0x80)
+      value >>= 7
+    }
+    bytes.append(UInt8(value))
+  }
+
+  mutating func string(_ text: String) {
+    varint(UInt64(text.utf8.count))
+    bytes.append(contentsOf: text.utf8)
+  }
+
+  mutating func optionalString(_ text: String?) {
+    if let text {
+      bytes.append(1)
+      string(text)
+    } else {
+      bytes.append(0)
+    }
+  }
+
+  mutating func strings(_ texts: [String]) {
+    varint(UInt64(texts.count))
+    for text in texts { string(text) }
+  }
+}
+
+/// Reads what `RecordWriter` wrote; every read is bounds-checked.
+struct RecordReader {
+  enum Failure: Error { case truncated }
+
+  private let bytes: [UInt8]
+  private var index = 0
+
+  init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+  mutating func byte() throws(Failure) -> UInt8 {
+    guard index < bytes.count else { throw .truncated }
+    defer { index += 1 }
+    return bytes[index]
+  }
+
+  mutating func varint() throws(Failure) -> UInt64 {
+    var value: UInt64 = 0
+    var shift: UInt64 = 0
+    while shift < 64 {
+      let next = try byte()
+      value |= UInt64(next & 0x7F) << shift
+      if next < 0x80 { return value }
+      shift += 7
+    }
+    throw .truncated
+  }
+
+  /// A count that cannot exceed the bytes left (each counted item takes at least one byte).
+  mutating func count() throws(Failure) -> Int {
+    let value = try varint()
+    guard value <= UInt64(bytes.count - index) else { throw .truncated }
+    return Int(value)
+  }
+
+  mutating func string() throws(Failure) -> String {
+    let length = try count()
+    defer { index += length }
+    return String(decoding: bytes[index..<(index + length)], as: UTF8.self)
+  }
+
+  mutating func optionalString() throws(Failure) -> String? {
+    try byte() == 1 ? try string() : nil
+  }
+
+  mutating func strings() throws(Failure) -> [String] {
+    let count = try count()
+    var result: [String] = []
+    for _ in 0..<count { result.append(try string()) }
+    return result
+  }
+}
