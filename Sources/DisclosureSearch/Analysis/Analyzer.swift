@@ -17,8 +17,9 @@ final class Analyzer: @unchecked Sendable {
   }
 
   struct AnalyzedField {
-    /// ICU words and how often each occurs.
-    var wordCounts: [String: UInt32] = [:]
+    /// ICU words (UTF-8; byte arrays hash far faster than Strings, which hash in NFC)
+    /// and how often each occurs.
+    var wordCounts: [[UInt8]: UInt32] = [:]
     /// Number of ICU words: the field length for BM25.
     var length: UInt32 = 0
     /// Character grams (`GramCode`) and their positions, ascending.
@@ -29,8 +30,7 @@ final class Analyzer: @unchecked Sendable {
     var field = AnalyzedField()
     let normalized = normalizer.normalize(text[...])
     for range in wordBreaker.words(normalized.utf8) {
-      let word = String(decoding: normalized.utf8[range], as: UTF8.self)
-      field.wordCounts[word, default: 0] += 1
+      field.wordCounts[Array(normalized.utf8[range]), default: 0] += 1
       field.length += 1
     }
     var previous: UInt32 = 0

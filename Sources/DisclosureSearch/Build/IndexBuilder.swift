@@ -16,7 +16,7 @@ struct IndexBuilder {
   private(set) var sections: [StoredSection] = []
   private(set) var docs: [DocEntry] = []
   /// Word postings by term key (`TermKey.word`).
-  private(set) var wordPostings: [String: PostingsBuilder] = [:]
+  private(set) var wordPostings: [[UInt8]: PostingsBuilder] = [:]
   /// Gram postings by field (bits 42…) and `GramCode`.
   private(set) var gramPostings: [UInt64: PostingsBuilder] = [:]
 
@@ -33,7 +33,7 @@ struct IndexBuilder {
       for (field, analyzed) in fields {
         lengths[field.rawValue] = analyzed.length
         for (word, count) in analyzed.wordCounts {
-          wordPostings[TermKey.word(field, word), default: PostingsBuilder()].add(doc: doc) { bytes in
+          wordPostings[[TermKey.wordPrefix + UInt8(field.rawValue)] + word, default: PostingsBuilder()].add(doc: doc) { bytes in
             VarInt.append(count, to: &bytes)
           }
         }
@@ -76,8 +76,8 @@ enum TermKey {
   static let wordPrefix: UInt8 = 0x10
   static let gramPrefix: UInt8 = 0x20
 
-  static func word(_ field: Field, _ word: String) -> String {
-    String(UnicodeScalar(wordPrefix + UInt8(field.rawValue))) + word
+  static func word(_ field: Field, _ word: String) -> [UInt8] {
+    [wordPrefix + UInt8(field.rawValue)] + Array(word.utf8)
   }
 
   /// The key bytes of grams that start with `scalar` in `field` (a prefix of their keys).

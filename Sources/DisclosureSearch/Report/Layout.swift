@@ -13,7 +13,7 @@ enum Layout {
     var pipeLines = 0
     for line in lines {
       if line.first == "\t" { tabLines += 1 }
-      if line.contains("|") { pipeLines += 1 }
+      if line.utf8.contains(0x7C) { pipeLines += 1 }
     }
     if tabLines >= 10 && tabLines >= pipeLines { return .tabCells }
     if pipeLines >= 10 { return .pipes }
@@ -26,7 +26,7 @@ enum Layout {
     case .tabCells: return tabRows(lines)
     case .pipes:
       return lines.compactMap { line in
-        let cells = line.contains("|") ? line.split(separator: "|").map { $0.trimmingCharacters() } : Layout.spaceCells(line)
+        let cells = line.utf8.contains(0x7C) ? line.split(separator: "|").map { $0.trimmingCharacters() } : Layout.spaceCells(line)
         let kept = cells.filter { !$0.isEmpty }
         return kept.isEmpty || Layout.isPageNumber(line) ? nil : kept
       }
@@ -67,12 +67,23 @@ enum Layout {
   }
 
   static func spaceCells(_ line: Substring) -> [String] {
-    line.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }).map { String($0) }
+    line.unicodeScalars.split(whereSeparator: isSpace).map { String($0) }
+  }
+
+  /// Whitespace, with a fast path for ASCII and the two spaces Chinese text uses.
+  @inline(__always)
+  static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xA0, 0x3000: return true
+    case 0..<0x80: return false
+    default: return scalar.properties.isWhitespace
+    }
   }
 
   /// "— 2 —", "- 3 -", a bare "2", "第 3 页": page furniture of PDF text.
   static func isPageNumber(_ line: Substring) -> Bool {
-    let compact = String(String.UnicodeScalarView(line.unicodeScalars.filter { !$0.properties.isWhitespace }))
+    guard line.utf8.count <= 48 else { return false }
+    let compact = String(String.UnicodeScalarView(line.unicodeScalars.filter { !isSpace($0) }))
     guard !compact.isEmpty, compact.count <= 8 else { return false }
     var inner = compact.trimmingCharacters(in: "—-－–")
     if inner.hasPrefix("第") && inner.hasSuffix("页") { inner = String(inner.dropFirst().dropLast()) }

@@ -85,7 +85,7 @@ public struct ReportParser {
 
   /// The section number if `line` is a section heading ("二、主动公开政府信息情况").
   func headingNumber(_ line: Substring) -> Int? {
-    if line.first == "\t" || line.contains("|") { return nil }
+    if line.first == "\t" || line.utf8.contains(0x7C) { return nil }
     let trimmed = line.trimmingCharacters()
     guard trimmed.count >= 3, trimmed.count <= 40, let first = trimmed.first else { return nil }
     let numerals: [Character] = ["一", "二", "三", "四", "五", "六"]
@@ -107,7 +107,7 @@ public struct ReportParser {
   // MARK: Title and metadata
 
   private func findTitle(_ lines: ArraySlice<Substring>) -> String {
-    let candidates = lines.map { $0.trimmingCharacters() }.filter { !$0.isEmpty && !$0.contains("|") }
+    let candidates = lines.map { $0.trimmingCharacters() }.filter { !$0.isEmpty && !$0.utf8.contains(0x7C) }
     for (index, line) in candidates.enumerated() {
       let folded = normalizer.normalize(line)
       guard folded.count <= 60, folded.contains("报告") || folded.contains("年报") || folded.hasSuffix("政府信息公开"),
@@ -183,8 +183,8 @@ extension StringProtocol {
   /// Trims spaces of every kind (ASCII, U+3000, U+00A0, tabs) from both ends.
   func trimmingCharacters() -> String {
     let scalars = unicodeScalars
-    guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-      let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+    guard let start = scalars.firstIndex(where: { !Layout.isSpace($0) }),
+      let end = scalars.lastIndex(where: { !Layout.isSpace($0) })
     else { return "" }
     return String(String.UnicodeScalarView(scalars[start...end]))
   }

@@ -16,8 +16,6 @@ struct TableAssembler {
   /// `rows.count` before the last row with a label was emitted (to extend a wrapped row).
   private var lastRowCountBeforeWrap = -1
   private var expectedValueCount: Int { ReportTemplate.applicantColumns.count }
-  private let places: [String: ReportTemplate.RowPlace]
-  private let knownHeaders: [String: String]
 
   init(section: Int, normalizer: Normalizer) {
     self.section = section
@@ -27,27 +25,46 @@ struct TableAssembler {
     case 4: caption = ReportTemplate.reviewTable
     default: caption = ""
     }
-    var places: [String: ReportTemplate.RowPlace] = [:]
-    if section == 2 {
+  }
+
+  private var places: [String: ReportTemplate.RowPlace] { TemplateKeys.shared.places[section] ?? [:] }
+  private var knownHeaders: [String: String] { TemplateKeys.shared.headers }
+
+  /// The template's labels and headers by folded key, computed once per process.
+  struct TemplateKeys: Sendable {
+    static let shared = TemplateKeys()
+    let places: [Int: [String: ReportTemplate.RowPlace]]
+    let headers: [String: String]
+
+    private init() {
+      let normalizer = Normalizer()
+      var places: [Int: [String: ReportTemplate.RowPlace]] = [2: [:], 3: [:]]
       for label in ReportTemplate.activeDisclosureLabels {
-        places[TableAssembler.key(label, normalizer)] = ReportTemplate.RowPlace(section: 2, table: "", label: label, group: [])
+        places[2]?[TableAssembler.key(label, normalizer)] = ReportTemplate.RowPlace(section: 2, table: "", label: label, group: [])
       }
-    } else if section == 3 {
-      for place in ReportTemplate.applicationRows where places[TableAssembler.key(place.label, normalizer)] == nil {
-        places[TableAssembler.key(place.label, normalizer)] = place
+      for place in ReportTemplate.applicationRows where places[3]?[TableAssembler.key(place.label, normalizer)] == nil {
+        places[3]?[TableAssembler.key(place.label, normalizer)] = place
       }
+      self.places = places
+      var headers: [String: String] = [:]
+      for header in ReportTemplate.activeDisclosureHeaders { headers[TableAssembler.key(header, normalizer)] = header }
+      self.headers = headers
     }
-    self.places = places
-    var knownHeaders: [String: String] = [:]
-    for header in ReportTemplate.activeDisclosureHeaders { knownHeaders[TableAssembler.key(header, normalizer)] = header }
-    self.knownHeaders = knownHeaders
   }
 
   /// Folded form used to compare labels: NFKC, case folding, 简体, no spaces.
   static func key(_ text: String, _ normalizer: Normalizer) -> String {
-    String(
-      normalizer.normalize(text).unicodeScalars.filter { !$0.properties.isWhitespace }
-        .map { labelVariants[$0].map(Character.init) ?? Character($0) })
+    var key = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x80 {
+        if !Layout.isSpace(scalar) { key.append(scalar) }
+        continue
+      }
+      normalizer.foldEach(scalar) { folded in
+        if !Layout.isSpace(folded) { key.append(labelVariants[folded] ?? folded) }
+      }
+    }
+    return String(key)
   }
 
   /// Variants that ICU's character-level 繁→简 keeps but the template wording does not:
@@ -166,16 +183,22 @@ struct TableAssembler {
   }
 
   private func isValueCell(_ cell: String) -> Bool {
-    TableAssembler.number(cell, normalizer) != nil || TableAssembler.isPlaceholder(cell, normalizer)
+    // Labels are long and start with a letter; values are short.
+    guard cell.utf8.count <= 40 else { return false }
+    let key = TableAssembler.key(cell, normalizer)
+    return TableAssembler.number(key: key) != nil || TableAssembler.placeholders.contains(key)
   }
 
-  static func isPlaceholder(_ cell: String, _ normalizer: Normalizer) -> Bool {
-    ["—", "——", "-", "--", "–", "/", "无", "─"].contains(key(cell, normalizer))
-  }
+  static let placeholders: Set<String> = ["—", "——", "-", "--", "–", "/", "无", "─"]
 
   /// The number a cell holds: "550", "+374", "-2", "1,234", "76.786078", "２０"; nil otherwise.
   static func number(_ cell: String, _ normalizer: Normalizer) -> Double? {
-    let compact = key(cell, normalizer).replacingOccurrences(",", with: "")
+    number(key: key(cell, normalizer))
+  }
+
+  /// The number in a folded cell (`key`).
+  static func number(key: String) -> Double? {
+    let compact = key.replacingOccurrences(",", with: "")
     var body = Substring(compact)
     if body.first == "+" || body.first == "-" { body = body.dropFirst() }
     guard !body.isEmpty, body.first != ".", body.last != ".",

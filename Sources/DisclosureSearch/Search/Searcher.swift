@@ -154,7 +154,7 @@ public final class Searcher: Sendable {
       // ICU words of the part add to sections where they stand as words.
       for word in analyzer.words(ofNormalized: part.normalized) {
         for field in part.field.map({ [$0] }) ?? Field.allCases {
-          guard let term = segment.termIndex(Array(TermKey.word(field, word).utf8)) else { continue }
+          guard let term = segment.termIndex(TermKey.word(field, word)) else { continue }
           let postings = try FrequencyPostings(try segment.postingsBytes(term), segmentName: segment.name)
           let df = segment.docFrequency(term)
           let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)

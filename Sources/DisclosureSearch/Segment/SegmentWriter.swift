@@ -30,7 +30,7 @@ enum SegmentWriter {
 
     var keyed: [([UInt8], IndexBuilder.PostingsBuilder)] = []
     keyed.reserveCapacity(builder.termCount)
-    for (term, list) in builder.wordPostings { keyed.append((Array(term.utf8), list)) }
+    for (term, list) in builder.wordPostings { keyed.append((term, list)) }
     for (code, list) in builder.gramPostings {
       guard let field = Field(rawValue: Int(code >> 42)) else { continue }
       keyed.append((GramCode.key(code & ((1 << 42) - 1), field: field), list))
