@@ -3,7 +3,7 @@ import CICU
 /// ICU's dictionary word segmentation (`UBRK_WORD`, locale `zh`) over UTF-8 text.
 /// Spaces and punctuation are dropped; digits and Latin words come out as words.
 /// Not thread-safe: one per thread.
-final class WordBreaker {
+final class WordBreaker: @unchecked Sendable {  // each instance is used by one thread at a time
   private let handle: OpaquePointer
   private var starts = [Int32](repeating: 0, count: 4096)
   private var ends = [Int32](repeating: 0, count: 4096)

@@ -131,26 +131,26 @@ struct PositionalPostings {
   }
 
   init(_ bytes: Data, segmentName: String) throws {
-    var decoder = PostingsDecoder(bytes)
-    var doc: UInt32 = 0
-    var first = true
-    while !decoder.isAtEnd {
-      guard let delta = decoder.varint(), let count = decoder.varint(), delta > 0 else {
-        throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list")
-      }
-      doc = first ? delta - 1 : doc &+ delta
-      first = false
-      docs.append(doc)
-      starts.append(allPositions.count)
-      var position: UInt32 = 0
-      for _ in 0..<count {
-        guard let gap = decoder.varint() else {
-          throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad positions")
+    let decoded = bytes.withUnsafeBytes { raw -> Bool in
+      var decoder = PostingsDecoder(raw)
+      var doc: UInt32 = 0
+      var first = true
+      while !decoder.isAtEnd {
+        guard let delta = decoder.varint(), let count = decoder.varint(), delta > 0, count <= raw.count else { return false }
+        doc = first ? delta - 1 : doc &+ delta
+        first = false
+        docs.append(doc)
+        starts.append(allPositions.count)
+        var position: UInt32 = 0
+        for _ in 0..<count {
+          guard let gap = decoder.varint() else { return false }
+          position &+= gap
+          allPositions.append(position)
         }
-        position &+= gap
-        allPositions.append(position)
       }
+      return true
     }
+    guard decoded else { throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list") }
   }
 
   func positions(at index: Int) -> ArraySlice<UInt32> {
@@ -161,20 +161,35 @@ struct PositionalPostings {
 
 /// A decoded word postings list: docs ascending with term frequencies.
 struct FrequencyPostings {
-  var docs: [UInt32: UInt32] = [:]
+  private(set) var docs: [UInt32] = []
+  private(set) var frequencies: [UInt32] = []
 
   init(_ bytes: Data, segmentName: String) throws {
-    var decoder = PostingsDecoder(bytes)
-    var doc: UInt32 = 0
-    var first = true
-    while !decoder.isAtEnd {
-      guard let delta = decoder.varint(), let tf = decoder.varint(), delta > 0 else {
-        throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list")
+    let decoded = bytes.withUnsafeBytes { raw -> Bool in
+      var decoder = PostingsDecoder(raw)
+      var doc: UInt32 = 0
+      var first = true
+      while !decoder.isAtEnd {
+        guard let delta = decoder.varint(), let tf = decoder.varint(), delta > 0 else { return false }
+        doc = first ? delta - 1 : doc &+ delta
+        first = false
+        docs.append(doc)
+        frequencies.append(tf)
       }
-      doc = first ? delta - 1 : doc &+ delta
-      first = false
-      docs[doc] = tf
+      return true
     }
+    guard decoded else { throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list") }
+  }
+
+  /// The term frequency in `doc`, or nil.
+  func frequency(of doc: UInt32) -> UInt32? {
+    var low = 0
+    var high = docs.count
+    while low < high {
+      let middle = (low + high) / 2
+      if docs[middle] < doc { low = middle + 1 } else { high = middle }
+    }
+    return low < docs.count && docs[low] == doc ? frequencies[low] : nil
   }
 }
 

@@ -119,33 +119,31 @@ public final class Searcher: Sendable {
     for part in query.allParts {
       matches[part] = try match(part, analyzer: analyzer, allowed: allowed)
     }
-    let allDocs = (0..<UInt32(segment.docCount)).filter(allowed)
-    // The sections that may be hits, after the boolean logic.
-    var candidates: [UInt32]
+    let positive = query.positiveParts.map { (part: $0, match: matches[$0] ?? PartMatch()) }
+    // The sections that may be hits: those holding a positive part (or, for a query of
+    // filters and exclusions only, every allowed section), then the boolean logic.
+    var candidates: Set<UInt32>
+    if positive.isEmpty {
+      candidates = Set((0..<UInt32(segment.docCount)).filter(allowed))
+    } else {
+      candidates = positive.reduce(into: Set<UInt32>()) { $0.formUnion($1.match.docs) }
+    }
     if let root = query.root {
       if perSection {
-        let docs = try evaluateDocs(root, matches: matches, allDocs: allDocs)
-        candidates = allDocs.filter { docs.contains($0) }
+        candidates.formIntersection(try evaluateDocs(root, matches: matches, allowed: allowed))
       } else {
         let reports = try evaluateReports(root, matches: matches)
-        candidates = allDocs.filter { reports.contains(segment.reportID(of: $0)) }
+        candidates = candidates.filter { reports.contains(segment.reportID(of: $0)) }
       }
-    } else {
-      candidates = allDocs
-    }
-    let positive = query.positiveParts
-    if !positive.isEmpty {
-      // A hit holds at least one part the user asked for (not one that was excluded).
-      candidates = candidates.filter { doc in positive.contains { matches[$0]?.docs.contains(doc) == true } }
     }
     let documentCount = max(1, segment.docCount)
     var scored: [UInt32: Scored] = [:]
+    scored.reserveCapacity(candidates.count)
     for doc in candidates { scored[doc] = Scored() }
-    for part in positive {
-      guard let match = matches[part] else { continue }
+    for (part, match) in positive {
       let idf = BM25.idf(documentCount: documentCount, documentFrequency: match.docs.count)
       for (field, occurrences) in match.perField {
-        for (doc, tf) in occurrences where scored[doc] != nil {
+        for (doc, tf) in occurrences where candidates.contains(doc) {
           add(
             &scored[doc, default: Scored()], kind: "phrase", term: part.normalized, field: field, tf: tf,
             df: match.docs.count, idf: idf, doc: doc, weight: field.weight, explain: explain)
@@ -158,8 +156,8 @@ public final class Searcher: Sendable {
           let postings = try FrequencyPostings(try segment.postingsBytes(term), segmentName: segment.name)
           let df = segment.docFrequency(term)
           let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)
-          for doc in match.docs where scored[doc] != nil {
-            guard let tf = postings.docs[doc] else { continue }
+          for doc in match.docs where candidates.contains(doc) {
+            guard let tf = postings.frequency(of: doc) else { continue }
             add(
               &scored[doc, default: Scored()], kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF,
               doc: doc, weight: field.weight * Self.wordMatchWeight, explain: explain)
@@ -206,23 +204,26 @@ public final class Searcher: Sendable {
     }
   }
 
-  private func evaluateDocs(_ node: Query.Node, matches: [Query.Part: PartMatch], allDocs: [UInt32]) throws -> Set<UInt32> {
+  private func evaluateDocs(_ node: Query.Node, matches: [Query.Part: PartMatch], allowed: (UInt32) -> Bool) throws
+    -> Set<UInt32>
+  {
+    func allDocs() -> Set<UInt32> { Set((0..<UInt32(segment.docCount)).filter(allowed)) }
     switch node {
     case .part(let part): return matches[part]?.docs ?? []
     case .year, .agency, .region:
       let reports = try reports(satisfying: node)
-      return Set(allDocs.filter { reports.contains(segment.reportID(of: $0)) })
+      return allDocs().filter { reports.contains(segment.reportID(of: $0)) }
     case .and(let nodes):
       var result: Set<UInt32>?
       for node in nodes {
-        let next = try evaluateDocs(node, matches: matches, allDocs: allDocs)
+        let next = try evaluateDocs(node, matches: matches, allowed: allowed)
         result = result.map { $0.intersection(next) } ?? next
       }
       return result ?? []
     case .or(let nodes):
-      return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateDocs($1, matches: matches, allDocs: allDocs)) }
-    case .not(let inner): return Set(allDocs).subtracting(try evaluateDocs(inner, matches: matches, allDocs: allDocs))
-    case .sections: return Set(allDocs)
+      return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateDocs($1, matches: matches, allowed: allowed)) }
+    case .not(let inner): return allDocs().subtracting(try evaluateDocs(inner, matches: matches, allowed: allowed))
+    case .sections: return allDocs()
     }
   }
 

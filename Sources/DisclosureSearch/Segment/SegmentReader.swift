@@ -13,6 +13,12 @@ final class SegmentReader: Sendable {
   private let blocks: [SegmentFormat.Block: Range<Int>]
   let termCount: Int
   let docCount: Int
+  // Block starts, read on every scored doc and every term lookup.
+  private let docsStart: Int
+  private let termOffsetsStart: Int
+  private let termBytesRange: Range<Int>
+  private let termInfosStart: Int
+  private let postingsRange: Range<Int>
 
   init(url: URL) throws {
     name = url.lastPathComponent
@@ -78,20 +84,25 @@ final class SegmentReader: Sendable {
       let termBytes = blocks[.termBytes], Int(Self.u32(data, offsets.upperBound - 4)) == termBytes.count,
       meta.averageFieldLengths.count == Field.allCases.count
     else { throw corrupt(0, "block sizes disagree with the meta block") }
+    docsStart = docs.lowerBound
+    termOffsetsStart = offsets.lowerBound
+    termBytesRange = termBytes
+    termInfosStart = infos.lowerBound
+    postingsRange = blocks[.postings, default: 0..<0]
   }
 
   // MARK: Docs
 
   func reportID(of doc: UInt32) -> UInt32 {
-    Self.u32(data, blockStart(.docs) + Int(doc) * SegmentFormat.docEntrySize)
+    Self.u32(data, docsStart + Int(doc) * SegmentFormat.docEntrySize)
   }
 
   func sectionNumber(of doc: UInt32) -> Int {
-    Int(data[blockStart(.docs) + Int(doc) * SegmentFormat.docEntrySize + 4])
+    Int(Self.u32(data, docsStart + Int(doc) * SegmentFormat.docEntrySize + 4) & 0xFF)
   }
 
   func fieldLength(of doc: UInt32, _ field: Field) -> UInt32 {
-    Self.u32(data, blockStart(.docs) + Int(doc) * SegmentFormat.docEntrySize + 8 + 4 * field.rawValue)
+    Self.u32(data, docsStart + Int(doc) * SegmentFormat.docEntrySize + 8 + 4 * field.rawValue)
   }
 
   // MARK: Terms
@@ -138,11 +149,10 @@ final class SegmentReader: Sendable {
   }
 
   private func termRange(_ index: Int) -> Range<Int> {
-    let offsets = blockStart(.termOffsets)
-    let base = blockStart(.termBytes)
-    let start = Int(Self.u32(data, offsets + index * 4))
-    let end = Int(Self.u32(data, offsets + index * 4 + 4))
-    guard start <= end, end <= blocks[.termBytes, default: 0..<0].count else { return base..<base }
+    let base = termBytesRange.lowerBound
+    let start = Int(Self.u32(data, termOffsetsStart + index * 4))
+    let end = Int(Self.u32(data, termOffsetsStart + index * 4 + 4))
+    guard start <= end, end <= termBytesRange.count else { return base..<base }
     return (base + start)..<(base + end)
   }
 
@@ -159,15 +169,15 @@ final class SegmentReader: Sendable {
   }
 
   func docFrequency(_ term: Int) -> Int {
-    Int(Self.u32(data, blockStart(.termInfos) + term * SegmentFormat.termInfoSize + 12))
+    Int(Self.u32(data, termInfosStart + term * SegmentFormat.termInfoSize + 12))
   }
 
   /// The postings bytes of a term, checked against their CRC-32.
   func postingsBytes(_ term: Int) throws -> Data {
-    let info = blockStart(.termInfos) + term * SegmentFormat.termInfoSize
+    let info = termInfosStart + term * SegmentFormat.termInfoSize
     let offset = Self.u64(data, info)
     let length = UInt64(Self.u32(data, info + 8))
-    let postings = blocks[.postings, default: 0..<0]
+    let postings = postingsRange
     guard offset <= UInt64(postings.count), length <= UInt64(postings.count) - offset else {
       throw IndexFormatError.corrupt(file: name, offset: info, reason: "postings pointer out of range")
     }
@@ -265,22 +275,20 @@ final class SegmentReader: Sendable {
   }
 }
 
-/// Decodes postings lists (see Index/FORMAT.md, "Postings").
+/// Reads varints from postings bytes (see Index/FORMAT.md, "Postings"), bounds-checked.
 struct PostingsDecoder {
-  private let bytes: Data
-  private var index: Int
+  private let bytes: UnsafeRawBufferPointer
+  private var index = 0
 
-  init(_ bytes: Data) {
-    self.bytes = bytes
-    index = bytes.startIndex
-  }
+  init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-  var isAtEnd: Bool { index >= bytes.endIndex }
+  var isAtEnd: Bool { index >= bytes.count }
 
+  @inline(__always)
   mutating func varint() -> UInt32? {
     var value: UInt32 = 0
     var shift: UInt32 = 0
-    while index < bytes.endIndex, shift < 35 {
+    while index < bytes.count, shift < 35 {
       let byte = bytes[index]
       index += 1
       value |= UInt32(byte & 0x7F) << shift

@@ -1,0 +1,30 @@
+import Dispatch
+import Foundation
+
+/// Measures the raw ICU word segmentation throughput over a corpus — the ceiling indexing can
+/// approach — for `dsearch bench`.
+@_spi(Benchmark)
+public enum SegmentationCeiling {
+  /// Decodes every report file under `corpus` (not timed), then segments all the text with
+  /// ICU on `threads` threads. Returns the text bytes segmented, the words found and seconds.
+  public static func measure(corpus: URL, threads: Int) throws -> (textBytes: Int, words: Int, seconds: Double) {
+    var texts: [[UInt8]] = []  // filled before timing starts
+    for entry in try CorpusScanner.scan(corpus) {
+      let fileExtension = entry.url.pathExtension.lowercased()
+      let isHTML = HTMLReader.extensions.contains(fileExtension)
+      guard isHTML || CorpusScanner.textExtensions.contains(fileExtension), let data = try? Data(contentsOf: entry.url) else { continue }
+      texts.append(Array(ReportFile.decode([UInt8](data), isHTML: isHTML).text.utf8))
+    }
+    let breakers = try (0..<threads).map { _ in try WordBreaker() }
+    let inputs = texts
+    let counts = ResultSlots<Int>(count: threads)
+    let started = DispatchTime.now()
+    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+      var words = 0
+      for index in stride(from: worker, to: inputs.count, by: threads) { words += breakers[worker].words(inputs[index]).count }
+      counts.set(worker, words)
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+    return (texts.reduce(0) { $0 + $1.count }, counts.values.reduce(0, +), seconds)
+  }
+}

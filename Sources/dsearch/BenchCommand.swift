@@ -1,0 +1,150 @@
+import ArgumentParser
+@_spi(Benchmark) import DisclosureSearch
+import Dispatch
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Measure index build, index size, memory, query latency and the ICU ceiling in one run.",
+    discussion: """
+      Builds a fresh index of the corpus (in --index, default a temporary folder), then runs \
+      every query of the query set --rounds times in process (top 10 with snippets) and checks \
+      that each round returns the same hits, then times whole `dsearch search` processes. \
+      Make large corpora with ../shared/tools/gen_corpus.py --count 10000.
+      """)
+
+  @Option(help: "The corpus folder.")
+  var corpus: String = "Corpus"
+
+  @Option(help: "Where to build the benchmark index (default: a temporary folder, removed after).")
+  var index: String?
+
+  @Option(help: "A file with one query per line (default: a built-in set of typical queries).")
+  var queries: String?
+
+  @Option(help: "Timed rounds over the query set.")
+  var rounds: Int = 20
+
+  @Option(help: "Worker threads for indexing and the ICU ceiling (default: one per core).")
+  var threads: Int?
+
+  static let defaultQueries = [
+    "行政处罚", "行政许可", "政府集中采购", "行政事业性收费", "不予公开", "依申请公开", "信息处理费", "行政复议",
+    "行政诉讼", "诉讼", "政府 信息 公开", "主动公开 政府信息", "\"政府信息公开工作\"", "label:行政处罚", "heading:总体情况",
+    "行政复议 信息处理费", "依申请公开 NOT 信息处理费", "行政复议 OR 行政诉讼", "罚", "张店区", "交通运输局", "2021年",
+    "政务新媒体", "12345", "year:2021 行政处罚", "agency:财政局 行政事业性收费", "section:三 予以公开", "政府网站",
+    "保密审查", "规范性文件",
+  ]
+
+  func validate() throws {
+    guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+  }
+
+  func run() throws {
+    let corpusURL = URL(fileURLWithPath: corpus)
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: corpusURL.path, isDirectory: &isFolder), isFolder.boolValue else {
+      throw fail("the corpus folder \(corpus) does not exist; pass --corpus DIR")
+    }
+    let indexURL = index.map { URL(fileURLWithPath: $0) }
+      ?? FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-bench-\(getpid())")
+    defer { if index == nil { try? FileManager.default.removeItem(at: indexURL) } }
+    let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+    let corpusBytes = Self.folderBytes(corpusURL)
+
+    let summary: IndexSummary
+    do { summary = try DisclosureIndex.build(corpus: corpusURL, index: indexURL, options: IndexOptions(threads: threadCount)) } catch {
+      throw fail(error.description)
+    }
+    let buildPeak = Self.peakResidentBytes()
+    let ceiling = try SegmentationCeiling.measure(corpus: corpusURL, threads: threadCount)
+
+    let queryList: [String]
+    if let queries {
+      guard let text = try? String(contentsOfFile: queries, encoding: .utf8) else { throw fail("cannot read \(queries)") }
+      queryList = text.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    } else {
+      queryList = Self.defaultQueries
+    }
+    let searcher: Searcher
+    do { searcher = try Searcher(indexFolder: indexURL) } catch { throw fail(error.description) }
+    var expected: [String: [String]] = [:]
+    var latencies: [Double] = []
+    for round in 0...rounds {
+      for query in queryList {
+        let started = DispatchTime.now()
+        let result: SearchResult
+        do { result = try searcher.search(query) } catch { throw fail("query \(query): \(error.description)") }
+        let micros = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000
+        let answer = ["\(result.total)"] + result.hits.map { "\($0.path)#\($0.section_number)" }
+        if round == 0 {
+          expected[query] = answer  // warm-up round: the reference answer
+        } else {
+          guard expected[query] == answer else { throw fail("query \(query) returned different hits in round \(round)") }
+          latencies.append(micros)
+        }
+      }
+    }
+    latencies.sort()
+    let process = try Self.timeProcesses(index: indexURL, runs: 10)
+
+    let textMB = Double(summary.textBytes) / 1e6
+    let corpusMB = Double(corpusBytes) / 1e6
+    let ceilingRate = Double(ceiling.textBytes) / 1e6 / ceiling.seconds
+    let buildTextRate = textMB / summary.seconds
+    print("corpus:       \(summary.fileCount) files, \(String(format: "%.1f", corpusMB)) MB on disk, \(String(format: "%.1f", textMB)) MB of decoded text, \(summary.reportCount) reports, \(summary.sectionCount) sections")
+    print(String(format: "build:        %.2f s on %d threads: %.1f MB/s of files, %.1f MB/s of text; peak RSS %.0f MB", summary.seconds, threadCount, corpusMB / summary.seconds, buildTextRate, Double(buildPeak) / 1e6))
+    print(String(format: "ICU ceiling:  %.1f MB/s of text on %d threads (%d words in %.2f s); build reaches %.0f%% of it", ceilingRate, threadCount, ceiling.words, ceiling.seconds, 100 * buildTextRate / ceilingRate))
+    print(String(format: "index size:   %.1f MB = %.2f× the corpus files, %.2f× the text", Double(summary.indexBytes) / 1e6, Double(summary.indexBytes) / Double(max(1, corpusBytes)), Double(summary.indexBytes) / Double(max(1, summary.textBytes))))
+    print(String(format: "queries:      %d queries × %d rounds, in process, top 10 with snippets: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms", queryList.count, rounds, Self.percentile(latencies, 0.5) / 1000, Self.percentile(latencies, 0.95) / 1000, Self.percentile(latencies, 0.99) / 1000))
+    print(String(format: "process:      `dsearch search 行政处罚` start to exit: median %.1f ms over %d runs; peak RSS %.0f MB", process.medianMilliseconds, process.runs, Double(process.peakBytes) / 1e6))
+  }
+
+  static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.down)))]
+  }
+
+  static func folderBytes(_ url: URL) -> Int {
+    guard let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.fileSizeKey]) else { return 0 }
+    var total = 0
+    for case let file as URL in enumerator { total += (try? file.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0 }
+    return total
+  }
+
+  static func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+  }
+
+  /// Runs `dsearch search 行政处罚` as whole processes: median wall time and the largest peak RSS.
+  static func timeProcesses(index: URL, runs: Int) throws -> (medianMilliseconds: Double, peakBytes: Int, runs: Int) {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var times: [Double] = []
+    var peak = 0
+    for _ in 0..<runs {
+      let process = Process()
+      process.executableURL = executable
+      process.arguments = ["search", "行政处罚", "--index", index.path]
+      process.environment = ProcessInfo.processInfo.environment.merging(["DSEARCH_REPORT_PEAK_RSS": "1"]) { $1 }
+      process.standardOutput = FileHandle.nullDevice
+      let errors = Pipe()
+      process.standardError = errors
+      let started = DispatchTime.now()
+      try process.run()
+      let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6)
+      let report = String(decoding: stderr, as: UTF8.self)
+      if let line = report.split(separator: "\n").last(where: { $0.hasPrefix("peak_rss_bytes ") }),
+        let bytes = Int(line.dropFirst("peak_rss_bytes ".count))
+      {
+        peak = max(peak, bytes)
+      }
+    }
+    times.sort()
+    return (times[times.count / 2], peak, runs)
+  }
+}
