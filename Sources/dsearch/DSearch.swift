@@ -11,7 +11,10 @@ struct DSearch: ParsableCommand {
       A bare `dsearch QUERY` searches. Exit codes: 0 success, 1 error (missing corpus or \
       index, damaged index, bad query), 64 bad command-line usage.
       """,
-    subcommands: [SearchCommand.self, IndexCommand.self, ShowCommand.self, CheckCommand.self, BenchCommand.self],
+    subcommands: [
+      SearchCommand.self, IndexCommand.self, ShowCommand.self, CheckCommand.self, RowsCommand.self, StatsCommand.self,
+      AuditCommand.self, BenchCommand.self,
+    ],
     defaultSubcommand: SearchCommand.self)
 }
 

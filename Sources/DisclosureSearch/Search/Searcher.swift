@@ -100,6 +100,71 @@ public final class Searcher: Sendable {
     return SearchResult(query: query.description, total: ranked.count, took_us: took, hits: hits)
   }
 
+  // MARK: Tables as data
+
+  /// Every table row labelled `label` (the template's wording, in 简体 or 繁體; or part of
+  /// it, such as 予以公开 for （一）予以公开) in the reports that `filter` selects (any query,
+  /// e.g. `year:2021 agency:财政局`; nil for all), sorted by path.
+  public func rows(label: String, filter: String? = nil) throws(SearchError) -> [ReportRow] {
+    let normalizer = Normalizer()
+    let wanted = TableAssembler.key(label, normalizer)
+    guard !wanted.isEmpty else { throw .query("give a row label, e.g. dsearch rows 行政处罚") }
+    return try eachReport(filter: filter) { path, report, rows in
+      let keyed = rows.map { (row: $0, key: TableAssembler.key($0.label, normalizer)) }
+      let exact = keyed.filter { $0.key == wanted }
+      let chosen = exact.isEmpty ? keyed.filter { $0.key.contains(wanted) } : exact
+      return chosen.map { ReportRow(path: path, report: report, row: $0.row) }
+    }
+  }
+
+  /// Checks the tables of the reports `filter` selects against the templates' rules.
+  public func audit(filter: String? = nil) throws(SearchError) -> AuditResult {
+    var checked = 0
+    let problems = try eachReport(filter: filter) { path, _, rows -> [AuditProblem] in
+      if !rows.isEmpty { checked += 1 }
+      return TableAudit.problems(path: path, rows: rows)
+    }
+    return AuditResult(checked: checked, problems: problems)
+  }
+
+  /// Calls `body` with each selected report's table rows (in path order) and joins the results.
+  private func eachReport<T>(filter: String?, _ body: (String, StoredReport, [TableRow]) throws -> [T]) throws(SearchError) -> [T] {
+    do {
+      var selected: Set<UInt32>?
+      if let filter, !filter.trimmingCharacters(in: .whitespaces).isEmpty {
+        let query = try QueryParser.parse(filter)
+        let analyzer: Analyzer
+        do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
+        if let root = query.root {
+          var matches: [Query.Part: PartMatch] = [:]
+          for part in query.allParts { matches[part] = try match(part, analyzer: analyzer, allowed: { _ in true }) }
+          selected = try evaluateReports(root, matches: matches)
+        }
+      }
+      var rowsByReport: [UInt32: [TableRow]] = [:]
+      for doc in 0..<UInt32(segment.docCount) where (2...4).contains(segment.sectionNumber(of: doc)) {
+        let report = segment.reportID(of: doc)
+        guard selected?.contains(report) ?? true else { continue }
+        rowsByReport[report, default: []].append(contentsOf: try segment.section(doc).rows)
+      }
+      var reports: [(path: String, report: StoredReport, rows: [TableRow])] = []
+      for (id, rows) in rowsByReport {
+        let report = try segment.report(id)
+        reports.append((report.paths.first ?? "", report, rows))
+      }
+      reports.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+      var results: [T] = []
+      for entry in reports { results.append(contentsOf: try body(entry.path, entry.report, entry.rows)) }
+      return results
+    } catch let error as SearchError {
+      throw error
+    } catch let error as IndexFormatError {
+      throw .index(error)
+    } catch {
+      throw .index(.corrupt(file: segment.name, offset: 0, reason: "\(error)"))
+    }
+  }
+
   /// Where one query part occurs: occurrence counts per field and doc, within the allowed sections.
   struct PartMatch {
     var perField: [(Field, [UInt32: UInt32])] = []
