@@ -38,6 +38,7 @@ public struct IndexOptions: Sendable {
   /// Worker threads for decoding, parsing and segmentation (nil: one per core).
   public var threads: Int?
 
+  /// Options with a file size limit (default 64 MiB) and a thread count (default: one per core).
   public init(maxFileSize: Int = 64 << 20, threads: Int? = nil) {
     self.maxFileSize = maxFileSize
     self.threads = threads
@@ -46,26 +47,34 @@ public struct IndexOptions: Sendable {
 
 /// Progress of an index build, reported after each batch of files.
 public struct IndexProgress: Sendable {
+  /// Files read so far.
   public var filesDone: Int
+  /// Files in the corpus.
   public var fileCount: Int
 }
 
 /// What an index build did.
 public struct IndexSummary: Sendable, Codable {
+  /// Files skipped for one reason.
   public struct Skip: Sendable, Codable {
+    /// Why ("empty", "binary (NUL bytes), not text" …).
     public var reason: String
+    /// How many files.
     public var count: Int
   }
   /// Files found under the corpus folder.
   public var fileCount: Int
   /// Distinct reports indexed (duplicates count once).
   public var reportCount: Int
+  /// Sections indexed.
   public var sectionCount: Int
+  /// Distinct terms (words and character grams per field).
   public var termCount: Int
   /// Bytes of decoded report text indexed (UTF-8).
   public var textBytes: Int
   /// Bytes of the index segment file.
   public var indexBytes: Int
+  /// Wall-clock time of the build.
   public var seconds: Double
   /// Files whose text duplicates an earlier file (indexed once, both paths kept).
   public var duplicateCount: Int

@@ -40,13 +40,13 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
 }
 
 /// Problems with the text analysis libraries.
-public enum AnalysisError: Error, Sendable {
+enum AnalysisError: Error, Sendable {
   /// An ICU service could not be opened (ICU's data is missing or broken).
   case icuUnavailable(String)
 }
 
 /// The ICU version this process runs with ("72.1").
-public var icuVersion: String {
+var icuVersion: String {
   var buffer = [CChar](repeating: 0, count: 32)
   let length = cicu_version(&buffer, 32)
   guard length > 0 else { return "unknown" }

@@ -1,13 +1,13 @@
 import CICU
 
 /// Text decoded from a report file, with line endings folded to `\n`.
-public struct DecodedText: Sendable {
+struct DecodedText: Sendable {
   /// The text; CRLF and lone CR are folded to LF, so line numbers match the source file.
-  public var text: String
+  var text: String
   /// The encoding found: `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be` or `gb18030`.
-  public var encoding: String
+  var encoding: String
   /// Problems found while decoding (invalid bytes, with their offset).
-  public var warnings: [String]
+  var warnings: [String]
 }
 
 /// Decodes report bytes: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 recognised

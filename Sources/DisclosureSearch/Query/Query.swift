@@ -9,6 +9,7 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
     /// The field it is scoped to, or nil for every field.
     public var field: Field?
 
+    /// A part; `normalized` must be the normalized form of `text` (QueryParser makes both).
     public init(text: String, normalized: String, field: Field?) {
       self.text = text
       self.normalized = normalized
@@ -25,8 +26,11 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
     case agency(String)
     /// Reports whose region contains the (normalized) text (`region:淄博`).
     case region(String)
+    /// Every node matches.
     case and([Node])
+    /// Any node matches.
     case or([Node])
+    /// The node does not match.
     case not(Node)
     /// A `section:` filter while parsing; `QueryParser` moves it to `Query.sections`, so it
     /// never appears in `Query.root`.
@@ -38,6 +42,7 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
   /// Section numbers the hits are limited to (`section:二`); nil for all.
   public var sections: Set<Int>?
 
+  /// A query of a boolean tree and an optional section filter.
   public init(root: Node?, sections: Set<Int>? = nil) {
     self.root = root
     self.sections = sections

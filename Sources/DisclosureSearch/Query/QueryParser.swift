@@ -12,6 +12,7 @@
 /// strings after normalization. `section:` filters limit the hits and must stand at the top
 /// level. Errors name the column (1-based, in characters) where the problem is.
 public enum QueryParser {
+  /// Parses `text`; throws `SearchError.query` with the problem and its column.
   public static func parse(_ text: String) throws(SearchError) -> Query {
     var parser = Parser(tokens: try tokenize(text), normalizer: Normalizer())
     guard !parser.tokens.isEmpty else {

@@ -7,17 +7,17 @@ import Foundation
 /// cell per TAB-led line, scraped pages with cells joined by `|`, and PDF text with cells
 /// separated by spaces. Headings are recognised by numeral *and* keyword, so table 三's rows
 /// "一、本年新收…" … "四、结转下年度继续办理" never cut a section.
-public struct ReportParser {
+struct ReportParser {
   private let normalizer: Normalizer
 
   /// A parser; not thread-safe (it caches folded characters), so use one per thread.
-  public init() { normalizer = Normalizer() }
+  init() { normalizer = Normalizer() }
 
   init(normalizer: Normalizer) { self.normalizer = normalizer }
 
   /// Parses one report's text. Never fails: what cannot be recognised is kept as text and
   /// reported in `Report.warnings`.
-  public func parse(_ text: String) -> Report {
+  func parse(_ text: String) -> Report {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     let layout = Layout.detect(lines)
     let headings = findHeadings(lines)

@@ -15,6 +15,7 @@ public enum SearchError: Error, Sendable, Equatable {
 }
 
 extension SearchError: CustomStringConvertible {
+  /// One sentence: what went wrong and what to do.
   public var description: String {
     switch self {
     case .corpusMissing(let path): "the corpus folder \(path) does not exist; pass --corpus DIR with the folder of reports"

@@ -20,14 +20,19 @@ public struct Hit: Sendable, Codable, Equatable {
   public var other_paths: [String]
   /// The 1-based line of the file where the snippet starts.
   public var line: Int
+  /// The report title.
   public var title: String
+  /// The issuing agency, when the title names it.
   public var agency: String?
+  /// The year the report covers.
   public var year: Int?
+  /// "2019" (trial format) or "2021".
   public var template: String?
   /// Section number 0–6 (0: text before section 一).
   public var section_number: Int
   /// The section heading text ("二、主动公开政府信息情况"); empty for section 0.
   public var section: String
+  /// BM25F score (higher is better).
   public var score: Double
   /// Text around the best match, whitespace collapsed.
   public var snippet: String
@@ -41,14 +46,18 @@ public struct Hit: Sendable, Codable, Equatable {
 
 /// A table row of a hit, with its cells in column order.
 public struct HitRow: Sendable, Equatable, Codable {
+  /// The row label in the template's wording.
   public var label: String
+  /// Cell text by column header, in column order.
   public var cells: OrderedCells
 }
 
 /// Column header → cell text, keeping column order (encoded as a JSON object).
 public struct OrderedCells: Sendable, Equatable, Codable {
+  /// (header, text) pairs in column order.
   public var pairs: [(header: String, text: String)]
 
+  /// Cells from (header, text) pairs in column order.
   public init(_ pairs: [(header: String, text: String)]) { self.pairs = pairs }
 
   public static func == (lhs: OrderedCells, rhs: OrderedCells) -> Bool {
@@ -77,13 +86,22 @@ public struct OrderedCells: Sendable, Equatable, Codable {
 public struct ScoreContribution: Sendable, Codable, Equatable {
   /// "phrase" (the exact string) or "word" (an ICU word of it).
   public var kind: String
+  /// The exact string or the word.
   public var term: String
+  /// title, heading, label or body.
   public var field: String
+  /// Occurrences in the field.
   public var tf: Double
+  /// Sections holding the term.
   public var df: Int
+  /// ln(1 + (N − df + 0.5)/(df + 0.5)).
   public var idf: Double
+  /// The field's length in ICU words.
   public var field_length: Int
+  /// The average length of the field.
   public var average_field_length: Double
+  /// The field's weight (times 0.5 for words).
   public var weight: Double
+  /// weight × idf × tf / (tf + k1 × (1 − b + b × length / average)).
   public var score: Double
 }

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 
 /// Options of one search.
+/// Options of one search.
 public struct SearchOptions: Sendable {
   /// How many hits to return (snippets are built only for these).
   public var limit: Int
@@ -11,6 +12,7 @@ public struct SearchOptions: Sendable {
   /// Apply the boolean logic to each section on its own instead of to the whole report.
   public var perSection: Bool
 
+  /// Options with the given limit (default 10), explanation and per-section logic.
   public init(limit: Int = 10, explain: Bool = false, perSection: Bool = false) {
     self.limit = limit
     self.explain = explain
@@ -39,8 +41,9 @@ public final class Searcher: Sendable {
     }
   }
 
-  /// Number of indexed reports and sections.
+  /// Number of indexed reports (duplicates count once).
   public var reportCount: Int { segment.meta.reportCount }
+  /// Number of indexed sections.
   public var sectionCount: Int { segment.docCount }
 
   /// Parses and runs `text`.

@@ -11,6 +11,7 @@ public enum IndexFormatError: Error, Sendable, Equatable {
 }
 
 extension IndexFormatError: CustomStringConvertible {
+  /// One sentence: what is wrong and that a rebuild fixes it.
   public var description: String {
     switch self {
     case .missing(let folder):

@@ -2,9 +2,13 @@ import Foundation
 
 /// One table row of one report, for `dsearch rows` and `dsearch stats`.
 public struct ReportRow: Sendable, Codable, Equatable {
+  /// The report file, relative to the corpus root.
   public var path: String
+  /// The issuing agency.
   public var agency: String?
+  /// The year the report covers.
   public var year: Int?
+  /// The region, when known.
   public var region: String?
   /// The row label in the template's wording.
   public var label: String
@@ -13,6 +17,7 @@ public struct ReportRow: Sendable, Codable, Equatable {
   /// Parsed numbers in column order (nil for placeholders and text that is not a number).
   public var values: [(header: String, value: Double?)]
 
+  /// Rows are equal when path, label and cells are.
   public static func == (lhs: ReportRow, rhs: ReportRow) -> Bool {
     lhs.path == rhs.path && lhs.label == rhs.label && lhs.cells == rhs.cells
   }
@@ -54,8 +59,10 @@ public struct ReportRow: Sendable, Codable, Equatable {
 
 /// Column header → number (or null), keeping column order.
 public struct NumberCells: Sendable, Codable {
+  /// (header, number) pairs in column order.
   public var pairs: [(header: String, value: Double?)]
 
+  /// Numbers from (header, value) pairs in column order.
   public init(_ pairs: [(header: String, value: Double?)]) { self.pairs = pairs }
 
   public func encode(to encoder: any Encoder) throws {
@@ -80,8 +87,11 @@ public struct RowStatistics: Sendable, Codable {
     public var sums: NumberCells
   }
 
+  /// The row label summed.
   public var label: String
+  /// "year", "agency" or "region".
   public var by: String
+  /// Groups sorted by key.
   public var groups: [Group]
 
   /// Groups `rows` by `key` ("year", "agency" or "region") and sums each column.
@@ -116,6 +126,7 @@ public struct RowStatistics: Sendable, Codable {
 
 /// A broken consistency rule of a report's tables (`dsearch audit`).
 public struct AuditProblem: Sendable, Codable, Equatable {
+  /// The report file, relative to the corpus root.
   public var path: String
   /// Which rule: "三: 一+二 = 三(七)+四", "三: (七)总计 = sum of outcomes", "三: row 总计 = sum of applicants",
   /// "四: 总计 = sum of results".
@@ -128,5 +139,6 @@ public struct AuditProblem: Sendable, Codable, Equatable {
 public struct AuditResult: Sendable, Codable {
   /// Reports whose tables were checked.
   public var checked: Int
+  /// Every broken rule, by report path.
   public var problems: [AuditProblem]
 }
