@@ -4,14 +4,14 @@ import CICU
 struct DecodedText: Sendable {
   /// The text; CRLF and lone CR are folded to LF, so line numbers match the source file.
   var text: String
-  /// The encoding found: `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be` or `gb18030`.
+  /// The encoding found: `utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be`, `gb18030` or `big5`.
   var encoding: String
   /// Problems found while decoding (invalid bytes, with their offset).
   var warnings: [String]
 }
 
-/// Decodes report bytes: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 recognised
-/// from the bytes themselves (never from the file name).
+/// Decodes report bytes: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 or Big5
+/// recognised from the bytes themselves (never from the file name).
 enum TextDecoder {
   static func decode(_ bytes: [UInt8]) -> DecodedText {
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
@@ -27,13 +27,26 @@ enum TextDecoder {
     if utf8Check.invalidCount == 0 {
       return utf8(bytes, encoding: "utf-8", offsetBase: 0)
     }
-    // Not valid UTF-8: GB18030 when it decodes with fewer problems (it is the usual
-    // encoding of Chinese text that is not UTF-8, and a superset of GB2312 and GBK).
+    // Not valid UTF-8: GB18030 (the usual encoding of Chinese text that is not UTF-8, a
+    // superset of GB2312 and GBK) or Big5 (繁體 text), whichever reads as more common Chinese.
     let gb = converted(bytes, charset: "GB18030", encoding: "gb18030", offsetBase: 0)
-    if gb.warnings.isEmpty || utf8Check.invalidCount > 8 {
-      return gb
+    let big5 = converted(bytes, charset: "Big5", encoding: "big5", offsetBase: 0)
+    let best = commonCharacterCount(big5.text) > commonCharacterCount(gb.text) ? big5 : gb
+    if best.warnings.isEmpty || utf8Check.invalidCount > 8 {
+      return best
     }
     return utf8(bytes, encoding: "utf-8", offsetBase: 0)
+  }
+
+  /// Characters frequent in these reports, simplified and traditional: decoding with the
+  /// wrong legacy charset turns them into rare ones.
+  private static let commonCharacters: Set<Character> = Set(
+    "的政府信息公开年度报告工作情况本机关申请处理行政主动依法规定一二三四五六和了在是有为不" + "報資開處機關請導與為會華們數據")
+
+  static func commonCharacterCount(_ text: String) -> Int {
+    var count = 0
+    for character in text.prefix(20_000) where commonCharacters.contains(character) { count += 1 }
+    return count
   }
 
   private static func utf8(_ bytes: [UInt8], encoding: String, offsetBase: Int) -> DecodedText {

@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+
+@testable import DisclosureSearch
+
+/// Every broken file a crawler brings home gets a verdict, never a crash, a hang or a bad index.
+final class RobustnessTests: XCTestCase {
+  func temporaryCorpus() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-robust-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url.appendingPathComponent("Corpus"), withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+  }
+
+  func testEveryKindOfBadFileGetsAVerdict() throws {
+    let folder = try temporaryCorpus()
+    let corpus = folder.appendingPathComponent("Corpus")
+    let real = try Data(contentsOf: Fixtures.corpus.appendingPathComponent("张店区交通运输局_2020.txt"))
+    let nested = corpus.appendingPathComponent("山东省/淄博 市")
+    try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+    // Invalid bytes at a line start (offset of the first line break after byte 2000, + 1).
+    let cut = (real.dropFirst(2000).firstIndex(of: 0x0A) ?? 2000) + 1
+    var files: [String: Data] = [
+      "empty.txt": Data(),
+      "spaces.txt": Data("  \n\t\r\n ".utf8),
+      "binary.txt": Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 1, 2, 0, 0xFF]),
+      "bad-utf8.txt": real.prefix(cut) + Data([0xFF, 0xFE, 0xC0]) + real.dropFirst(cut),
+      "bom.txt": Data([0xEF, 0xBB, 0xBF]) + real,
+      "crlf.txt": Data(String(decoding: real, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8),
+      "cr-only.txt": Data(String(decoding: real, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r").utf8),
+      "unclosed.html": Data("<html><body><h1>某局2023年政府信息公开工作年度报告<p>一、总体情况<p>行政处罚<table><tr><td>行政处罚<td>5".utf8),
+      "one-line.txt": Data(String(repeating: "政府信息公开工作，", count: 230_000).utf8),
+      "not-a-report.txt": Data("会议通知：请各单位于周五下午参加政务公开培训。".utf8),
+      "notes.docx": Data("PK".utf8),
+    ]
+    files["utf16.txt"] = Data([0xFF, 0xFE]) + Data(String(decoding: real, as: UTF8.self).utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+    for (name, data) in files { try data.write(to: corpus.appendingPathComponent(name)) }
+    try real.write(to: nested.appendingPathComponent("报告 副本.txt"))
+    let index = folder.appendingPathComponent("Index")
+    let summary = try DisclosureIndex.build(corpus: corpus, index: index)
+    XCTAssertEqual(summary.fileCount, files.count + 1)
+    XCTAssertEqual(DisclosureIndex.check(index: index), [])
+    let log = try String(contentsOf: index.appendingPathComponent("index-log.txt"), encoding: .utf8)
+    func verdict(_ path: String) -> String {
+      log.split(separator: "\n").first { $0.split(separator: "\t").dropFirst().first.map(String.init) == path }.map(String.init) ?? "missing"
+    }
+    XCTAssertTrue(verdict("empty.txt").hasPrefix("skipped\tempty.txt\tempty"), verdict("empty.txt"))
+    XCTAssertTrue(verdict("spaces.txt").hasPrefix("skipped\tspaces.txt\tempty"), verdict("spaces.txt"))
+    XCTAssertTrue(verdict("binary.txt").hasPrefix("skipped\tbinary.txt\tbinary"), verdict("binary.txt"))
+    XCTAssertTrue(verdict("notes.docx").hasPrefix("skipped\tnotes.docx\tnot a report file"), verdict("notes.docx"))
+    XCTAssertTrue(verdict("bad-utf8.txt").contains("invalid UTF-8 at byte \(cut)"), verdict("bad-utf8.txt"))
+    XCTAssertTrue(verdict("not-a-report.txt").contains("indexed as one untitled section"), verdict("not-a-report.txt"))
+    XCTAssertTrue(verdict("山东省/淄博 市/报告 副本.txt").hasPrefix("duplicate\t山东省/淄博 市/报告 副本.txt\tsame text as bom.txt"), log)
+    // BOM, CRLF, CR-only and UTF-16 copies hold the same text: one report, every path kept.
+    let searcher = try Searcher(indexFolder: index)
+    let hit = try XCTUnwrap(searcher.search("label:行政处罚", options: SearchOptions(limit: 50)).hits.first { $0.path == "bom.txt" })
+    XCTAssertEqual(
+      Set([hit.path] + hit.other_paths),
+      ["bom.txt", "crlf.txt", "cr-only.txt", "utf16.txt", "山东省/淄博 市/报告 副本.txt"])
+    XCTAssertEqual(hit.line, 57)
+    XCTAssertGreaterThan(try searcher.search("政府信息公开工作").total, 0, "the 2 MB line is indexed")
+    XCTAssertGreaterThan(try searcher.search("行政处罚 agency:某局").total, 0, "the unclosed HTML is indexed")
+  }
+
+  func testBig5TextIsRecognised() throws {
+    let text = "三江侗族自治縣住房和城鄉建設局2023年政府信息公開工作年度報告\n一、總體情況\n本機關依法公開政府資訊。\n"
+    var bytes = [UInt8](repeating: 0, count: text.utf8.count * 2)
+    let length = try XCTUnwrap(Self.encode(text, charset: "Big5", into: &bytes))
+    let decoded = TextDecoder.decode(Array(bytes[0..<length]))
+    XCTAssertEqual(decoded.encoding, "big5")
+    XCTAssertEqual(decoded.text, text)
+  }
+
+  /// Random byte mutations and truncations of sample reports of every layout: the decoder,
+  /// parser and analyzer must never crash or hang. DSEARCH_FUZZ_ITERATIONS sets the count.
+  func testFuzzedReportsNeverCrash() throws {
+    let iterations = Int(ProcessInfo.processInfo.environment["DSEARCH_FUZZ_ITERATIONS"] ?? "") ?? 300
+    let truths = try TruthFile.load()
+    var samples: [(name: String, bytes: [UInt8])] = []
+    for layout in ["tab", "pipe", "pdftext", "html"] {
+      for truth in truths.filter({ $0.layout == layout }).prefix(2) {
+        samples.append((truth.file, try [UInt8](Data(contentsOf: Fixtures.corpus.appendingPathComponent(truth.file)))))
+      }
+    }
+    var generator = SeededGenerator(seed: 4_242)
+    let analyzer = try Analyzer()
+    for iteration in 0..<iterations {
+      let sample = samples[iteration % samples.count]
+      var bytes = sample.bytes
+      for _ in 0..<Int.random(in: 1...20, using: &generator) {
+        guard !bytes.isEmpty else { break }
+        let position = Int.random(in: 0..<bytes.count, using: &generator)
+        switch Int.random(in: 0..<5, using: &generator) {
+        case 0: bytes[position] ^= UInt8.random(in: 1...255, using: &generator)
+        case 1: bytes.insert(UInt8.random(in: 0...255, using: &generator), at: position)
+        case 2: bytes.remove(at: position)
+        case 3: bytes.removeSubrange(position..<min(bytes.count, position + Int.random(in: 1...200, using: &generator)))
+        default: bytes = Array(bytes.prefix(position))
+        }
+      }
+      let report = ReportFile.parse(bytes: bytes, isHTML: sample.name.contains(".htm"))
+      for section in report.sections {
+        _ = analyzer.analyze(section.text)
+        XCTAssertTrue((0...6).contains(section.number), "iteration \(iteration)")
+      }
+    }
+  }
+
+  static func encode(_ text: String, charset: String, into bytes: inout [UInt8]) -> Int? {
+    // Big5 bytes produced by iconv for the test sentence (ICU decodes; we do not ship an encoder).
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+    process.arguments = ["-f", "UTF-8", "-t", charset]
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    guard (try? process.run()) != nil else { return nil }
+    input.fileHandleForWriting.write(Data(text.utf8))
+    try? input.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    bytes = [UInt8](data)
+    return data.count
+  }
+}
