@@ -12,6 +12,16 @@ public enum DisclosureIndex {
     try CorpusIndexer.build(corpus: corpus, index: index, options: options, progress: progress)
   }
 
+  /// Brings the index in `index` up to date with `corpus`: only reports added, changed (by
+  /// content hash) or removed since the last commit are re-indexed, into a new segment, and
+  /// their old versions are marked deleted. Searches see the old index or the new one.
+  public static func update(
+    corpus: URL, index: URL, options: IndexOptions = IndexOptions(),
+    progress: (@Sendable (IndexProgress) -> Void)? = nil
+  ) throws(SearchError) -> IndexSummary {
+    try CorpusIndexer.update(corpus: corpus, index: index, options: options, progress: progress)
+  }
+
   /// Whether `folder` holds an index (a manifest).
   public static func exists(at folder: URL) -> Bool {
     FileManager.default.fileExists(atPath: folder.appendingPathComponent(IndexFolder.manifestName).path)
@@ -20,9 +30,9 @@ public enum DisclosureIndex {
   /// Verifies every checksum and record of the index; returns the problems (empty if sound).
   public static func check(index folder: URL) -> [String] {
     do {
-      let manifest = try IndexFolder.readManifest(folder)
-      let reader = try SegmentReader(url: folder.appendingPathComponent(manifest.segment))
-      return reader.verifyAll().map(\.description)
+      let view = try IndexFolder.open(folder)
+      _ = try IndexFolder.readState(folder)
+      return view.segments.flatMap { $0.verifyAll() }.map(\.description)
     } catch let error as IndexFormatError {
       return [error.description]
     } catch {
@@ -84,4 +94,10 @@ public struct IndexSummary: Sendable, Codable {
   public var skipped: [Skip]
   /// The per-file log in the index folder.
   public var logPath: String
+  /// Segments the index now has (1 after a full build).
+  public var segmentCount: Int
+  /// Files (re)indexed because they were new or changed, or shared a report with one (update).
+  public var changedFileCount: Int
+  /// Files gone from the corpus since the last commit (update).
+  public var removedFileCount: Int
 }

@@ -12,7 +12,8 @@ struct DSearch: ParsableCommand {
       index, damaged index, bad query), 64 bad command-line usage.
       """,
     subcommands: [
-      SearchCommand.self, IndexCommand.self, ShowCommand.self, CheckCommand.self, RowsCommand.self, StatsCommand.self,
+      SearchCommand.self, IndexCommand.self, UpdateCommand.self, ShowCommand.self, CheckCommand.self, RowsCommand.self,
+      StatsCommand.self,
       AuditCommand.self, BenchCommand.self,
     ],
     defaultSubcommand: SearchCommand.self)

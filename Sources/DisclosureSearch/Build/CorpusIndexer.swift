@@ -13,13 +13,28 @@ enum CorpusIndexer {
     let duplicateOf: String?
   }
 
-  private struct Analyzed: Sendable {
+  struct Analyzed: Sendable {
     let entry: CorpusScanner.Entry
     let skipReason: String?
     let warnings: [String]
     let report: StoredReport?
     let contentKey: ContentKey?
+    /// FNV-1a 64 of the file's bytes.
+    let hash: UInt64
     let sections: [(StoredSection, [Field: Analyzer.AnalyzedField])]
+  }
+
+  /// A file's identity in the sources table: its raw bytes and its decoded text.
+  struct SourceRecord: Codable, Sendable {
+    /// Path relative to the corpus root.
+    var path: String
+    /// FNV-1a 64 of the file's bytes (what `update` compares).
+    var hash: UInt64
+    /// The decoded text's key (what duplicate detection compares).
+    var text: ContentKey
+    /// The segment and the report (local ID) that hold it.
+    var segment: String
+    var report: UInt32
   }
 
   static func build(
@@ -27,10 +42,130 @@ enum CorpusIndexer {
   ) throws(SearchError) -> IndexSummary {
     let started = DispatchTime.now()
     let entries = try CorpusScanner.scan(corpus)
+    var segment = SegmentBuild()
+    try analyze(entries, options: options, progress: progress) { segment.add($0) }
+    return try commit(
+      index: index, corpus: corpus, keeping: [], deletions: [], new: segment, fileCount: entries.count, started: started,
+      changed: 0, removed: 0)
+  }
+
+  /// Re-indexes only the files added, changed (by content hash) or removed since the last
+  /// commit: their reports go into a new segment and their old reports are marked deleted.
+  /// A report whose set of paths changes (a duplicate added or removed) is re-indexed whole,
+  /// so results equal those of a full rebuild. With too many segments, it rebuilds instead.
+  static func update(
+    corpus: URL, index: URL, options: IndexOptions, progress: (@Sendable (IndexProgress) -> Void)?
+  ) throws(SearchError) -> IndexSummary {
+    let started = DispatchTime.now()
+    let state: IndexFolder.State
+    do { state = try IndexFolder.readState(index) } catch { throw .index(error) }
+    if state.manifest.segments.count >= IndexFolder.maxSegments {
+      return try build(corpus: corpus, index: index, options: options, progress: progress)
+    }
+    let entries = try CorpusScanner.scan(corpus)
+    var hashes: [String: UInt64] = [:]
+    for entry in entries {
+      guard let data = try? Data(contentsOf: entry.url) else { continue }
+      hashes[entry.path] = ContentKey.fnv64(data)
+    }
+    // Group the indexed paths by report; a report is affected when any of its paths changed or went away.
+    var reports: [String: [CorpusIndexer.SourceRecord]] = [:]
+    for source in state.sources { reports["\(source.segment)#\(source.report)", default: []].append(source) }
+    var affected = Set<String>()
+    for (key, sources) in reports where sources.contains(where: { hashes[$0.path] != $0.hash }) { affected.insert(key) }
+    var indexedHash: [String: UInt64] = [:]
+    for source in state.sources { indexedHash[source.path] = source.hash }
+    let indexed = Set(indexedHash.keys)
+    var toIndex = Set(entries.map(\.path).filter { indexedHash[$0] == nil || hashes[$0] != indexedHash[$0] })
+    for key in affected {
+      for source in reports[key] ?? [] where hashes[source.path] == source.hash { toIndex.insert(source.path) }
+    }
+    let changedCount = toIndex.count
+    let removedCount = indexed.subtracting(hashes.keys).count
+    // Unaffected live reports by text, so that a new duplicate joins its report.
+    var liveByText: [ContentKey: String] = [:]
+    for (key, sources) in reports where !affected.contains(key) {
+      if let first = sources.first { liveByText[first.text] = key }
+    }
+    var segment = SegmentBuild()
+    try analyze(entries.filter { toIndex.contains($0.path) }, options: options, progress: progress) { result in
+      if let text = result.contentKey, let key = liveByText[text], !affected.contains(key) {
+        // The new file has the text of a live report: re-index that report with all its paths.
+        affected.insert(key)
+        segment.add(result, extraPaths: (reports[key] ?? []).map(\.path))
+      } else {
+        segment.add(result)
+      }
+    }
+    var deletions: [String: Set<UInt32>] = [:]
+    for key in affected {
+      guard let source = reports[key]?.first else { continue }
+      deletions[source.segment, default: []].insert(source.report)
+    }
+    let unchangedSources = state.sources.filter { !affected.contains("\($0.segment)#\($0.report)") && hashes[$0.path] == $0.hash }
+    return try commit(
+      index: index, corpus: corpus, keeping: state.manifest.segments, deletions: [deletions], new: segment,
+      fileCount: entries.count, started: started, changed: changedCount, removed: removedCount,
+      keptSources: unchangedSources)
+  }
+
+  /// Reports for one new segment, deduplicated by text.
+  struct SegmentBuild {
     var builder = IndexBuilder()
     var outcomes: [FileOutcome] = []
-    var seen: [ContentKey: (id: UInt32, path: String)] = [:]
+    var sources: [SourceRecord] = []
+    private var seen: [ContentKey: (id: UInt32, path: String)] = [:]
     var textBytes = 0
+
+    mutating func add(_ result: Analyzed, extraPaths: [String] = []) {
+      let path = result.entry.path
+      if let reason = result.skipReason {
+        outcomes.append(FileOutcome(path: path, skipReason: reason, warnings: [], duplicateOf: nil))
+        return
+      }
+      guard let report = result.report, let key = result.contentKey else { return }
+      if let original = seen[key] {
+        builder.addPath(path, toReport: original.id)
+        sources.append(SourceRecord(path: path, hash: result.hash, text: key, segment: "", report: original.id))
+        outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: original.path))
+        return
+      }
+      textBytes += key.length
+      let id = builder.add(report: report, sections: result.sections)
+      seen[key] = (id, path)
+      sources.append(SourceRecord(path: path, hash: result.hash, text: key, segment: "", report: id))
+      for extra in extraPaths where extra != path {
+        builder.addPath(extra, toReport: id)
+      }
+      outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: nil))
+    }
+  }
+
+  /// Writes the new segment (if it holds any report) and commits the manifest.
+  private static func commit(
+    index: URL, corpus: URL, keeping: [IndexFolder.Manifest.SegmentEntry], deletions: [[String: Set<UInt32>]],
+    new segment: SegmentBuild, fileCount: Int, started: DispatchTime, changed: Int, removed: Int,
+    keptSources: [SourceRecord] = []
+  ) throws(SearchError) -> IndexSummary {
+    do {
+      return try IndexFolder.commit(
+        segment, to: index, corpus: corpus, keeping: keeping, deletions: deletions.first ?? [:], keptSources: keptSources,
+        fileCount: fileCount, started: started, changed: changed, removed: removed)
+    } catch let error as SearchError {
+      throw error
+    } catch let error as IndexFormatError {
+      throw .index(error)
+    } catch {
+      throw .write("\(error.localizedDescription)")
+    }
+  }
+
+  /// Decodes, parses and analyzes `entries` on every core, in batches, and hands each result
+  /// to `consume` in path order (one writer).
+  private static func analyze(
+    _ entries: [CorpusScanner.Entry], options: IndexOptions, progress: (@Sendable (IndexProgress) -> Void)?,
+    consume: (Analyzed) -> Void
+  ) throws(SearchError) {
     let workerCount = max(1, min(options.threads ?? ProcessInfo.processInfo.activeProcessorCount, 64))
     var analyzers: [Analyzer] = []
     for _ in 0..<workerCount {
@@ -47,40 +182,15 @@ enum CorpusIndexer {
           results.set(index, analyze(batch[index], analyzer: workers[worker], options: options))
         }
       }
-      for result in results.values {
-        let path = result.entry.path
-        if let reason = result.skipReason {
-          outcomes.append(FileOutcome(path: path, skipReason: reason, warnings: [], duplicateOf: nil))
-          continue
-        }
-        guard let report = result.report, let key = result.contentKey else { continue }
-        if let original = seen[key] {
-          builder.addPath(path, toReport: original.id)
-          outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: original.path))
-          continue
-        }
-        textBytes += key.length
-        let id = builder.add(report: report, sections: result.sections)
-        seen[key] = (id, path)
-        outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: nil))
-      }
+      for result in results.values { consume(result) }
       done += batch.count
       progress?(IndexProgress(filesDone: done, fileCount: entries.count))
     }
-    let summary: IndexSummary
-    do {
-      summary = try IndexFolder.commit(builder, to: index, corpus: corpus, outcomes: outcomes, textBytes: textBytes, started: started)
-    } catch let error as SearchError {
-      throw error
-    } catch {
-      throw .write("\(error.localizedDescription)")
-    }
-    return summary
   }
 
   private static func analyze(_ entry: CorpusScanner.Entry, analyzer: Analyzer, options: IndexOptions) -> Analyzed {
     func skip(_ reason: String) -> Analyzed {
-      Analyzed(entry: entry, skipReason: reason, warnings: [], report: nil, contentKey: nil, sections: [])
+      Analyzed(entry: entry, skipReason: reason, warnings: [], report: nil, contentKey: nil, hash: 0, sections: [])
     }
     let fileExtension = entry.url.pathExtension.lowercased()
     let isHTML = HTMLReader.extensions.contains(fileExtension)
@@ -115,25 +225,31 @@ enum CorpusIndexer {
     }
     return Analyzed(
       entry: entry, skipReason: nil, warnings: decoded.warnings + parsed.warnings, report: report,
-      contentKey: ContentKey(decoded.text), sections: sections)
+      contentKey: ContentKey(decoded.text), hash: ContentKey.fnv64(data), sections: sections)
   }
 }
 
 /// Identifies a report text for duplicate detection: length and two independent hashes.
-struct ContentKey: Hashable, Sendable {
+struct ContentKey: Hashable, Sendable, Codable {
   let length: Int
   let fnv: UInt64
   let crc: UInt32
 
   init(_ text: String) {
+    let bytes = Array(text.utf8)
+    length = bytes.count
+    fnv = Self.fnv64(bytes)
+    crc = CRC32.of(bytes)
+  }
+
+  /// FNV-1a, 64 bits.
+  static func fnv64<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
+    for byte in bytes {
       hash ^= UInt64(byte)
       hash = hash &* 0x100_0000_01b3
     }
-    length = text.utf8.count
-    fnv = hash
-    crc = CRC32.of(Array(text.utf8))
+    return hash
   }
 }
 

@@ -23,7 +23,7 @@ public struct SearchOptions: Sendable {
 /// Searches an index folder. Immutable after opening, so one searcher serves concurrent
 /// searches from many threads.
 public final class Searcher: Sendable {
-  let segment: SegmentReader
+  let index: IndexView
   private let metadataCache = Mutex<[ReportMetadata]?>(nil)
   /// Words found by ICU get this share of a field's weight, on top of the exact string.
   static let wordMatchWeight = 0.5
@@ -32,8 +32,7 @@ public final class Searcher: Sendable {
   /// damaged, of another format, or built with other analysis settings.
   public init(indexFolder folder: URL) throws(SearchError) {
     do {
-      let manifest = try IndexFolder.readManifest(folder)
-      segment = try SegmentReader(url: folder.appendingPathComponent(manifest.segment))
+      index = try IndexFolder.open(folder)
     } catch let error as IndexFormatError {
       throw .index(error)
     } catch {
@@ -42,9 +41,9 @@ public final class Searcher: Sendable {
   }
 
   /// Number of indexed reports (duplicates count once).
-  public var reportCount: Int { segment.meta.reportCount }
+  public var reportCount: Int { index.liveReports.count }
   /// Number of indexed sections.
-  public var sectionCount: Int { segment.docCount }
+  public var sectionCount: Int { index.liveDocCount }
 
   /// Parses and runs `text`.
   public func search(_ text: String, options: SearchOptions = SearchOptions()) throws(SearchError) -> SearchResult {
@@ -67,7 +66,7 @@ public final class Searcher: Sendable {
     } catch let error as IndexFormatError {
       throw .index(error)
     } catch {
-      throw .index(.corrupt(file: segment.name, offset: 0, reason: "\(error)"))
+      throw .index(.corrupt(file: index.name, offset: 0, reason: "\(error)"))
     }
   }
 
@@ -79,13 +78,14 @@ public final class Searcher: Sendable {
   private func run(_ query: Query, options: SearchOptions, started: DispatchTime) throws -> SearchResult {
     let analyzer: Analyzer
     do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
-    let ranked = try rank(query, analyzer: analyzer, explain: options.explain, perSection: options.perSection)
+    var ranked = try rank(query, analyzer: analyzer, explain: options.explain, perSection: options.perSection)
+    try orderTies(&ranked, limit: options.limit)
     let snippets = SnippetGenerator(normalizer: analyzer.normalizer)
     let partTexts = query.positiveParts.map(\.normalized)
     var hits: [Hit] = []
     for (doc, scoredDoc) in ranked.prefix(max(0, options.limit)) {
-      let report = try segment.report(segment.reportID(of: doc))
-      let section = try segment.section(doc)
+      let report = try index.report(index.reportID(of: doc))
+      let section = try index.section(doc)
       let snippet = snippets.snippet(for: section, parts: partTexts)
       let rows = section.rows.filter { row in
         let label = analyzer.normalizer.normalize(row.labelAsWritten + " " + row.label)
@@ -145,14 +145,14 @@ public final class Searcher: Sendable {
         }
       }
       var rowsByReport: [UInt32: [TableRow]] = [:]
-      for doc in 0..<UInt32(segment.docCount) where (2...4).contains(segment.sectionNumber(of: doc)) {
-        let report = segment.reportID(of: doc)
+      for doc in index.liveDocs where (2...4).contains(index.sectionNumber(of: doc)) {
+        let report = index.reportID(of: doc)
         guard selected?.contains(report) ?? true else { continue }
-        rowsByReport[report, default: []].append(contentsOf: try segment.section(doc).rows)
+        rowsByReport[report, default: []].append(contentsOf: try index.section(doc).rows)
       }
       var reports: [(path: String, report: StoredReport, rows: [TableRow])] = []
       for (id, rows) in rowsByReport {
-        let report = try segment.report(id)
+        let report = try index.report(id)
         reports.append((report.paths.first ?? "", report, rows))
       }
       reports.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
@@ -164,7 +164,7 @@ public final class Searcher: Sendable {
     } catch let error as IndexFormatError {
       throw .index(error)
     } catch {
-      throw .index(.corrupt(file: segment.name, offset: 0, reason: "\(error)"))
+      throw .index(.corrupt(file: index.name, offset: 0, reason: "\(error)"))
     }
   }
 
@@ -182,7 +182,7 @@ public final class Searcher: Sendable {
   func rank(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool = false) throws
     -> [(doc: UInt32, scored: Scored)]
   {
-    let allowed: (UInt32) -> Bool = { doc in query.sections?.contains(self.segment.sectionNumber(of: doc)) ?? true }
+    let allowed: (UInt32) -> Bool = { doc in query.sections?.contains(self.index.sectionNumber(of: doc)) ?? true }
     var matches: [Query.Part: PartMatch] = [:]
     for part in query.allParts {
       matches[part] = try match(part, analyzer: analyzer, allowed: allowed)
@@ -192,7 +192,7 @@ public final class Searcher: Sendable {
     // filters and exclusions only, every allowed section), then the boolean logic.
     var candidates: Set<UInt32>
     if positive.isEmpty {
-      candidates = Set((0..<UInt32(segment.docCount)).filter(allowed))
+      candidates = Set(index.liveDocs.filter(allowed))
     } else {
       candidates = positive.reduce(into: Set<UInt32>()) { $0.formUnion($1.match.docs) }
     }
@@ -201,10 +201,10 @@ public final class Searcher: Sendable {
         candidates.formIntersection(try evaluateDocs(root, matches: matches, allowed: allowed))
       } else {
         let reports = try evaluateReports(root, matches: matches)
-        candidates = candidates.filter { reports.contains(segment.reportID(of: $0)) }
+        candidates = candidates.filter { reports.contains(index.reportID(of: $0)) }
       }
     }
-    let documentCount = max(1, segment.docCount)
+    let documentCount = max(1, index.liveDocCount)
     var scored: [UInt32: Scored] = [:]
     scored.reserveCapacity(candidates.count)
     for doc in candidates { scored[doc] = Scored() }
@@ -220,12 +220,12 @@ public final class Searcher: Sendable {
       // ICU words of the part add to sections where they stand as words.
       for word in analyzer.words(ofNormalized: part.normalized) {
         for field in part.field.map({ [$0] }) ?? Field.allCases {
-          guard let term = segment.termIndex(TermKey.word(field, word)) else { continue }
-          let postings = try FrequencyPostings(try segment.postingsBytes(term), segmentName: segment.name)
-          let df = segment.docFrequency(term)
+          let frequencies = try index.wordFrequencies(word, in: field)
+          guard !frequencies.isEmpty else { continue }
+          let df = frequencies.count
           let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)
           for doc in match.docs where candidates.contains(doc) {
-            guard let tf = postings.frequency(of: doc) else { continue }
+            guard let tf = frequencies[doc] else { continue }
             add(
               &scored[doc, default: Scored()], kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF,
               doc: doc, weight: field.weight * Self.wordMatchWeight, explain: explain)
@@ -234,18 +234,47 @@ public final class Searcher: Sendable {
       }
     }
     var ranked = scored.map { (doc: $0.key, scored: $0.value) }
-    ranked.sort { $0.scored.score != $1.scored.score ? $0.scored.score > $1.scored.score : $0.doc < $1.doc }
+    // Scores are compared at 1e-9 so that sums taken in another order still tie.
+    func key(_ score: Double) -> Int64 { Int64((score * 1e9).rounded()) }
+    ranked.sort { key($0.scored.score) != key($1.scored.score) ? $0.scored.score > $1.scored.score : $0.doc < $1.doc }
     return ranked
   }
 
+  /// Orders sections of equal score by report path and section number — what doc order is
+  /// in a single segment — for the runs of ties that reach into the first `limit` hits, so an
+  /// updated index lists hits exactly as a rebuilt one does.
+  private func orderTies(_ ranked: inout [(doc: UInt32, scored: Scored)], limit: Int) throws {
+    guard index.segments.count > 1 else { return }
+    func key(_ score: Double) -> Int64 { Int64((score * 1e9).rounded()) }
+    var paths: [UInt32: String] = [:]
+    func path(_ doc: UInt32) throws -> String {
+      let report = index.reportID(of: doc)
+      if let known = paths[report] { return known }
+      let path = try index.report(report).paths.first ?? ""
+      paths[report] = path
+      return path
+    }
+    var start = 0
+    while start < min(limit, ranked.count) {
+      var end = start + 1
+      while end < ranked.count && key(ranked[end].scored.score) == key(ranked[start].scored.score) { end += 1 }
+      if end - start > 1 {
+        var run: [(path: String, number: Int, entry: (doc: UInt32, scored: Scored))] = []
+        for entry in ranked[start..<end] { run.append((try path(entry.doc), index.sectionNumber(of: entry.doc), entry)) }
+        run.sort { $0.path != $1.path ? $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) : $0.number < $1.number }
+        ranked.replaceSubrange(start..<end, with: run.map(\.entry))
+      }
+      start = end
+    }
+  }
+
   private func match(_ part: Query.Part, analyzer: Analyzer, allowed: (UInt32) -> Bool) throws -> PartMatch {
-    let matcher = PhraseMatcher(segment: segment)
     let grams = PhraseMatcher.grams(of: part.normalized)
     // Grams pin down letters and digits; punctuation between them is checked in the text.
     let needsTextCheck = part.normalized.unicodeScalars.contains { !CharacterClass.isSearchable($0) }
     var result = PartMatch()
     for field in part.field.map({ [$0] }) ?? Field.allCases {
-      var occurrences = try matcher.occurrences(of: grams, in: field).filter { allowed($0.key) }
+      var occurrences = try index.occurrences(of: grams, in: field).filter { allowed($0.key) }
       if needsTextCheck {
         occurrences = try verified(occurrences, of: part.normalized, in: field, normalizer: analyzer.normalizer)
       }
@@ -257,7 +286,7 @@ public final class Searcher: Sendable {
 
   private func evaluateReports(_ node: Query.Node, matches: [Query.Part: PartMatch]) throws -> Set<UInt32> {
     switch node {
-    case .part(let part): return Set(matches[part]?.docs.map { segment.reportID(of: $0) } ?? [])
+    case .part(let part): return Set(matches[part]?.docs.map { index.reportID(of: $0) } ?? [])
     case .year, .agency, .region: return try reports(satisfying: node)
     case .and(let nodes):
       var result: Set<UInt32>?
@@ -267,20 +296,20 @@ public final class Searcher: Sendable {
       }
       return result ?? []
     case .or(let nodes): return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateReports($1, matches: matches)) }
-    case .not(let inner): return Set(0..<UInt32(segment.meta.reportCount)).subtracting(try evaluateReports(inner, matches: matches))
-    case .sections: return Set(0..<UInt32(segment.meta.reportCount))
+    case .not(let inner): return Set(index.liveReports).subtracting(try evaluateReports(inner, matches: matches))
+    case .sections: return Set(index.liveReports)
     }
   }
 
   private func evaluateDocs(_ node: Query.Node, matches: [Query.Part: PartMatch], allowed: (UInt32) -> Bool) throws
     -> Set<UInt32>
   {
-    func allDocs() -> Set<UInt32> { Set((0..<UInt32(segment.docCount)).filter(allowed)) }
+    func allDocs() -> Set<UInt32> { Set(index.liveDocs.filter(allowed)) }
     switch node {
     case .part(let part): return matches[part]?.docs ?? []
     case .year, .agency, .region:
       let reports = try reports(satisfying: node)
-      return allDocs().filter { reports.contains(segment.reportID(of: $0)) }
+      return allDocs().filter { reports.contains(index.reportID(of: $0)) }
     case .and(let nodes):
       var result: Set<UInt32>?
       for node in nodes {
@@ -324,8 +353,8 @@ public final class Searcher: Sendable {
     if let cached = metadataCache.withLock({ $0 }) { return cached }
     let normalizer = Normalizer()
     var metadata: [ReportMetadata] = []
-    for id in 0..<UInt32(segment.meta.reportCount) {
-      let report = try segment.report(id)
+    for id in 0..<UInt32(index.reportCount) {
+      let report = try index.report(id)
       metadata.append(
         ReportMetadata(
           year: report.year, agency: normalizer.normalize(report.agency ?? ""), region: normalizer.normalize(report.region ?? "")))
@@ -350,9 +379,8 @@ public final class Searcher: Sendable {
 
   /// The text of one field of a stored section.
   func fieldText(of doc: UInt32, _ field: Field) throws -> String {
-    let section = try segment.section(doc)
-    let isFirstSection = doc == 0 || segment.reportID(of: doc - 1) != segment.reportID(of: doc)
-    let title = field == .title && isFirstSection ? try segment.report(segment.reportID(of: doc)).title : ""
+    let section = try index.section(doc)
+    let title = field == .title && index.isFirstSection(doc) ? try index.report(index.reportID(of: doc)).title : ""
     let texts = SectionDocument.fieldTexts(
       title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
     return texts[field] ?? ""
@@ -362,8 +390,8 @@ public final class Searcher: Sendable {
     _ scored: inout Scored, kind: String, term: String, field: Field, tf: UInt32, df: Int, idf: Double, doc: UInt32,
     weight: Double, explain: Bool
   ) {
-    let length = Double(segment.fieldLength(of: doc, field))
-    let average = segment.meta.averageFieldLengths[field.rawValue]
+    let length = Double(index.fieldLength(of: doc, field))
+    let average = index.averageFieldLengths[field.rawValue]
     let value = weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, averageFieldLength: average)
     scored.score += value
     if explain {

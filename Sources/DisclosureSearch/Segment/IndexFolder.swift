@@ -1,16 +1,27 @@
 import Dispatch
 import Foundation
 
-/// The index folder: `manifest.json` names the live segment file; replacing the manifest
-/// (write to a temporary file, fsync, rename) is the one atomic step that commits a build.
-/// Segment files the manifest does not name are left-overs and are removed after a commit.
+/// The index folder. `manifest.json` names the live segments (with the reports deleted from
+/// each) and the sources table; replacing the manifest (write a temporary file, fsync,
+/// rename) is the one atomic step that commits a build or an update. Files the manifest does
+/// not name are left-overs of an interrupted run and are removed after the next commit.
 enum IndexFolder {
   static let manifestName = "manifest.json"
   static let logName = "index-log.txt"
+  /// `update` rebuilds (merging everything into one segment) when there would be more.
+  static let maxSegments = 8
 
   struct Manifest: Codable {
+    struct SegmentEntry: Codable {
+      /// The segment file.
+      var name: String
+      /// Report IDs (local to the segment) that are no longer live.
+      var deletedReports: [UInt32]
+    }
     var formatVersion: Int
-    var segment: String
+    var segments: [SegmentEntry]
+    /// The sources table: what every indexed file's bytes and text hashed to, and where it is.
+    var sources: String
     /// ICU version and analysis settings; a mismatch at open asks for a rebuild.
     var analysis: String
     var reportCount: Int
@@ -18,31 +29,108 @@ enum IndexFolder {
     var builtAt: String
   }
 
+  /// The committed state an update starts from.
+  struct State {
+    var manifest: Manifest
+    var sources: [CorpusIndexer.SourceRecord]
+  }
+
   /// Analysis settings of this build of dsearch (pinned in the manifest).
   static var analysisSignature: String {
     "icu=\(icuVersion);normalize=nfkc_cf+traditional-simplified(\(TraditionalSimplified.pairCount));words=ubrk_word/zh;grams=bigram+end;title=first-section"
   }
 
+  /// Opens the live index. A search that races a commit may find a segment just removed;
+  /// it then reads the new manifest once more.
+  static func open(_ folder: URL) throws -> IndexView {
+    do {
+      return try openOnce(folder)
+    } catch IndexFormatError.missing(let folder) {
+      throw IndexFormatError.missing(folder: folder)
+    } catch {
+      return try openOnce(folder)
+    }
+  }
+
+  private static func openOnce(_ folder: URL) throws -> IndexView {
+    let manifest = try readManifest(folder)
+    var readers: [SegmentReader] = []
+    var deletions: [Set<UInt32>] = []
+    for entry in manifest.segments {
+      let url = folder.appendingPathComponent(entry.name)
+      guard FileManager.default.fileExists(atPath: url.path) else {
+        throw IndexFormatError.corrupt(file: entry.name, offset: 0, reason: "the segment file is missing")
+      }
+      readers.append(try SegmentReader(url: url))
+      deletions.append(Set(entry.deletedReports))
+    }
+    return IndexView(segments: readers, deletedReports: deletions)
+  }
+
+  static func readState(_ folder: URL) throws(IndexFormatError) -> State {
+    let manifest = try readManifest(folder)
+    guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(manifest.sources).path),
+      let sources = try? JSONDecoder().decode([CorpusIndexer.SourceRecord].self, from: data)
+    else { throw .corrupt(file: manifest.sources, offset: 0, reason: "unreadable sources table") }
+    return State(manifest: manifest, sources: sources)
+  }
+
   static func commit(
-    _ builder: IndexBuilder, to folder: URL, corpus: URL, outcomes: [CorpusIndexer.FileOutcome], textBytes: Int,
-    started: DispatchTime
+    _ build: CorpusIndexer.SegmentBuild, to folder: URL, corpus: URL, keeping kept: [Manifest.SegmentEntry],
+    deletions: [String: Set<UInt32>], keptSources: [CorpusIndexer.SourceRecord], fileCount: Int, started: DispatchTime,
+    changed: Int, removed: Int
   ) throws -> IndexSummary {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let stamp = UInt64(Date().timeIntervalSince1970 * 1000)
-    let segmentName = "segment-\(stamp)-\(UInt32.random(in: 0...UInt32.max)).dsx"
-    let segmentURL = folder.appendingPathComponent(segmentName)
-    try SegmentWriter.write(builder, to: segmentURL)
+    let stamp = "\(UInt64(Date().timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max))"
+    var segments = kept.map { entry in
+      var entry = entry
+      entry.deletedReports = Array(Set(entry.deletedReports).union(deletions[entry.name] ?? [])).sorted()
+      return entry
+    }
+    var sources = keptSources
+    var indexBytes = 0
+    if build.builder.reports.count > 0 {
+      let name = "segment-\(stamp).dsx"
+      let url = folder.appendingPathComponent(name)
+      try SegmentWriter.write(build.builder, to: url)
+      indexBytes = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+      segments.append(Manifest.SegmentEntry(name: name, deletedReports: []))
+      sources += build.sources.map { source in
+        var source = source
+        source.segment = name
+        return source
+      }
+    }
+    // Segments whose every report is deleted are dropped.
+    var live: [Manifest.SegmentEntry] = []
+    var reportCount = 0
+    var sectionCount = 0
+    for entry in segments {
+      let reader = try SegmentReader(url: folder.appendingPathComponent(entry.name))
+      let deleted = Set(entry.deletedReports)
+      let liveReports = reader.meta.reportCount - deleted.count
+      guard liveReports > 0 else { continue }
+      live.append(entry)
+      reportCount += liveReports
+      sectionCount += (0..<UInt32(reader.docCount)).filter { !deleted.contains(reader.reportID(of: $0)) }.count
+      if entry.name != segments.last?.name || build.builder.reports.isEmpty {
+        indexBytes += (try FileManager.default.attributesOfItem(atPath: reader.url.path)[.size] as? NSNumber)?.intValue ?? 0
+      }
+    }
+    let liveNames = Set(live.map(\.name))
+    sources = sources.filter { liveNames.contains($0.segment) }.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    let sourcesName = "sources-\(stamp).json"
+    try DurableFile.write(Array(try JSONEncoder().encode(sources)), to: folder.appendingPathComponent(sourcesName))
     let manifest = Manifest(
-      formatVersion: Int(SegmentFormat.formatVersion), segment: segmentName, analysis: analysisSignature,
-      reportCount: builder.reports.count, sectionCount: builder.docs.count,
-      builtAt: ISO8601DateFormatter().string(from: Date()))
+      formatVersion: Int(SegmentFormat.formatVersion), segments: live, sources: sourcesName, analysis: analysisSignature,
+      reportCount: reportCount, sectionCount: sectionCount, builtAt: ISO8601DateFormatter().string(from: Date()))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try DurableFile.write(Array(try encoder.encode(manifest)), to: folder.appendingPathComponent(manifestName))
-    removeLeftovers(in: folder, keeping: segmentName)
+    removeLeftovers(in: folder, keeping: liveNames.union([sourcesName]))
 
-    let skipped = outcomes.filter { $0.skipReason != nil }
-    var log = "# dsearch index log: one line per file, relative to \(corpus.path)\n"
+    let outcomes = build.outcomes
+    var log = "# dsearch index log: one line per file read in this run, relative to \(corpus.path)\n"
     for outcome in outcomes {
       if let reason = outcome.skipReason {
         log += "skipped\t\(outcome.path)\t\(reason)\n"
@@ -55,27 +143,27 @@ enum IndexFolder {
       }
     }
     try DurableFile.write(Array(log.utf8), to: folder.appendingPathComponent(logName))
-    let attributes = try FileManager.default.attributesOfItem(atPath: segmentURL.path)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
     var reasons: [String: Int] = [:]
-    for outcome in skipped { reasons[outcome.skipReason ?? "", default: 0] += 1 }
+    for outcome in outcomes where outcome.skipReason != nil { reasons[outcome.skipReason ?? "", default: 0] += 1 }
     return IndexSummary(
-      fileCount: outcomes.count, reportCount: builder.reports.count, sectionCount: builder.docs.count,
-      termCount: builder.termCount, textBytes: textBytes,
-      indexBytes: (attributes[.size] as? NSNumber)?.intValue ?? 0, seconds: seconds,
+      fileCount: fileCount, reportCount: reportCount, sectionCount: sectionCount, termCount: build.builder.termCount,
+      textBytes: build.textBytes, indexBytes: indexBytes, seconds: seconds,
       duplicateCount: outcomes.filter { $0.duplicateOf != nil }.count,
       warningCount: outcomes.filter { $0.skipReason == nil && !$0.warnings.isEmpty }.count,
       skipped: reasons.sorted { $0.key < $1.key }.map { IndexSummary.Skip(reason: $0.key, count: $0.value) },
-      logPath: folder.appendingPathComponent(logName).path)
+      logPath: folder.appendingPathComponent(logName).path, segmentCount: live.count, changedFileCount: changed,
+      removedFileCount: removed)
   }
 
-  /// Removes segment files and temporary files that the manifest does not name.
-  static func removeLeftovers(in folder: URL, keeping segment: String) {
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
-    for name in names where name != segment {
-      if (name.hasPrefix("segment-") && name.hasSuffix(".dsx")) || (name.hasPrefix(".") && name.contains(".tmp-")) {
-        try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
-      }
+  /// Removes segment, sources and temporary files that the manifest does not name.
+  static func removeLeftovers(in folder: URL, keeping names: Set<String>) {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+    for name in entries where !names.contains(name) {
+      let isOurs =
+        (name.hasPrefix("segment-") && name.hasSuffix(".dsx")) || (name.hasPrefix("sources-") && name.hasSuffix(".json"))
+        || (name.hasPrefix(".") && name.contains(".tmp-"))
+      if isOurs { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
     }
   }
 

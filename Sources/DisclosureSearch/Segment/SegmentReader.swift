@@ -8,6 +8,7 @@ import Foundation
 /// Immutable after init, so it is safe to share between threads.
 final class SegmentReader: Sendable {
   let name: String
+  let url: URL
   private let data: Data
   let meta: SegmentWriter.Meta
   private let blocks: [SegmentFormat.Block: Range<Int>]
@@ -22,6 +23,7 @@ final class SegmentReader: Sendable {
 
   init(url: URL) throws {
     name = url.lastPathComponent
+    self.url = url
     do {
       data = try Data(contentsOf: url, options: .alwaysMapped)
     } catch {
@@ -82,7 +84,7 @@ final class SegmentReader: Sendable {
       let offsets = blocks[.termOffsets], offsets.count == (termCount + 1) * 4,
       let infos = blocks[.termInfos], infos.count == termCount * SegmentFormat.termInfoSize,
       let termBytes = blocks[.termBytes], Int(Self.u32(data, offsets.upperBound - 4)) == termBytes.count,
-      meta.averageFieldLengths.count == Field.allCases.count
+      meta.averageFieldLengths.count == Field.allCases.count, meta.totalFieldLengths.count == Field.allCases.count
     else { throw corrupt(0, "block sizes disagree with the meta block") }
     docsStart = docs.lowerBound
     termOffsetsStart = offsets.lowerBound

@@ -14,6 +14,8 @@ enum SegmentWriter {
     var termCount: Int
     /// Average length in words of each field, by `Field.rawValue`.
     var averageFieldLengths: [Double]
+    /// Total length in words of each field over all sections (exact, for combining segments).
+    var totalFieldLengths: [Int]
   }
 
   static func write(_ builder: IndexBuilder, to url: URL) throws {
@@ -43,7 +45,8 @@ enum SegmentWriter {
     let docCount = max(1, builder.docs.count)
     let meta = Meta(
       formatVersion: Int(SegmentFormat.formatVersion), reportCount: builder.reports.count,
-      sectionCount: builder.docs.count, termCount: termCount, averageFieldLengths: totals.map { $0 / Double(docCount) })
+      sectionCount: builder.docs.count, termCount: termCount, averageFieldLengths: totals.map { $0 / Double(docCount) },
+      totalFieldLengths: totals.map { Int($0) })
     let encoder = JSONEncoder()
     add(.meta, Array(try encoder.encode(meta)))
 

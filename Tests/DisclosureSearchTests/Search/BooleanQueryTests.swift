@@ -17,11 +17,11 @@ final class BooleanQueryTests: XCTestCase {
     let normalizer = Normalizer()
     var corpus = Corpus()
     do {
-      for doc in 0..<UInt32(searcher.segment.docCount) {
+      for doc in 0..<UInt32(searcher.index.docCount) {
         corpus.texts.append(try Field.allCases.map { normalizer.normalize(try searcher.fieldText(of: doc, $0)) }.joined(separator: "\n"))
-        corpus.reportOf.append(searcher.segment.reportID(of: doc))
+        corpus.reportOf.append(searcher.index.reportID(of: doc))
       }
-      for id in 0..<UInt32(searcher.segment.meta.reportCount) { corpus.paths.append(try searcher.segment.report(id).paths) }
+      for id in 0..<UInt32(searcher.index.reportCount) { corpus.paths.append(try searcher.index.report(id).paths) }
     } catch {
       fatalError("cannot read the sample index: \(error)")
     }
@@ -77,7 +77,7 @@ final class BooleanQueryTests: XCTestCase {
       docs { truth(ofDoc: $0)?.agency.contains("交通运输局") == true && Self.corpus.texts[$0].contains("公开") })
     let sectionTwo = try hits("行政处罚 section:二")
     XCTAssertFalse(sectionTwo.isEmpty)
-    XCTAssertTrue(sectionTwo.allSatisfy { SampleIndex.searcher.segment.sectionNumber(of: $0) == 2 })
-    XCTAssertEqual(sectionTwo, docs { SampleIndex.searcher.segment.sectionNumber(of: UInt32($0)) == 2 && Self.corpus.texts[$0].contains("行政处罚") })
+    XCTAssertTrue(sectionTwo.allSatisfy { SampleIndex.searcher.index.sectionNumber(of: $0) == 2 })
+    XCTAssertEqual(sectionTwo, docs { SampleIndex.searcher.index.sectionNumber(of: UInt32($0)) == 2 && Self.corpus.texts[$0].contains("行政处罚") })
   }
 }

@@ -8,11 +8,11 @@ import XCTest
 final class RecallOracleTests: XCTestCase {
   func testRandomSubstringsMatchABruteForceScan() throws {
     let searcher = SampleIndex.searcher
-    let segment = searcher.segment
+    let index = searcher.index
     let normalizer = Normalizer()
     // The normalized text of every field of every section.
     var texts: [[String]] = []
-    for doc in 0..<UInt32(segment.docCount) {
+    for doc in 0..<UInt32(index.docCount) {
       texts.append(try Field.allCases.map { normalizer.normalize(try searcher.fieldText(of: doc, $0)) })
     }
     let long = ProcessInfo.processInfo.environment["DSEARCH_LONG_TESTS"] == "1"
