@@ -92,7 +92,7 @@ enum CorpusIndexer {
       if let text = result.contentKey, let key = liveByText[text], !affected.contains(key) {
         // The new file has the text of a live report: re-index that report with all its paths.
         affected.insert(key)
-        segment.add(result, extraPaths: (reports[key] ?? []).map(\.path))
+        segment.add(result, alsoAt: reports[key] ?? [])
       } else {
         segment.add(result)
       }
@@ -117,7 +117,8 @@ enum CorpusIndexer {
     private var seen: [ContentKey: (id: UInt32, path: String)] = [:]
     var textBytes = 0
 
-    mutating func add(_ result: Analyzed, extraPaths: [String] = []) {
+    /// Adds one analyzed file; `alsoAt` names indexed files with the same text (they join its report).
+    mutating func add(_ result: Analyzed, alsoAt others: [SourceRecord] = []) {
       let path = result.entry.path
       if let reason = result.skipReason {
         outcomes.append(FileOutcome(path: path, skipReason: reason, warnings: [], duplicateOf: nil))
@@ -134,8 +135,9 @@ enum CorpusIndexer {
       let id = builder.add(report: report, sections: result.sections)
       seen[key] = (id, path)
       sources.append(SourceRecord(path: path, hash: result.hash, text: key, segment: "", report: id))
-      for extra in extraPaths where extra != path {
-        builder.addPath(extra, toReport: id)
+      for other in others where other.path != path {
+        builder.addPath(other.path, toReport: id)
+        sources.append(SourceRecord(path: other.path, hash: other.hash, text: key, segment: "", report: id))
       }
       outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: nil))
     }

@@ -57,6 +57,7 @@ struct IndexBuilder {
   /// Names one more path for an already added report (a duplicate file).
   mutating func addPath(_ path: String, toReport id: UInt32) {
     reports[Int(id)].paths.append(path)
+    reports[Int(id)].paths.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }
 
 }

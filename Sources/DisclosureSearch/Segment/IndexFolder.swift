@@ -27,6 +27,19 @@ enum IndexFolder {
     var reportCount: Int
     var sectionCount: Int
     var builtAt: String
+    /// CRC-32 of the sources table file.
+    var sourcesCRC: UInt32
+    /// CRC-32 of this manifest's JSON encoded with sorted keys and `crc32` = 0.
+    var crc32: UInt32
+
+    /// The manifest's own checksum (see `crc32`).
+    func checksum() throws -> UInt32 {
+      var unsigned = self
+      unsigned.crc32 = 0
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      return CRC32.of(Array(try encoder.encode(unsigned)))
+    }
   }
 
   /// The committed state an update starts from.
@@ -70,8 +83,9 @@ enum IndexFolder {
   static func readState(_ folder: URL) throws(IndexFormatError) -> State {
     let manifest = try readManifest(folder)
     guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(manifest.sources).path),
+      CRC32.of(Array(data)) == manifest.sourcesCRC,
       let sources = try? JSONDecoder().decode([CorpusIndexer.SourceRecord].self, from: data)
-    else { throw .corrupt(file: manifest.sources, offset: 0, reason: "unreadable sources table") }
+    else { throw .corrupt(file: manifest.sources, offset: 0, reason: "the sources table is missing or its checksum does not match") }
     return State(manifest: manifest, sources: sources)
   }
 
@@ -120,10 +134,13 @@ enum IndexFolder {
     let liveNames = Set(live.map(\.name))
     sources = sources.filter { liveNames.contains($0.segment) }.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     let sourcesName = "sources-\(stamp).json"
-    try DurableFile.write(Array(try JSONEncoder().encode(sources)), to: folder.appendingPathComponent(sourcesName))
-    let manifest = Manifest(
+    let sourcesBytes = Array(try JSONEncoder().encode(sources))
+    try DurableFile.write(sourcesBytes, to: folder.appendingPathComponent(sourcesName))
+    var manifest = Manifest(
       formatVersion: Int(SegmentFormat.formatVersion), segments: live, sources: sourcesName, analysis: analysisSignature,
-      reportCount: reportCount, sectionCount: sectionCount, builtAt: ISO8601DateFormatter().string(from: Date()))
+      reportCount: reportCount, sectionCount: sectionCount, builtAt: ISO8601DateFormatter().string(from: Date()),
+      sourcesCRC: CRC32.of(sourcesBytes), crc32: 0)
+    manifest.crc32 = try manifest.checksum()
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try DurableFile.write(Array(try encoder.encode(manifest)), to: folder.appendingPathComponent(manifestName))
@@ -172,6 +189,9 @@ enum IndexFolder {
     guard let data = FileManager.default.contents(atPath: url.path) else { throw .missing(folder: folder.path) }
     guard let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else {
       throw .corrupt(file: manifestName, offset: 0, reason: "unreadable manifest")
+    }
+    guard (try? manifest.checksum()) == manifest.crc32 else {
+      throw .corrupt(file: manifestName, offset: 0, reason: "manifest checksum mismatch")
     }
     let supported = Int(SegmentFormat.oldestReadableFormatVersion)...Int(SegmentFormat.formatVersion)
     guard supported.contains(manifest.formatVersion) else {

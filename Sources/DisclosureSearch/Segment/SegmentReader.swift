@@ -12,6 +12,7 @@ final class SegmentReader: Sendable {
   private let data: Data
   let meta: SegmentWriter.Meta
   private let blocks: [SegmentFormat.Block: Range<Int>]
+  private let checksums: [SegmentFormat.Block: UInt32]
   let termCount: Int
   let docCount: Int
   // Block starts, read on every scored doc and every term lookup.
@@ -42,6 +43,9 @@ final class SegmentReader: Sendable {
     let supported = Int(SegmentFormat.oldestReadableFormatVersion)...Int(SegmentFormat.formatVersion)
     guard supported.contains(version), Int(Self.u16(data, 4)) == version else {
       throw IndexFormatError.unsupportedVersion(file: name, found: version, supported: supported)
+    }
+    guard Self.u16(data, 6) == 0, Self.u64(data, 8) == 0, Self.u16(data, footer + 18) == 0 else {
+      throw corrupt(6, "reserved header or footer bytes are not zero")
     }
     let directoryOffset = Int(clamping: Self.u64(data, footer))
     let directoryLength = Int(Self.u32(data, footer + 8))
@@ -74,6 +78,7 @@ final class SegmentReader: Sendable {
       }
     }
     self.blocks = blocks
+    self.checksums = checksums
     guard let metaRange = blocks[.meta], let meta = try? JSONDecoder().decode(SegmentWriter.Meta.self, from: data[metaRange]) else {
       throw corrupt(blocks[.meta]?.lowerBound ?? 0, "unreadable meta block")
     }
@@ -234,6 +239,12 @@ final class SegmentReader: Sendable {
   /// Checks every checksum and record (for `dsearch check`); returns the problems found.
   func verifyAll() -> [IndexFormatError] {
     var problems: [IndexFormatError] = []
+    for block in SegmentFormat.Block.allCases {
+      guard let range = blocks[block] else { continue }
+      if Self.crc(data, range) != checksums[block] {
+        problems.append(.corrupt(file: name, offset: range.lowerBound, reason: "checksum mismatch in block \(block)"))
+      }
+    }
     for term in 0..<termCount {
       do { _ = try postingsBytes(term) } catch let error as IndexFormatError { problems.append(error) } catch {}
       if problems.count > 20 { return problems }

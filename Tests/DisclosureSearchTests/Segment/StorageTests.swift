@@ -1,0 +1,152 @@
+import Foundation
+import XCTest
+
+@testable import DisclosureSearch
+
+/// The index as a storage engine: update equals rebuild, damage is detected, and killing the
+/// indexer leaves the previous index answering exactly as before.
+final class StorageTests: XCTestCase {
+  static let queries = [
+    "行政处罚", "行政许可 year:2021", "依申请公开 NOT 信息处理费", "诉讼", "label:政府集中采购", "罚", "行政复议 OR 行政诉讼",
+    "政府 信息 公开", "测试更新词", "交通运输局", "section:三 予以公开",
+  ]
+
+  func temporaryFolder() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-storage-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+  }
+
+  /// The answers of the query set, without timings.
+  func answers(_ folder: URL) throws -> [String] {
+    let searcher = try Searcher(indexFolder: folder)
+    return try Self.queries.map { query in
+      let result = try searcher.search(query, options: SearchOptions(limit: 40))
+      let hits = result.hits.map {
+        "\($0.path) \($0.other_paths) \($0.section_number) \($0.score) \($0.line) \($0.snippet) \($0.rows.map(\.label))"
+      }
+      return "\(query): \(result.total)\n" + hits.joined(separator: "\n")
+    }
+  }
+
+  func copySample(to corpus: URL, every step: Int) throws -> [String] {
+    try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+    let names = try FileManager.default.contentsOfDirectory(atPath: Fixtures.corpus.path).sorted()
+    let chosen = names.enumerated().filter { $0.offset % step == 0 }.map(\.element)
+    for name in chosen {
+      try FileManager.default.copyItem(at: Fixtures.corpus.appendingPathComponent(name), to: corpus.appendingPathComponent(name))
+    }
+    return chosen
+  }
+
+  func testUpdateEqualsRebuild() throws {
+    let folder = try temporaryFolder()
+    let corpus = folder.appendingPathComponent("Corpus")
+    let chosen = try copySample(to: corpus, every: 4)
+    let updated = folder.appendingPathComponent("Updated")
+    _ = try DisclosureIndex.build(corpus: corpus, index: updated)
+
+    // Change one report, add two, remove one, add a duplicate of a kept one.
+    let changed = corpus.appendingPathComponent("张店区交通运输局_2020.txt")
+    try (try String(contentsOf: changed, encoding: .utf8) + "\n六、其他需要报告的事项\n测试更新词。\n").write(to: changed, atomically: true, encoding: .utf8)
+    let names = try FileManager.default.contentsOfDirectory(atPath: Fixtures.corpus.path).sorted()
+    for name in names.filter({ !chosen.contains($0) }).prefix(2) {
+      try FileManager.default.copyItem(at: Fixtures.corpus.appendingPathComponent(name), to: corpus.appendingPathComponent(name))
+    }
+    try FileManager.default.removeItem(at: corpus.appendingPathComponent(chosen[3]))
+    try FileManager.default.copyItem(at: corpus.appendingPathComponent(chosen[5]), to: corpus.appendingPathComponent("0-copy-\(chosen[5])"))
+
+    let summary = try DisclosureIndex.update(corpus: corpus, index: updated)
+    XCTAssertEqual(summary.segmentCount, 2)
+    XCTAssertEqual(summary.removedFileCount, 1)
+    XCTAssertLessThan(summary.changedFileCount, 8, "only the changed reports are re-indexed")
+    let rebuilt = folder.appendingPathComponent("Rebuilt")
+    _ = try DisclosureIndex.build(corpus: corpus, index: rebuilt)
+    XCTAssertEqual(try answers(updated), try answers(rebuilt))
+    XCTAssertEqual(DisclosureIndex.check(index: updated), [])
+
+    // Nothing changed: nothing re-indexed, same answers.
+    let again = try DisclosureIndex.update(corpus: corpus, index: updated)
+    XCTAssertEqual(again.changedFileCount, 0)
+    XCTAssertEqual(try answers(updated), try answers(rebuilt))
+  }
+
+  /// After any single-byte change to an index file, `check` reports damage, and a search
+  /// either refuses with an error or returns exactly what the undamaged index returns.
+  func testEveryFlippedByteIsDetectedOrHarmless() throws {
+    let folder = try temporaryFolder()
+    let corpus = folder.appendingPathComponent("Corpus")
+    _ = try copySample(to: corpus, every: 12)
+    let index = folder.appendingPathComponent("Index")
+    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    let expected = try answers(index)
+    let files = try FileManager.default.contentsOfDirectory(atPath: index.path).filter { $0 != IndexFolder.logName }
+    var generator = SeededGenerator(seed: 77)
+    var flips = 0
+    for file in files {
+      let url = index.appendingPathComponent(file)
+      let original = try Data(contentsOf: url)
+      let positions = (0..<40).map { _ in Int.random(in: 0..<original.count, using: &generator) } + [0, original.count - 1]
+      for position in positions {
+        var damaged = original
+        damaged[position] ^= UInt8(1 << Int.random(in: 0..<8, using: &generator))
+        try damaged.write(to: url)
+        XCTAssertFalse(DisclosureIndex.check(index: index).isEmpty, "\(file) byte \(position): check found nothing")
+        if let answers = try? answers(index) {
+          XCTAssertEqual(answers, expected, "\(file) byte \(position): search returned different results")
+        }
+        flips += 1
+      }
+      try original.write(to: url)
+    }
+    XCTAssertEqual(DisclosureIndex.check(index: index), [])
+    XCTAssertGreaterThan(flips, 100)
+  }
+
+  /// Kills `dsearch index` and `dsearch update` at random moments; the previous index must
+  /// answer every query exactly as before, and the next run cleans up what was left.
+  func testKilledIndexerLeavesThePreviousIndexUsable() throws {
+    let folder = try temporaryFolder()
+    let corpus = folder.appendingPathComponent("Corpus")
+    _ = try copySample(to: corpus, every: 2)
+    let index = folder.appendingPathComponent("Index")
+    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    var expected = try answers(index)
+    let changed = corpus.appendingPathComponent("张店区交通运输局_2020.txt")
+    let original = try String(contentsOf: changed, encoding: .utf8)
+    var generator = SeededGenerator(seed: 99)
+    let runs = ProcessInfo.processInfo.environment["DSEARCH_LONG_TESTS"] == "1" ? 60 : 12
+    var killed = 0
+    for run in 0..<runs {
+      // Each run has something to do: the report alternates between two versions.
+      try (original + (run % 4 < 2 ? "\n测试更新词\n" : "")).write(to: changed, atomically: true, encoding: .utf8)
+      let process = Process()
+      process.executableURL = CLITests.binary
+      process.arguments = [run % 2 == 0 ? "index" : "update", "--corpus", corpus.path, "--index", index.path]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      usleep(UInt32.random(in: 0..<900_000, using: &generator))
+      if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        killed += 1
+      }
+      process.waitUntilExit()
+      if process.terminationReason == .uncaughtSignal {
+        XCTAssertEqual(try answers(index), expected, "run \(run): the previous index changed after a kill")
+      } else {
+        // The run finished and committed: its index is the one to compare with from now on.
+        XCTAssertEqual(process.terminationStatus, 0)
+        expected = try answers(index)
+        XCTAssertTrue(expected.contains { $0.hasPrefix("测试更新词: \(run % 4 < 2 ? 1 : 0)") }, "run \(run)")
+      }
+    }
+    XCTAssertGreaterThan(killed, 0, "no run was killed before it finished; the corpus is too small")
+    // A complete run commits and removes every left-over file.
+    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    let names = try FileManager.default.contentsOfDirectory(atPath: index.path)
+    XCTAssertEqual(names.filter { $0.hasPrefix(".") || $0.hasSuffix(".dsx") }.count, 1, "\(names)")
+    XCTAssertEqual(DisclosureIndex.check(index: index), [])
+  }
+}
