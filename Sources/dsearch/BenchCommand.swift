@@ -88,6 +88,7 @@ struct BenchCommand: ParsableCommand {
     }
     latencies.sort()
     let process = try Self.timeProcesses(index: indexURL, runs: 10)
+    let update = try Self.timeUpdate(corpus: corpusURL, index: indexURL, threads: threadCount)
 
     let textMB = Double(summary.textBytes) / 1e6
     let corpusMB = Double(corpusBytes) / 1e6
@@ -99,6 +100,26 @@ struct BenchCommand: ParsableCommand {
     print(String(format: "index size:   %.1f MB = %.2f× the corpus files, %.2f× the text", Double(summary.indexBytes) / 1e6, Double(summary.indexBytes) / Double(max(1, corpusBytes)), Double(summary.indexBytes) / Double(max(1, summary.textBytes))))
     print(String(format: "queries:      %d queries × %d rounds, in process, top 10 with snippets: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms", queryList.count, rounds, Self.percentile(latencies, 0.5) / 1000, Self.percentile(latencies, 0.95) / 1000, Self.percentile(latencies, 0.99) / 1000))
     print(String(format: "process:      `dsearch search 行政处罚` start to exit: median %.1f ms over %d runs; peak RSS %.0f MB", process.medianMilliseconds, process.runs, Double(process.peakBytes) / 1e6))
+    if let update {
+      print(String(format: "update:       one report changed: %.2f s = %.1f%% of the full build (%d files re-indexed)", update.seconds, 100 * update.seconds / summary.seconds, update.changed))
+    }
+  }
+
+  /// Copies the corpus, changes one report in the copy and times `update` against it.
+  static func timeUpdate(corpus: URL, index: URL, threads: Int) throws -> (seconds: Double, changed: Int)? {
+    let copy = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-bench-corpus-\(getpid())")
+    try? FileManager.default.removeItem(at: copy)
+    try FileManager.default.copyItem(at: corpus, to: copy)
+    defer { try? FileManager.default.removeItem(at: copy) }
+    guard let enumerator = FileManager.default.enumerator(at: copy, includingPropertiesForKeys: nil),
+      let file = enumerator.allObjects.compactMap({ $0 as? URL }).first(where: { $0.pathExtension == "txt" })
+    else { return nil }
+    let handle = try FileHandle(forWritingTo: file)
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data("\n六、其他需要报告的事项\n基准测试修改。\n".utf8))
+    try handle.close()
+    let summary = try DisclosureIndex.update(corpus: copy, index: index, options: IndexOptions(threads: threads))
+    return (summary.seconds, summary.changedFileCount)
   }
 
   static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
