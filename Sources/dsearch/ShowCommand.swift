@@ -28,6 +28,8 @@ struct ShowCommand: ParsableCommand {
     var region: String?
     var year: Int?
     var template: String?
+    var publisher: String?
+    var published: String?
     var sections: [ShownSection]
     var warnings: [String]
   }
@@ -39,7 +41,7 @@ struct ShowCommand: ParsableCommand {
     do { report = try ReportFile.parse(contentsOf: url) } catch { throw fail("cannot read \(path): \(error.localizedDescription)") }
     let shown = ShownReport(
       path: path, title: report.title, agency: report.agency, region: report.region, year: report.year,
-      template: report.template,
+      template: report.template, publisher: report.publisher, published: report.published,
       sections: report.sections.map { section in
         ShownReport.ShownSection(
           number: section.numeral, heading: section.heading,
@@ -53,7 +55,10 @@ struct ShowCommand: ParsableCommand {
     print("title:    \(report.title)")
     print("agency:   \(report.agency ?? "—")")
     print("year:     \(report.year.map(String.init) ?? "—")")
+    print("region:   \(report.region ?? "—")")
     print("template: \(report.template ?? "—")")
+    if let publisher = report.publisher { print("发布机构: \(publisher)") }
+    if let published = report.published { print("发文日期: \(published)") }
     for section in report.sections {
       print("")
       print(section.number == 0 ? "(before section 一, line \(section.startLine))" : "\(section.heading)  (line \(section.startLine))")

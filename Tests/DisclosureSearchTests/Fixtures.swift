@@ -34,6 +34,8 @@ struct TruthReport: Decodable {
   let year: Int
   let template: String
   let duplicate_of: String?
+  let published: String?
+  let region: [String: String?]
   let sections: [TruthSection]
   let rows: [TruthRow]
 
@@ -44,6 +46,15 @@ struct TruthReport: Decodable {
     if report.agency != agency { out.append("agency \(report.agency ?? "nil") ≠ \(agency)") }
     if report.year != year { out.append("year \(report.year.map(String.init) ?? "nil") ≠ \(year)") }
     if report.template != template { out.append("template \(report.template ?? "nil") ≠ \(template)") }
+    // The region is the place names opening the agency: a run of the truth's region names.
+    if let found = report.region {
+      var rest = Substring(found)
+      for key in ["province", "city", "county", "town"] {
+        if let name = region[key] ?? nil, rest.hasPrefix(name) { rest = rest.dropFirst(name.count) }
+      }
+      if !rest.isEmpty { out.append("region \(found) is not made of \(region)") }
+    }
+    if let date = report.published, date != published { out.append("published \(date) ≠ \(published ?? "nil")") }
     let numbered = report.sections.filter { $0.number > 0 }
     let got = numbered.map { "\($0.number) \($0.heading)" }
     let want = sections.map { "\($0.number) \($0.heading)" }

@@ -4,12 +4,16 @@ public struct Report: Sendable, Codable, Equatable {
   public var title: String
   /// The issuing agency as written in the title ("张店区交通运输局"), or nil.
   public var agency: String?
-  /// Region names, when known (not guessed); nil otherwise.
+  /// The place names that open the agency name ("淄博市张店区"), when there are any.
   public var region: String?
   /// The year the report covers (the title year), or nil.
   public var year: Int?
   /// The official template: "2019" (trial format) or "2021", or nil when unknown.
   public var template: String?
+  /// 发布机构 from a web page's metadata block, when there is one.
+  public var publisher: String?
+  /// 发文日期 (or 成文日期, 发布日期) from a web page's metadata block, as written.
+  public var published: String?
   /// Sections in document order. Number 0 is the text before section 一 (title, preamble).
   public var sections: [Section]
   /// Problems met while parsing, for the user (`dsearch show`).

@@ -61,9 +61,12 @@ struct ReportParser {
     if title.isEmpty { warnings.append("no title line found") }
     let folded = normalizer.normalize(title)
     let year = Self.year(inFoldedTitle: folded)
+    let metadata = pageMetadata(lines[0..<firstHeading])
+    let agency = Self.agency(inFoldedTitle: folded)
     return Report(
-      title: title, agency: Self.agency(inFoldedTitle: folded), region: nil, year: year,
-      template: template(sections: sections, year: year), sections: sections, warnings: warnings)
+      title: title, agency: agency, region: (agency ?? metadata.publisher).flatMap(Self.region(inAgency:)), year: year,
+      template: template(sections: sections, year: year), publisher: metadata.publisher, published: metadata.published,
+      sections: sections, warnings: warnings)
   }
 
   // MARK: Headings
@@ -168,6 +171,48 @@ struct ReportParser {
     }
     let trimmed = agency.trimmingCharacters()
     return trimmed.isEmpty ? nil : trimmed
+  }
+
+  /// 发布机构 and 发文日期 (or 成文日期, 发布日期) from a page's metadata block, flattened to
+  /// `label | value | label | value` lines before section 一.
+  private func pageMetadata(_ lines: ArraySlice<Substring>) -> (publisher: String?, published: String?) {
+    var publisher: String?
+    var published: String?
+    for line in lines where line.utf8.contains(0x7C) {
+      let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters() }
+      for (index, cell) in cells.enumerated() where index + 1 < cells.count {
+        let label = cell.trimmingCharacters(in: "：:")
+        let value = cells[index + 1]
+        guard !value.isEmpty else { continue }
+        if label == "发布机构" || label == "發布機構" { publisher = publisher ?? value }
+        if ["发文日期", "成文日期", "发布日期", "發文日期"].contains(label) { published = published ?? value }
+      }
+    }
+    return (publisher, published)
+  }
+
+  /// Words that start the department part of an agency name (what follows the place names).
+  static let departmentWords = [
+    "人民政府", "办事处", "市场监督", "城市管理", "发展和改革", "教育", "财政", "应急管理", "司法", "统计", "生态环境",
+    "文化和旅游", "文化广电", "农业农村", "住房和城乡", "自然资源", "交通运输", "公安", "审计", "水利", "水务", "民政", "商务",
+    "卫生健康", "医疗保障", "人力资源", "林业", "税务", "退役军人", "信访", "体育", "科学技术", "工业和信息化", "残疾人",
+    "档案", "供销", "气象", "地震", "行政审批", "政务服务", "综合执法", "机关事务", "国有资产", "粮食", "委员会", "办公室",
+    "管理局",
+  ]
+
+  /// The place names at the start of an agency name ("淄博市张店区交通运输局" → "淄博市张店区"):
+  /// the text before the first department word, up to its last 省 市 县 区 州 盟 旗 镇 乡 or
+  /// 街道. Nil when there is none (not guessed).
+  static func region(inAgency agency: String) -> String? {
+    var cut = agency.endIndex
+    for word in departmentWords {
+      if let range = agency.range(of: word), range.lowerBound < cut { cut = range.lowerBound }
+    }
+    let prefix = agency[..<cut]
+    if prefix.hasSuffix("街道") { return String(prefix) }
+    guard let last = prefix.lastIndex(where: { "省市县区州盟旗镇乡".contains($0) }) else { return nil }
+    let region = prefix[...last]
+    return region.isEmpty ? nil : String(region)
   }
 
   private func template(sections: [Section], year: Int?) -> String? {

@@ -75,6 +75,11 @@ final class BooleanQueryTests: XCTestCase {
     XCTAssertEqual(
       try hits("公开 agency:交通运输局"),
       docs { truth(ofDoc: $0)?.agency.contains("交通运输局") == true && Self.corpus.texts[$0].contains("公开") })
+    let zhangdian = try SampleIndex.searcher.search("行政处罚 region:张店区", options: SearchOptions(limit: 50))
+    XCTAssertTrue(zhangdian.hits.contains { $0.path == "张店区交通运输局_2020.txt" })
+    for hit in zhangdian.hits {
+      XCTAssertEqual(truthByPath[hit.path]?.region["county"] ?? nil, "张店区", hit.path)
+    }
     let sectionTwo = try hits("行政处罚 section:二")
     XCTAssertFalse(sectionTwo.isEmpty)
     XCTAssertTrue(sectionTwo.allSatisfy { SampleIndex.searcher.index.sectionNumber(of: $0) == 2 })
