@@ -129,9 +129,10 @@ final class IndexView: Sendable {
     return result
   }
 
-  /// Term frequencies of a word per live global doc in `field`.
-  func wordFrequencies(_ word: String, in field: Field) throws -> [UInt32: UInt32] {
-    var result: [UInt32: UInt32] = [:]
+  /// A word's document frequency over live docs in `field`, and its term frequency in each of `docs`.
+  func wordFrequencies(_ word: String, in field: Field, for docs: Set<UInt32>) throws -> (df: Int, tf: [UInt32: UInt32]) {
+    var df = 0
+    var tf: [UInt32: UInt32] = [:]
     let key = TermKey.word(field, word)
     for (index, segment) in segments.enumerated() {
       guard let term = segment.termIndex(key) else { continue }
@@ -139,10 +140,12 @@ final class IndexView: Sendable {
       let deleted = deletedReports[index]
       for (position, local) in postings.docs.enumerated() {
         if !deleted.isEmpty && deleted.contains(segment.reportID(of: local)) { continue }
-        result[docBases[index] + local] = postings.frequencies[position]
+        df += 1
+        let doc = docBases[index] + local
+        if docs.contains(doc) { tf[doc] = postings.frequencies[position] }
       }
     }
-    return result
+    return (df, tf)
   }
 
   /// The name of the first segment, for error messages.

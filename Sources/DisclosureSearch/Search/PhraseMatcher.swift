@@ -71,8 +71,45 @@ struct PhraseMatcher {
     return PositionalPostings(union)
   }
 
+  /// How often one gram occurs per doc (for a one-scalar gram: every gram starting with it;
+  /// each position starts exactly one gram, so the counts add up).
+  private func counts(of gram: Gram, in field: Field) throws -> [UInt32: UInt32] {
+    var terms: Range<Int>
+    if let second = gram.second {
+      var key = TermKey.gramPrefix(field, gram.first)
+      UTF8.encode(second) { key.append($0) }
+      guard let term = segment.termIndex(key) else { return [:] }
+      terms = term..<(term + 1)
+    } else {
+      terms = segment.termRange(withPrefix: TermKey.gramPrefix(field, gram.first))
+    }
+    var result: [UInt32: UInt32] = [:]
+    for term in terms {
+      let bytes = try segment.postingsBytes(term)
+      let decoded = bytes.withUnsafeBytes { raw -> Bool in
+        var decoder = PostingsDecoder(raw)
+        var doc: UInt32 = 0
+        var first = true
+        while !decoder.isAtEnd {
+          guard let delta = decoder.varint(), let count = decoder.varint(), delta > 0, count <= raw.count else { return false }
+          doc = first ? delta - 1 : doc &+ delta
+          first = false
+          for _ in 0..<count { guard decoder.varint() != nil else { return false } }
+          result[doc, default: 0] += count
+        }
+        return true
+      }
+      guard decoded else { throw IndexFormatError.corrupt(file: segment.name, offset: bytes.startIndex, reason: "bad postings list") }
+    }
+    return result
+  }
+
   /// Occurrence count of the string per doc in `field` (docs without one are absent).
   func occurrences(of grams: [Gram], in field: Field) throws -> [UInt32: UInt32] {
+    if grams.count == 1, let gram = grams.first {
+      // One gram: its position counts are the occurrences; no positions need decoding.
+      return try counts(of: gram, in: field)
+    }
     var lists: [(gram: Gram, postings: PositionalPostings)] = []
     for gram in grams {
       let postings = try postings(of: gram, in: field)

@@ -220,12 +220,10 @@ public final class Searcher: Sendable {
       // ICU words of the part add to sections where they stand as words.
       for word in analyzer.words(ofNormalized: part.normalized) {
         for field in part.field.map({ [$0] }) ?? Field.allCases {
-          let frequencies = try index.wordFrequencies(word, in: field)
-          guard !frequencies.isEmpty else { continue }
-          let df = frequencies.count
+          let (df, frequencies) = try index.wordFrequencies(word, in: field, for: match.docs)
+          guard df > 0 else { continue }
           let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)
-          for doc in match.docs where candidates.contains(doc) {
-            guard let tf = frequencies[doc] else { continue }
+          for (doc, tf) in frequencies where candidates.contains(doc) {
             add(
               &scored[doc, default: Scored()], kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF,
               doc: doc, weight: field.weight * Self.wordMatchWeight, explain: explain)
