@@ -49,6 +49,19 @@ func note(_ message: String) {
 let isTerminal = isatty(STDOUT_FILENO) == 1
 let isErrorTerminal = isatty(STDERR_FILENO) == 1
 
+/// Opens the index, building it from the corpus first when there is none (and saying so).
+func openSearcher(_ locations: Locations) throws -> Searcher {
+  if !DisclosureIndex.exists(at: locations.indexURL) {
+    guard locations.corpusExists else {
+      throw fail(
+        "there is no index in \(locations.index) and no corpus folder \(locations.corpus) to build one from; pass --corpus DIR with the folder of reports")
+    }
+    note("no index in \(locations.index) yet: building it from \(locations.corpus) first")
+    _ = try buildIndex(locations)
+  }
+  do { return try Searcher(indexFolder: locations.indexURL) } catch { throw fail(error.description) }
+}
+
 /// Builds the index and prints a summary on stderr (with a progress bar on a terminal).
 func buildIndex(_ locations: Locations, options: IndexOptions = IndexOptions()) throws -> IndexSummary {
   var progress: (@Sendable (IndexProgress) -> Void)?

@@ -57,16 +57,7 @@ struct SearchCommand: ParsableCommand {
       // A query that cannot be searched fails before any index is built.
       do { _ = try QueryParser.parse(query.joined(separator: " ")) } catch { throw fail(error.description) }
     }
-    if !DisclosureIndex.exists(at: locations.indexURL) {
-      guard locations.corpusExists else {
-        throw fail(
-          "there is no index in \(locations.index) and no corpus folder \(locations.corpus) to build one from; pass --corpus DIR with the folder of reports")
-      }
-      note("no index in \(locations.index) yet: building it from \(locations.corpus) first")
-      _ = try buildIndex(locations)
-    }
-    let searcher: Searcher
-    do { searcher = try Searcher(indexFolder: locations.indexURL) } catch { throw fail(error.description) }
+    let searcher = try openSearcher(locations)
     let options = SearchOptions(limit: limit, explain: explain, perSection: perSection)
     if let queries {
       guard let text = try? String(contentsOfFile: queries, encoding: .utf8) else { throw fail("cannot read the query file \(queries)") }

@@ -2,17 +2,11 @@ import ArgumentParser
 import DisclosureSearch
 import Foundation
 
-/// Opens the index for the table commands, building it first when there is none.
-func openSearcher(_ locations: Locations) throws -> Searcher {
-  if !DisclosureIndex.exists(at: locations.indexURL) {
-    guard locations.corpusExists else {
-      throw fail(
-        "there is no index in \(locations.index) and no corpus folder \(locations.corpus) to build one from; pass --corpus DIR with the folder of reports")
-    }
-    note("no index in \(locations.index) yet: building it from \(locations.corpus) first")
-    _ = try buildIndex(locations)
+/// The rows labelled `arguments[0]` in the reports the rest of `arguments` selects.
+func tableRows(_ searcher: Searcher, _ arguments: [String]) throws -> [ReportRow] {
+  do { return try searcher.rows(label: arguments[0], filter: arguments.dropFirst().joined(separator: " ")) } catch {
+    throw fail(error.description)
   }
-  do { return try Searcher(indexFolder: locations.indexURL) } catch { throw fail(error.description) }
 }
 
 /// A CSV field, quoted when needed.
@@ -52,10 +46,8 @@ struct RowsCommand: ParsableCommand {
   }
 
   func run() throws {
-    let searcher = try openSearcher(locations)
     let label = arguments[0]
-    var rows: [ReportRow]
-    do { rows = try searcher.rows(label: label, filter: arguments.dropFirst().joined(separator: " ")) } catch { throw fail(error.description) }
+    var rows = try tableRows(try openSearcher(locations), arguments)
     switch sort {
     case "path": break
     case "year": rows.sort { ($0.year ?? 0, $0.path) < ($1.year ?? 0, $1.path) }
@@ -107,11 +99,8 @@ struct StatsCommand: ParsableCommand {
   }
 
   func run() throws {
-    let searcher = try openSearcher(locations)
-    let label = arguments[0]
-    let rows: [ReportRow]
-    do { rows = try searcher.rows(label: label, filter: arguments.dropFirst().joined(separator: " ")) } catch { throw fail(error.description) }
-    let statistics = RowStatistics(label: label, by: by, rows: rows)
+    let rows = try tableRows(try openSearcher(locations), arguments)
+    let statistics = RowStatistics(label: arguments[0], by: by, rows: rows)
     if json { return try printJSON(statistics) }
     let headers = statistics.groups.reduce(into: [String]()) { headers, group in
       for pair in group.sums.pairs where !headers.contains(pair.header) { headers.append(pair.header) }

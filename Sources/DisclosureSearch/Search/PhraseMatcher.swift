@@ -50,16 +50,20 @@ struct PhraseMatcher {
     return grams
   }
 
+  /// The dictionary terms a gram stands for: one bigram or end gram, or for a one-scalar
+  /// gram every gram that starts with it (a prefix range).
+  private func terms(of gram: Gram, in field: Field) -> Range<Int> {
+    guard let second = gram.second else { return segment.termRange(withPrefix: TermKey.gramPrefix(field, gram.first)) }
+    var key = TermKey.gramPrefix(field, gram.first)
+    UTF8.encode(second) { key.append($0) }
+    guard let term = segment.termIndex(key) else { return 0..<0 }
+    return term..<(term + 1)
+  }
+
   /// The positions of one gram in `field`, per doc (a union over the prefix range for a
   /// one-scalar gram).
   func postings(of gram: Gram, in field: Field) throws -> PositionalPostings {
-    if let second = gram.second {
-      var key = TermKey.gramPrefix(field, gram.first)
-      UTF8.encode(second) { key.append($0) }
-      guard let term = segment.termIndex(key) else { return PositionalPostings() }
-      return try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)
-    }
-    let range = segment.termRange(withPrefix: TermKey.gramPrefix(field, gram.first))
+    let range = terms(of: gram, in: field)
     if range.count == 1, let term = range.first {
       return try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)
     }
@@ -74,17 +78,8 @@ struct PhraseMatcher {
   /// How often one gram occurs per doc (for a one-scalar gram: every gram starting with it;
   /// each position starts exactly one gram, so the counts add up).
   private func counts(of gram: Gram, in field: Field) throws -> [UInt32: UInt32] {
-    var terms: Range<Int>
-    if let second = gram.second {
-      var key = TermKey.gramPrefix(field, gram.first)
-      UTF8.encode(second) { key.append($0) }
-      guard let term = segment.termIndex(key) else { return [:] }
-      terms = term..<(term + 1)
-    } else {
-      terms = segment.termRange(withPrefix: TermKey.gramPrefix(field, gram.first))
-    }
     var result: [UInt32: UInt32] = [:]
-    for term in terms {
+    for term in terms(of: gram, in: field) {
       let bytes = try segment.postingsBytes(term)
       let decoded = bytes.withUnsafeBytes { raw -> Bool in
         var decoder = PostingsDecoder(raw)

@@ -59,8 +59,13 @@ public final class Searcher: Sendable {
   /// report's sections holding a part, ranked by BM25F.
   public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(SearchError) -> SearchResult {
     let started = DispatchTime.now()
+    return try reportingErrors { try run(query, options: options, started: started) }
+  }
+
+  /// Runs `body`, turning index damage into `SearchError.index`.
+  private func reportingErrors<T>(_ body: () throws -> T) throws(SearchError) -> T {
     do {
-      return try run(query, options: options, started: started)
+      return try body()
     } catch let error as SearchError {
       throw error
     } catch let error as IndexFormatError {
@@ -132,7 +137,7 @@ public final class Searcher: Sendable {
 
   /// Calls `body` with each selected report's table rows (in path order) and joins the results.
   private func eachReport<T>(filter: String?, _ body: (String, StoredReport, [TableRow]) throws -> [T]) throws(SearchError) -> [T] {
-    do {
+    try reportingErrors {
       var selected: Set<UInt32>?
       if let filter, !filter.trimmingCharacters(in: .whitespaces).isEmpty {
         let query = try QueryParser.parse(filter)
@@ -159,12 +164,6 @@ public final class Searcher: Sendable {
       var results: [T] = []
       for entry in reports { results.append(contentsOf: try body(entry.path, entry.report, entry.rows)) }
       return results
-    } catch let error as SearchError {
-      throw error
-    } catch let error as IndexFormatError {
-      throw .index(error)
-    } catch {
-      throw .index(.corrupt(file: index.name, offset: 0, reason: "\(error)"))
     }
   }
 
