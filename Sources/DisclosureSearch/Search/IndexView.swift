@@ -118,6 +118,9 @@ final class IndexView: Sendable {
 
   /// Occurrences of a phrase (its grams) per live global doc in `field`.
   func occurrences(of grams: [PhraseMatcher.Gram], in field: Field) throws -> [UInt32: UInt32] {
+    if segments.count == 1 && deletedReports[0].isEmpty, let segment = segments.first {
+      return try PhraseMatcher(segment: segment).occurrences(of: grams, in: field)  // global IDs are local ones
+    }
     var result: [UInt32: UInt32] = [:]
     for (index, segment) in segments.enumerated() {
       let deleted = deletedReports[index]

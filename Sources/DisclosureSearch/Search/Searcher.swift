@@ -203,17 +203,29 @@ public final class Searcher: Sendable {
         candidates = candidates.filter { reports.contains(index.reportID(of: $0)) }
       }
     }
+    // Scores in a dense array by doc ID: no hashing in the scoring loops.
+    var isCandidate = [Bool](repeating: false, count: index.docCount)
+    for doc in candidates { isCandidate[Int(doc)] = true }
+    var scores = [Double](repeating: 0, count: index.docCount)
+    var contributions: [UInt32: [ScoreContribution]] = [:]
     let documentCount = max(1, index.liveDocCount)
-    var scored: [UInt32: Scored] = [:]
-    scored.reserveCapacity(candidates.count)
-    for doc in candidates { scored[doc] = Scored() }
+    func add(_ doc: UInt32, kind: String, term: String, field: Field, tf: UInt32, df: Int, idf: Double, weight: Double) {
+      let length = Double(index.fieldLength(of: doc, field))
+      let average = index.averageFieldLengths[field.rawValue]
+      let value = weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, averageFieldLength: average)
+      scores[Int(doc)] += value
+      if explain {
+        contributions[doc, default: []].append(
+          ScoreContribution(
+            kind: kind, term: term, field: field.name, tf: Double(tf), df: df, idf: idf, field_length: Int(length),
+            average_field_length: average, weight: weight, score: value))
+      }
+    }
     for (part, match) in positive {
       let idf = BM25.idf(documentCount: documentCount, documentFrequency: match.docs.count)
       for (field, occurrences) in match.perField {
-        for (doc, tf) in occurrences where candidates.contains(doc) {
-          add(
-            &scored[doc, default: Scored()], kind: "phrase", term: part.normalized, field: field, tf: tf,
-            df: match.docs.count, idf: idf, doc: doc, weight: field.weight, explain: explain)
+        for (doc, tf) in occurrences where isCandidate[Int(doc)] {
+          add(doc, kind: "phrase", term: part.normalized, field: field, tf: tf, df: match.docs.count, idf: idf, weight: field.weight)
         }
       }
       // ICU words of the part add to sections where they stand as words.
@@ -222,27 +234,29 @@ public final class Searcher: Sendable {
           let (df, frequencies) = try index.wordFrequencies(word, in: field, for: match.docs)
           guard df > 0 else { continue }
           let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)
-          for (doc, tf) in frequencies where candidates.contains(doc) {
-            add(
-              &scored[doc, default: Scored()], kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF,
-              doc: doc, weight: field.weight * Self.wordMatchWeight, explain: explain)
+          for (doc, tf) in frequencies where isCandidate[Int(doc)] {
+            add(doc, kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF, weight: field.weight * Self.wordMatchWeight)
           }
         }
       }
     }
-    var ranked = scored.map { (doc: $0.key, scored: $0.value) }
     // Scores are compared at 1e-9 so that sums taken in another order still tie.
-    func key(_ score: Double) -> Int64 { Int64((score * 1e9).rounded()) }
-    ranked.sort { key($0.scored.score) != key($1.scored.score) ? $0.scored.score > $1.scored.score : $0.doc < $1.doc }
-    return ranked
+    var keyed = candidates.map { doc in (key: Self.tieKey(scores[Int(doc)]), doc: doc) }
+    keyed.sort { $0.key != $1.key ? $0.key > $1.key : $0.doc < $1.doc }
+    return keyed.map { entry in
+      (doc: entry.doc, scored: Scored(score: scores[Int(entry.doc)], contributions: contributions[entry.doc] ?? []))
+    }
   }
+
+  /// A score rounded to 1e-9, for ordering.
+  static func tieKey(_ score: Double) -> Int64 { Int64((score * 1e9).rounded()) }
 
   /// Orders sections of equal score by report path and section number — what doc order is
   /// in a single segment — for the runs of ties that reach into the first `limit` hits, so an
   /// updated index lists hits exactly as a rebuilt one does.
   private func orderTies(_ ranked: inout [(doc: UInt32, scored: Scored)], limit: Int) throws {
     guard index.segments.count > 1 else { return }
-    func key(_ score: Double) -> Int64 { Int64((score * 1e9).rounded()) }
+    let key = Self.tieKey
     var paths: [UInt32: String] = [:]
     func path(_ doc: UInt32) throws -> String {
       let report = index.reportID(of: doc)
@@ -383,19 +397,5 @@ public final class Searcher: Sendable {
     return texts[field] ?? ""
   }
 
-  private func add(
-    _ scored: inout Scored, kind: String, term: String, field: Field, tf: UInt32, df: Int, idf: Double, doc: UInt32,
-    weight: Double, explain: Bool
-  ) {
-    let length = Double(index.fieldLength(of: doc, field))
-    let average = index.averageFieldLengths[field.rawValue]
-    let value = weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, averageFieldLength: average)
-    scored.score += value
-    if explain {
-      scored.contributions.append(
-        ScoreContribution(
-          kind: kind, term: term, field: field.name, tf: Double(tf), df: df, idf: idf, field_length: Int(length),
-          average_field_length: average, weight: weight, score: value))
-    }
-  }
+
 }
