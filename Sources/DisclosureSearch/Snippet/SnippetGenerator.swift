@@ -3,7 +3,7 @@
 /// collapsed, with every match inside highlighted. Matching uses the same normalization as
 /// the index, and `NormalizedText.sourceOffsets` maps matches back to the text as written.
 struct SnippetGenerator {
-  /// Scalars shown before the first match and in all.
+  /// Scalars shown before the first match, and in all.
   static let contextBefore = 24
   static let maxSnippetScalars = 90
 
@@ -44,41 +44,53 @@ struct SnippetGenerator {
       }
     }
     matches.sort { $0.lowerBound < $1.lowerBound }
+    // Overlapping matches (of different query parts) become one highlight.
+    var merged: [Range<Int>] = []
+    for match in matches {
+      if let last = merged.last, match.lowerBound <= last.upperBound {
+        merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, match.upperBound)
+      } else {
+        merged.append(match)
+      }
+    }
     let headingEnd = section.number == 0 ? 0 : (source.firstIndex(of: "\n") ?? source.count)
-    let anchor = matches.first { $0.lowerBound >= headingEnd } ?? matches.first
+    let anchor = merged.first { $0.lowerBound >= headingEnd } ?? merged.first
     var windowStart = max(0, (anchor?.lowerBound ?? headingEnd) - Self.contextBefore)
     // Start at a line start when one is near, so `line` is exact and the text reads well.
     if let anchor, let newline = source[windowStart..<anchor.lowerBound].lastIndex(of: "\n") {
       windowStart = newline + 1
     }
-    let windowEnd = min(source.count, windowStart + Self.maxSnippetScalars * 2)
     var text = String.UnicodeScalarView()
+    var length = 0
     var highlights: [[Int]] = []
-    var openHighlight: Int?
+    var next = merged.firstIndex { $0.upperBound > windowStart } ?? merged.endIndex
+    var open: (start: Int, end: Int)?
     var lastWasSpace = true
     var index = windowStart
-    while index < windowEnd && text.count < Self.maxSnippetScalars {
-      let scalar = source[index]
-      if let match = matches.first(where: { $0.lowerBound == index }), openHighlight == nil {
-        openHighlight = text.count
-        _ = match
+    while index < source.count && length < Self.maxSnippetScalars {
+      if open == nil, next < merged.count, merged[next].lowerBound <= index {
+        open = (length, merged[next].upperBound)
+        next += 1
       }
-      if scalar.properties.isWhitespace {
+      let scalar = source[index]
+      if Layout.isSpace(scalar) {
         if !lastWasSpace {
           text.append(" ")
+          length += 1
           lastWasSpace = true
         }
       } else {
         text.append(scalar)
+        length += 1
         lastWasSpace = false
       }
       index += 1
-      if let open = openHighlight, matches.contains(where: { $0.upperBound == index && $0.lowerBound >= windowStart }) {
-        highlights.append([open, text.count])
-        openHighlight = nil
+      if let current = open, index >= current.end {
+        highlights.append([current.start, length])
+        open = nil
       }
     }
-    if let open = openHighlight { highlights.append([open, text.count]) }
+    if let current = open { highlights.append([current.start, length]) }
     var snippetText = String(text)
     while snippetText.last == " " { snippetText.removeLast() }
     let line = section.startLine + source[0..<windowStart].filter { $0 == "\n" }.count
