@@ -11,10 +11,36 @@ typedef struct {
   size_t length;
   size_t capacity;
   int failed;
+  /// Source line of each output line (one entry per line started), and the line of the node
+  /// being written.
+  int32_t *lines;
+  size_t lineCount;
+  size_t lineCapacity;
+  int32_t currentLine;
+  int tracksLines;
 } Buffer;
 
-static void append(Buffer *buffer, const char *bytes, size_t length) {
+/// Records the source line of the output line that starts now.
+static void start_line(Buffer *buffer) {
   if (buffer->failed) return;
+  if (buffer->lineCount == buffer->lineCapacity) {
+    size_t capacity = buffer->lineCapacity * 2 + 64;
+    int32_t *grown = realloc(buffer->lines, capacity * sizeof(int32_t));
+    if (grown == NULL) {
+      buffer->failed = 1;
+      return;
+    }
+    buffer->lines = grown;
+    buffer->lineCapacity = capacity;
+  }
+  buffer->lines[buffer->lineCount++] = buffer->currentLine;
+}
+
+static void append(Buffer *buffer, const char *bytes, size_t length) {
+  if (buffer->failed || length == 0) return;
+  // Output lines are never empty (newline() adds no second break), so the first byte written
+  // after a break starts the next line.
+  if (buffer->tracksLines && (buffer->length == 0 || buffer->bytes[buffer->length - 1] == '\n')) start_line(buffer);
   if (buffer->length + length + 1 > buffer->capacity) {
     size_t capacity = buffer->capacity * 2 + length + 64;
     char *grown = realloc(buffer->bytes, capacity);
@@ -100,6 +126,7 @@ static void walk(const xmlNode *node, Buffer *buffer, int depth);
 /// The text of a table cell on one line.
 static void cell_text(const xmlNode *cell, Buffer *buffer, int depth) {
   Buffer inner = {0};
+  inner.currentLine = buffer->currentLine;
   for (const xmlNode *child = cell->children; child != NULL; child = child->next) walk(child, &inner, depth + 1);
   for (size_t i = 0; i < inner.length; i++) {
     if (inner.bytes[i] == '\n' || inner.bytes[i] == '|') inner.bytes[i] = ' ';
@@ -113,6 +140,8 @@ static void cell_text(const xmlNode *cell, Buffer *buffer, int depth) {
 
 static void walk(const xmlNode *node, Buffer *buffer, int depth) {
   if (depth > 200) return;  // pathological nesting: stop rather than overflow the stack
+  long line = xmlGetLineNo(node);
+  if (line > 0) buffer->currentLine = (int32_t)line;
   if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
     if (node->content != NULL) append_text(buffer, (const char *)node->content);
     return;
@@ -139,22 +168,36 @@ static void walk(const xmlNode *node, Buffer *buffer, int depth) {
   if (block) newline(buffer);
 }
 
-char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength) {
+char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength, int32_t **sourceLines,
+                     int32_t *lineCount) {
   *outputLength = 0;
+  *sourceLines = NULL;
+  *lineCount = 0;
   htmlDocPtr document = htmlReadMemory((const char *)utf8, length, NULL, "UTF-8",
                                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                            HTML_PARSE_NONET | HTML_PARSE_COMPACT);
   if (document == NULL) return NULL;
   Buffer buffer = {0};
-  append(&buffer, "", 0);
+  buffer.tracksLines = 1;
+  buffer.currentLine = 1;
   xmlNode *root = xmlDocGetRootElement(document);
   if (root != NULL) walk(root, &buffer, 0);
   xmlFreeDoc(document);
   if (buffer.failed) {
     free(buffer.bytes);
+    free(buffer.lines);
     return NULL;
   }
+  if (buffer.bytes == NULL) {  // a page without text
+    buffer.bytes = calloc(1, 1);
+    if (buffer.bytes == NULL) {
+      free(buffer.lines);
+      return NULL;
+    }
+  }
   *outputLength = (int32_t)buffer.length;
+  *sourceLines = buffer.lines;
+  *lineCount = (int32_t)buffer.lineCount;
   return buffer.bytes;
 }
 

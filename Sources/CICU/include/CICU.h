@@ -44,7 +44,10 @@ int32_t cicu_convert_to_utf16(const char *charset, const uint8_t *bytes, int32_t
 /// reading order: block elements end lines, each table row becomes one line of cells joined
 /// by " | ", and script, style, head, navigation, header and footer chrome are dropped.
 /// Returns a malloc'd UTF-8 buffer (free it with cicu_free) and its length, or NULL.
-char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength);
+/// *sourceLines gets a malloc'd array (free it with cicu_free) of *lineCount entries: the
+/// 1-based line of the page where each output line's text comes from.
+char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength, int32_t **sourceLines,
+                     int32_t *lineCount);
 void cicu_free(void *pointer);
 
 /// zlib compression (level 6) of bytes into output; returns the compressed length, or a

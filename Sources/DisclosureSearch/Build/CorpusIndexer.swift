@@ -209,7 +209,7 @@ enum CorpusIndexer {
     let isUTF16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
     if !isUTF16, probe.contains(0) { return skip("binary (NUL bytes), not text") }
     let decoded = ReportFile.decode(bytes, isHTML: isHTML)
-    let parsed = ReportParser(normalizer: analyzer.normalizer).parse(decoded.text)
+    let parsed = ReportFile.parse(decoded, with: ReportParser(normalizer: analyzer.normalizer))
     let report = StoredReport(
       paths: [entry.path], title: parsed.title, agency: parsed.agency, region: parsed.region, year: parsed.year,
       template: parsed.template)
@@ -223,10 +223,12 @@ enum CorpusIndexer {
         fields[field] = analyzer.analyze(text)
       }
       sections.append(
-        (StoredSection(number: section.number, heading: section.heading, text: section.text, startLine: section.startLine, rows: section.rows), fields))
+        (StoredSection(
+          number: section.number, heading: section.heading, text: section.text, startLine: section.startLine,
+          rows: section.rows, sourceLines: section.sourceLines), fields))
     }
     return Analyzed(
-      entry: entry, skipReason: nil, warnings: decoded.warnings + parsed.warnings, report: report,
+      entry: entry, skipReason: nil, warnings: parsed.warnings, report: report,
       contentKey: ContentKey(decoded.text), hash: ContentKey.fnv64(data), sections: sections)
   }
 }

@@ -16,4 +16,6 @@ struct StoredSection: Codable, Sendable {
   var text: String
   var startLine: Int
   var rows: [TableRow]
+  /// The file line of each line of `text`, for pages; empty when they run from `startLine`.
+  var sourceLines: [Int] = []
 }

@@ -19,16 +19,22 @@ enum HTMLReader {
     }
     let utf8 = Array(decoded.text.utf8)
     var length: Int32 = 0
-    let text = utf8.withUnsafeBufferPointer { cicu_html_text($0.baseAddress, Int32($0.count), &length) }
+    var lines: UnsafeMutablePointer<Int32>?
+    var lineCount: Int32 = 0
+    let text = utf8.withUnsafeBufferPointer { cicu_html_text($0.baseAddress, Int32($0.count), &length, &lines, &lineCount) }
+    defer {
+      cicu_free(text)
+      cicu_free(lines)
+    }
     guard let text else {
       decoded.warnings.append("the HTML parser could not read the page")
       decoded.text = ""
       return decoded
     }
-    defer { cicu_free(text) }
     decoded.text = text.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
       String(decoding: UnsafeBufferPointer(start: $0, count: Int(length)), as: UTF8.self)
     }
+    decoded.sourceLines = lines.map { Array(UnsafeBufferPointer(start: $0, count: Int(lineCount))) } ?? []
     return decoded
   }
 

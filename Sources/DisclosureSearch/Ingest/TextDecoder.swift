@@ -8,6 +8,9 @@ struct DecodedText: Sendable {
   var encoding: String
   /// Problems found while decoding (invalid bytes, with their offset).
   var warnings: [String]
+  /// For text drawn from a page (HTML): the 1-based source line of each line of `text`.
+  /// Empty when line i of `text` is line i of the file.
+  var sourceLines: [Int32] = []
 }
 
 /// Decodes report bytes: UTF-8 with or without BOM, UTF-16 with BOM, and GB18030 or Big5

@@ -32,6 +32,9 @@ public struct Section: Sendable, Codable, Equatable {
   public var startLine: Int
   /// Table rows found in the section.
   public var rows: [TableRow]
+  /// For a section read from a web page: the page's line number of each line of `text`.
+  /// Empty when the lines of `text` are the file's lines from `startLine` on.
+  public var sourceLines: [Int] = []
 
   /// The Chinese numeral of `number` ("二"), or "" for 0.
   public var numeral: String { Section.numerals[safe: number] ?? "" }

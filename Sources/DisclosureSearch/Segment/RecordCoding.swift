@@ -31,6 +31,8 @@ enum RecordCoding {
     writer.string(section.heading)
     writer.string(section.text)
     writer.varint(UInt64(section.startLine))
+    writer.varint(UInt64(section.sourceLines.count))
+    for line in section.sourceLines { writer.varint(UInt64(line)) }
     writer.varint(UInt64(section.rows.count))
     for row in section.rows {
       writer.string(row.table)
@@ -58,6 +60,8 @@ enum RecordCoding {
     let heading = try reader.string()
     let text = try reader.string()
     let startLine = Int(try reader.varint())
+    var sourceLines: [Int] = []
+    for _ in 0..<(try reader.count()) { sourceLines.append(Int(try reader.varint())) }
     let rowCount = try reader.count()
     var rows: [TableRow] = []
     for _ in 0..<rowCount {
@@ -75,7 +79,7 @@ enum RecordCoding {
       }
       rows.append(TableRow(table: table, label: label, labelAsWritten: written.isEmpty ? label : written, group: group, cells: cells))
     }
-    return StoredSection(number: number, heading: heading, text: text, startLine: startLine, rows: rows)
+    return StoredSection(number: number, heading: heading, text: text, startLine: startLine, rows: rows, sourceLines: sourceLines)
   }
 
   /// `uncompressedLength u32` then the zlib stream.

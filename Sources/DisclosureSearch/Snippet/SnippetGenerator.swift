@@ -93,7 +93,8 @@ struct SnippetGenerator {
     if let current = open { highlights.append([current.start, length]) }
     var snippetText = String(text)
     while snippetText.last == " " { snippetText.removeLast() }
-    let line = section.startLine + source[0..<windowStart].filter { $0 == "\n" }.count
+    let lineInSection = source[0..<windowStart].filter { $0 == "\n" }.count
+    let line = section.sourceLines[safe: lineInSection] ?? section.startLine + lineInSection
     return Snippet(text: snippetText, highlights: highlights, line: line)
   }
 }

@@ -41,6 +41,21 @@ final class EndToEndTests: XCTestCase {
     }
   }
 
+  /// `path:line` points at the line of the file holding the snippet's first match, for text
+  /// files and for web pages alike (whose text is drawn from the markup).
+  func testHitLinesPointIntoTheSourceFile() throws {
+    let truths = Dictionary(try TruthFile.load().map { ($0.file, $0) }, uniquingKeysWith: { first, _ in first })
+    let result = try SampleIndex.searcher.search("label:行政处罚", options: SearchOptions(limit: 10_000))
+    var checked: Set<String> = []
+    for hit in result.hits where truths[hit.path]?.encoding == "utf-8" && truths[hit.path]?.script == "hans" {
+      let lines = try String(contentsOf: Fixtures.corpus.appendingPathComponent(hit.path), encoding: .utf8)
+        .replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+      XCTAssertTrue(lines[hit.line - 1].contains("行政处罚"), "\(hit.path):\(hit.line) is \(lines[hit.line - 1])")
+      checked.insert(truths[hit.path]?.layout ?? "")
+    }
+    XCTAssertEqual(checked, ["tab", "pipe", "pdftext", "html"])
+  }
+
   func testTraditionalAndFullWidthQueriesFindTheSameSections() throws {
     let searcher = SampleIndex.searcher
     let simplified = try searcher.search("行政处罚", options: SearchOptions(limit: 100_000)).hits.map(\.path)
