@@ -14,6 +14,7 @@ struct SearchCommand: ParsableCommand {
         (A OR B) C                 parentheses; NOT binds tighter than AND, AND than OR
         title: heading: label: body:       limit a part to one field (label: = table rows and headers)
         year:2021 year:2019..2021 agency:交通运输局 region:淄博 section:二      filters
+        label:行政处罚 处理决定数量>100   table numbers (header or row label, > >= < <= =)
       Every part matches as an exact string after normalization (全角/半角, 繁/简, case), so       诉讼 finds 行政诉讼. The logic applies to each report as a whole; the hits are that       report's sections holding a part, best first (--per-section applies it to each section).       When the index folder has no index yet, it is built from the corpus first.
       """)
 

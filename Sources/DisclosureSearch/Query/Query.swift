@@ -32,9 +32,30 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
     case or([Node])
     /// The node does not match.
     case not(Node)
+    /// A table number condition: `处理决定数量>100` (a column header) or
+    /// `本年新收政府信息公开申请数量>=50` (a row label: its 总计, or its only number). Matches
+    /// sections with a row that satisfies it; with `label:` parts in the query, only rows
+    /// with those labels count.
+    case condition(subject: String, comparison: Comparison, value: Double)
     /// A `section:` filter while parsing; `QueryParser` moves it to `Query.sections`, so it
     /// never appears in `Query.root`.
     case sections(Set<Int>)
+  }
+
+  /// How a condition compares a table value with its number.
+  public enum Comparison: String, Sendable, Equatable {
+    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "="
+
+    /// Whether `value` compares to `bound` this way.
+    public func holds(_ value: Double, _ bound: Double) -> Bool {
+      switch self {
+      case .less: value < bound
+      case .lessOrEqual: value <= bound
+      case .greater: value > bound
+      case .greaterOrEqual: value >= bound
+      case .equal: abs(value - bound) < 1e-9
+      }
+    }
   }
 
   /// The boolean tree; nil when the query holds only `section:` filters.
@@ -59,7 +80,7 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
       case .part(let part): if !negated && !parts.contains(part) { parts.append(part) }
       case .and(let nodes), .or(let nodes): nodes.forEach { visit($0, negated: negated) }
       case .not(let inner): visit(inner, negated: !negated)
-      case .year, .agency, .region, .sections: break
+      case .year, .agency, .region, .sections, .condition: break
       }
     }
     if let root { visit(root, negated: false) }
@@ -74,7 +95,7 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
       case .part(let part): if !parts.contains(part) { parts.append(part) }
       case .and(let nodes), .or(let nodes): nodes.forEach(visit)
       case .not(let inner): visit(inner)
-      case .year, .agency, .region, .sections: break
+      case .year, .agency, .region, .sections, .condition: break
       }
     }
     if let root { visit(root) }
@@ -93,6 +114,8 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
       case .or(let nodes): return "(" + nodes.map(render).joined(separator: " OR ") + ")"
       case .not(let inner): return "NOT " + render(inner)
       case .sections(let numbers): return "section:" + numbers.sorted().map { Section.numerals[$0] }.joined(separator: ",")
+      case .condition(let subject, let comparison, let value):
+        return subject + comparison.rawValue + (value == value.rounded() ? String(Int64(value)) : String(value))
       }
     }
     var pieces: [String] = []

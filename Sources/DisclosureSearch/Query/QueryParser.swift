@@ -7,6 +7,7 @@
 ///     primary := "(" or ")" | [field ":"] (word | "\"" phrase "\"") | filter
 ///     field   := title | heading | label | body
 ///     filter  := year:YYYY | year:YYYY..YYYY | agency:TEXT | region:TEXT | section:一…六 (or 0–6)
+///              | LABEL-OR-HEADER (">" | ">=" | "<" | "<=" | "=") NUMBER
 ///
 /// NOT binds tighter than AND, AND tighter than OR. Words and phrases are matched as exact
 /// strings after normalization. `section:` filters limit the hits and must stand at the top
@@ -190,10 +191,23 @@ public enum QueryParser {
         field = known
       }
       let normalized = normalizer.normalize(token.text)
+      if token.kind == .word, field == nil, let condition = condition(normalized) { return condition }
       guard normalized.unicodeScalars.contains(where: CharacterClass.isSearchable) else {
         throw .query("\"\(token.text)\" at column \(token.column) has no letters or digits to search for; search for words, numbers or names")
       }
       return .part(Query.Part(text: token.text, normalized: normalized, field: field))
+    }
+
+    /// `处理决定数量>100`, `本年新收政府信息公开申请数量>=50`: a label or header, an operator, a number.
+    func condition(_ normalized: String) -> Query.Node? {
+      for comparison in [Query.Comparison.greaterOrEqual, .lessOrEqual, .greater, .less, .equal] {
+        guard let range = normalized.range(of: comparison.rawValue) else { continue }
+        let subject = String(normalized[..<range.lowerBound])
+        let number = normalized[range.upperBound...].replacingOccurrences(of: ",", with: "")
+        guard subject.unicodeScalars.contains(where: CharacterClass.isSearchable), let value = Double(number) else { return nil }
+        return .condition(subject: subject, comparison: comparison, value: value)
+      }
+      return nil
     }
 
     func yearRange(_ token: Token) throws(SearchError) -> ClosedRange<Int> {

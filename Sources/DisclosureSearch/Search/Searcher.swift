@@ -146,7 +146,7 @@ public final class Searcher: Sendable {
         if let root = query.root {
           var matches: [Query.Part: PartMatch] = [:]
           for part in query.allParts { matches[part] = try match(part, analyzer: analyzer, allowed: { _ in true }) }
-          selected = try evaluateReports(root, matches: matches)
+          selected = try evaluateReports(root, matches: matches, labels: query.positiveParts.filter { $0.field == .label }.map(\.normalized))
         }
       }
       var rowsByReport: [UInt32: [TableRow]] = [:]
@@ -187,6 +187,7 @@ public final class Searcher: Sendable {
       matches[part] = try match(part, analyzer: analyzer, allowed: allowed)
     }
     let positive = query.positiveParts.map { (part: $0, match: matches[$0] ?? PartMatch()) }
+    let labelScope = query.positiveParts.filter { $0.field == .label }.map(\.normalized)
     // The sections that may be hits: those holding a positive part (or, for a query of
     // filters and exclusions only, every allowed section), then the boolean logic.
     var candidates: Set<UInt32>
@@ -197,9 +198,9 @@ public final class Searcher: Sendable {
     }
     if let root = query.root {
       if perSection {
-        candidates.formIntersection(try evaluateDocs(root, matches: matches, allowed: allowed))
+        candidates.formIntersection(try evaluateDocs(root, matches: matches, allowed: allowed, labels: labelScope))
       } else {
-        let reports = try evaluateReports(root, matches: matches)
+        let reports = try evaluateReports(root, matches: matches, labels: labelScope)
         candidates = candidates.filter { reports.contains(index.reportID(of: $0)) }
       }
     }
@@ -295,44 +296,76 @@ public final class Searcher: Sendable {
     return result
   }
 
-  private func evaluateReports(_ node: Query.Node, matches: [Query.Part: PartMatch]) throws -> Set<UInt32> {
+  private func evaluateReports(_ node: Query.Node, matches: [Query.Part: PartMatch], labels labelScope: [String] = []) throws
+    -> Set<UInt32>
+  {
     switch node {
     case .part(let part): return Set(matches[part]?.docs.map { index.reportID(of: $0) } ?? [])
     case .year, .agency, .region: return try reports(satisfying: node)
+    case .condition: return Set(try docs(satisfying: node, labels: labelScope).map { index.reportID(of: $0) })
     case .and(let nodes):
       var result: Set<UInt32>?
       for node in nodes {
-        let next = try evaluateReports(node, matches: matches)
+        let next = try evaluateReports(node, matches: matches, labels: labelScope)
         result = result.map { $0.intersection(next) } ?? next
       }
       return result ?? []
-    case .or(let nodes): return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateReports($1, matches: matches)) }
-    case .not(let inner): return Set(index.liveReports).subtracting(try evaluateReports(inner, matches: matches))
+    case .or(let nodes): return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateReports($1, matches: matches, labels: labelScope)) }
+    case .not(let inner): return Set(index.liveReports).subtracting(try evaluateReports(inner, matches: matches, labels: labelScope))
     case .sections: return Set(index.liveReports)
     }
   }
 
-  private func evaluateDocs(_ node: Query.Node, matches: [Query.Part: PartMatch], allowed: (UInt32) -> Bool) throws
-    -> Set<UInt32>
-  {
+  private func evaluateDocs(
+    _ node: Query.Node, matches: [Query.Part: PartMatch], allowed: (UInt32) -> Bool, labels labelScope: [String] = []
+  ) throws -> Set<UInt32> {
     func allDocs() -> Set<UInt32> { Set(index.liveDocs.filter(allowed)) }
     switch node {
     case .part(let part): return matches[part]?.docs ?? []
     case .year, .agency, .region:
       let reports = try reports(satisfying: node)
       return allDocs().filter { reports.contains(index.reportID(of: $0)) }
+    case .condition: return try docs(satisfying: node, labels: labelScope).filter(allowed)
     case .and(let nodes):
       var result: Set<UInt32>?
       for node in nodes {
-        let next = try evaluateDocs(node, matches: matches, allowed: allowed)
+        let next = try evaluateDocs(node, matches: matches, allowed: allowed, labels: labelScope)
         result = result.map { $0.intersection(next) } ?? next
       }
       return result ?? []
     case .or(let nodes):
-      return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateDocs($1, matches: matches, allowed: allowed)) }
-    case .not(let inner): return allDocs().subtracting(try evaluateDocs(inner, matches: matches, allowed: allowed))
+      return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateDocs($1, matches: matches, allowed: allowed, labels: labelScope)) }
+    case .not(let inner): return allDocs().subtracting(try evaluateDocs(inner, matches: matches, allowed: allowed, labels: labelScope))
     case .sections: return allDocs()
     }
+  }
+
+  /// Sections with a table row that satisfies a number condition; with `labels`, only rows
+  /// whose label holds one of them count.
+  private func docs(satisfying condition: Query.Node, labels: [String]) throws -> Set<UInt32> {
+    guard case .condition(let subject, let comparison, let bound) = condition else { return [] }
+    let normalizer = Normalizer()
+    let subjectKey = TableAssembler.key(subject, normalizer)
+    let labelKeys = labels.map { TableAssembler.key($0, normalizer) }
+    var result = Set<UInt32>()
+    for doc in index.liveDocs where (2...4).contains(index.sectionNumber(of: doc)) {
+      for row in try index.section(doc).rows {
+        let rowKey = TableAssembler.key(row.label, normalizer)
+        guard labelKeys.isEmpty || labelKeys.contains(where: rowKey.contains) else { continue }
+        // A header matches exactly or as part of it (处理决定数量 in 本年处理决定数量, 2021's wording).
+        let headers = row.cells.map { (cell: $0, key: TableAssembler.key($0.header, normalizer)) }
+        var value = (headers.first { $0.key == subjectKey } ?? headers.first { $0.key.contains(subjectKey) })?.cell.value
+        if value == nil, rowKey.contains(subjectKey) {
+          let numbers = row.cells.filter { $0.value != nil }
+          value = (row.cells.first { $0.header == "总计" } ?? (numbers.count == 1 ? numbers.first : nil))?.value
+        }
+        if let value, comparison.holds(value, bound) {
+          result.insert(doc)
+          break
+        }
+      }
+    }
+    return result
   }
 
   /// Reports whose metadata satisfies a `year:`, `agency:` or `region:` filter.

@@ -18,6 +18,8 @@ final class QueryParserTests: XCTestCase {
     XCTAssertEqual(try parsed("label:行政處罰 title:ＡＢ"), #"(label:"行政处罚" AND title:"ab")"#)
     XCTAssertEqual(try parsed("行政处罚 year:2019..2021 agency:交通运输局 section:二"), #"("行政处罚" AND year:2019..2021 AND agency:交通运输局) section:二"#)
     XCTAssertEqual(try parsed("year:2021"), "year:2021")
+    XCTAssertEqual(try parsed("label:行政处罚 处理决定数量>100"), #"(label:"行政处罚" AND 处理决定数量>100)"#)
+    XCTAssertEqual(try parsed("本年新收政府信息公开申请数量>=1,000"), "本年新收政府信息公开申请数量>=1000")
   }
 
   func testMalformedQueriesSayWhatAndWhere() {

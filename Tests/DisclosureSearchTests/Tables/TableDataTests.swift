@@ -48,6 +48,24 @@ final class TableDataTests: XCTestCase {
     XCTAssertTrue(rows.allSatisfy { $0.year == 2021 })
   }
 
+  /// Number conditions select exactly the reports whose rows the truth file says satisfy them.
+  func testNumberConditionsMatchTheTruthFile() throws {
+    let truths = try TruthFile.load().filter { $0.duplicate_of == nil }
+    func value(_ truth: TruthReport, _ label: String, _ header: String) -> Double? {
+      guard let row = truth.rows.first(where: { $0.label == label }) else { return nil }
+      return (row.columns[header] ?? nil) ?? (row.columns["本年" + header] ?? nil)
+    }
+    let penalties = try SampleIndex.searcher.search("label:行政处罚 处理决定数量>100", options: SearchOptions(limit: 10_000))
+    XCTAssertEqual(
+      Set(penalties.hits.map(\.path)),
+      Set(truths.filter { (value($0, "行政处罚", "处理决定数量") ?? 0) > 100 }.map(\.file)))
+    let busy = try SampleIndex.searcher.rows(label: "一、本年新收政府信息公开申请数量", filter: "本年新收政府信息公开申请数量>=50")
+    XCTAssertEqual(
+      Set(busy.map(\.path)),
+      Set(truths.filter { (value($0, "一、本年新收政府信息公开申请数量", "总计") ?? 0) >= 50 }.map(\.file)))
+    XCTAssertFalse(busy.isEmpty)
+  }
+
   func testConsistentReportsAreNotFlagged() throws {
     let result = try SampleIndex.searcher.audit()
     XCTAssertEqual(result.problems, [], "the sample's tables all add up (kouji_ok in the truth file)")
