@@ -22,29 +22,31 @@ final class Analyzer: @unchecked Sendable {
     var wordCounts: [[UInt8]: UInt32] = [:]
     /// Number of ICU words: the field length for BM25.
     var length: UInt32 = 0
-    /// Character grams (`GramCode`) and their positions, ascending.
-    var grams: [UInt64: [UInt32]] = [:]
+    /// Character grams (`GramCode`) with their positions, sorted by gram then position.
+    var grams: [(code: UInt64, position: UInt32)] = []
   }
 
   func analyze(_ text: String) -> AnalyzedField {
     var field = AnalyzedField()
-    let normalized = normalizer.normalize(text[...])
-    for range in wordBreaker.words(normalized.utf8) {
-      field.wordCounts[Array(normalized.utf8[range]), default: 0] += 1
+    let normalized = normalizer.foldedUTF8(text)
+    for range in wordBreaker.words(normalized) {
+      field.wordCounts[Array(normalized[range]), default: 0] += 1
       field.length += 1
     }
     var previous: UInt32 = 0
     var position: UInt32 = 0
-    for scalar in normalized.string.unicodeScalars {
+    field.grams.reserveCapacity(normalized.count / 2)
+    for scalar in String(decoding: normalized, as: UTF8.self).unicodeScalars {
       let searchable = CharacterClass.isSearchable(scalar)
       if previous != 0 {
         // The previous scalar's gram: a bigram with this one, or an end gram.
-        field.grams[GramCode.make(previous, searchable ? scalar.value : 0), default: []].append(position - 1)
+        field.grams.append((GramCode.make(previous, searchable ? scalar.value : 0), position - 1))
       }
       previous = searchable ? scalar.value : 0
       position += 1
     }
-    if previous != 0 { field.grams[GramCode.make(previous, 0), default: []].append(position - 1) }
+    if previous != 0 { field.grams.append((GramCode.make(previous, 0), position - 1)) }
+    field.grams.sort { $0.code != $1.code ? $0.code < $1.code : $0.position < $1.position }
     return field
   }
 

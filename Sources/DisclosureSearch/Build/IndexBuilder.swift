@@ -37,15 +37,20 @@ struct IndexBuilder {
             VarInt.append(count, to: &bytes)
           }
         }
-        for (gram, positions) in analyzed.grams {
-          gramPostings[UInt64(field.rawValue) << 42 | gram, default: PostingsBuilder()].add(doc: doc) { bytes in
-            VarInt.append(UInt32(positions.count), to: &bytes)
+        var start = 0
+        let grams = analyzed.grams
+        while start < grams.count {
+          var end = start + 1
+          while end < grams.count && grams[end].code == grams[start].code { end += 1 }
+          gramPostings[UInt64(field.rawValue) << 42 | grams[start].code, default: PostingsBuilder()].add(doc: doc) { bytes in
+            VarInt.append(UInt32(end - start), to: &bytes)
             var last: UInt32 = 0
-            for position in positions {
-              VarInt.append(position - last, to: &bytes)
-              last = position
+            for index in start..<end {
+              VarInt.append(grams[index].position - last, to: &bytes)
+              last = grams[index].position
             }
           }
+          start = end
         }
       }
       docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))

@@ -45,7 +45,23 @@ final class Normalizer {
 
   /// The folded form of `text` as a string.
   func normalize(_ text: String) -> String {
-    normalize(text[...]).string
+    String(decoding: foldedUTF8(text), as: UTF8.self)
+  }
+
+  /// The folded form of `text` as UTF-8, without source offsets (for analysis).
+  func foldedUTF8(_ text: String) -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x80 {
+        var byte = UInt8(scalar.value)
+        if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+        output.append(byte)
+      } else {
+        foldEach(scalar) { folded in UTF8.encode(folded) { output.append($0) } }
+      }
+    }
+    return output
   }
 
   /// Calls `body` with each scalar `scalar` folds to (often itself; none for ignorable ones).

@@ -88,7 +88,10 @@ struct ReportParser {
 
   /// The section number if `line` is a section heading ("二、主动公开政府信息情况").
   func headingNumber(_ line: Substring) -> Int? {
-    if line.first == "\t" || line.utf8.contains(0x7C) { return nil }
+    // Most lines fail on their first letter: check it before anything that walks the line.
+    guard line.utf8.first != 0x09, let lead = line.unicodeScalars.first(where: { !Layout.isSpace($0) }),
+      "一二三四五六123456".unicodeScalars.contains(lead), line.utf8.count <= 160, !line.utf8.contains(0x7C)
+    else { return nil }
     let trimmed = line.trimmingCharacters()
     guard trimmed.count >= 3, trimmed.count <= 40, let first = trimmed.first else { return nil }
     let numerals: [Character] = ["一", "二", "三", "四", "五", "六"]
