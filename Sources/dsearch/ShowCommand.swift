@@ -21,6 +21,7 @@ struct ShowCommand: ParsableCommand {
     struct ShownRow: Encodable {
       var label: String
       var cells: OrderedCells
+      var in_template: Bool
     }
     var path: String
     var title: String
@@ -45,7 +46,8 @@ struct ShowCommand: ParsableCommand {
       sections: report.sections.map { section in
         ShownReport.ShownSection(
           number: section.numeral, heading: section.heading,
-          rows: section.rows.map { ShownReport.ShownRow(label: $0.label, cells: OrderedCells($0.cells.map { ($0.header, $0.text) })) })
+          rows: section.rows.map { ShownReport.ShownRow(
+            label: $0.label, cells: OrderedCells($0.cells.map { ($0.header, $0.text) }), in_template: $0.fitsTemplate) })
       }, warnings: report.warnings)
     if json {
       try printJSON(shown)
@@ -70,7 +72,8 @@ struct ShowCommand: ParsableCommand {
         }
         let group = row.group.isEmpty ? "" : row.group.joined(separator: " › ") + " › "
         let cells = row.cells.map { "\($0.header) \($0.text)" }.joined(separator: " · ")
-        print("  \(group)\(row.label.isEmpty ? "(row)" : row.label): \(cells)")
+        let note = row.fitsTemplate ? "" : "  (not a row of the official templates; kept as written)"
+        print("  \(group)\(row.label.isEmpty ? "(row)" : row.label): \(cells)\(note)")
       }
     }
     for warning in report.warnings { print("warning: \(warning)") }

@@ -3,38 +3,30 @@ enum Layout {
   /// Word export: one cell per line behind a TAB, a blank line between rows, cells broken
   /// over two lines continue on a line without the TAB.
   case tabCells
-  /// Scraped page text: cells joined by `|`.
-  case pipes
-  /// PDF text or plain text: cells separated by spaces.
-  case spaces
+  /// One row per line: scraped page text (cells joined by `|`) and PDF or plain text (cells
+  /// separated by spaces).
+  case lines
 
   static func detect(_ lines: [Substring]) -> Layout {
     var tabLines = 0
     var pipeLines = 0
     for line in lines {
-      if line.first == "\t" { tabLines += 1 }
+      if line.utf8.first == 0x09 { tabLines += 1 }
       if line.utf8.contains(0x7C) { pipeLines += 1 }
     }
-    if tabLines >= 10 && tabLines >= pipeLines { return .tabCells }
-    if pipeLines >= 10 { return .pipes }
-    return .spaces
+    return tabLines >= 10 && tabLines >= pipeLines ? .tabCells : .lines
   }
 
   /// Splits a section body into logical rows, each a list of trimmed, non-empty cells.
+  /// Outside the TAB layout each line is a row: cells split at `|` when the line has one,
+  /// else at spaces (so a few scraped lines in an otherwise plain file still read right).
   func logicalRows(_ lines: ArraySlice<Substring>) -> [[String]] {
-    switch self {
-    case .tabCells: return tabRows(lines)
-    case .pipes:
-      return lines.compactMap { line in
-        let cells = line.utf8.contains(0x7C) ? line.split(separator: "|").map { $0.trimmingCharacters() } : Layout.spaceCells(line)
-        let kept = cells.filter { !$0.isEmpty }
-        return kept.isEmpty || Layout.isPageNumber(line) ? nil : kept
-      }
-    case .spaces:
-      return lines.compactMap { line in
-        let cells = Layout.spaceCells(line)
-        return cells.isEmpty || Layout.isPageNumber(line) ? nil : cells
-      }
+    guard self != .tabCells else { return tabRows(lines) }
+    return lines.compactMap { line in
+      guard !Layout.isPageNumber(line) else { return nil }
+      let cells = line.utf8.contains(0x7C) ? line.split(separator: "|").map { $0.trimmingCharacters() } : Layout.spaceCells(line)
+      let kept = cells.filter { !$0.isEmpty }
+      return kept.isEmpty ? nil : kept
     }
   }
 

@@ -54,6 +54,12 @@ public struct TableRow: Sendable, Codable, Equatable {
   public var group: [String]
   /// Cells in column order.
   public var cells: [Cell]
+
+  /// Whether the row has a place in the official templates (a template label, or the single
+  /// row of table 四); other rows are kept as written.
+  public var fitsTemplate: Bool {
+    label.isEmpty ? table == ReportTemplate.reviewTable : ReportTemplate.allLabels.contains(label)
+  }
 }
 
 /// A table cell: its column header, its text as written and the number it holds.

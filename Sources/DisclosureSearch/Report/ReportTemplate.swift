@@ -38,6 +38,9 @@ enum ReportTemplate {
   static let headers2019 = ["本年新制作数量", "上一年项目数量", "处理决定数量", "采购项目数量"]
   static let headers2021 = ["本年制发件数", "本年处理决定数量", "本年收费金额（单位：万元）"]
 
+  /// Every row label of both templates, in the templates' wording.
+  static let allLabels: Set<String> = Set(activeDisclosureLabels + applicationRows.map(\.label))
+
   static let applicantColumns = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
 
   static let reviewColumns: [String] = {

@@ -1,0 +1,52 @@
+import XCTest
+
+@testable import DisclosureSearch
+
+final class ReportParserTests: XCTestCase {
+  let text = """
+    某市某局2023年政府信息公开
+    工作年度报告
+
+    一、总体情况
+    本年度本机关依法公开政府信息。
+    二、主动公开政府信息情况
+    第二十条第(六)项 ||||
+    信息内容 | 本年处理决定数量 |||
+    行政处罚 | 1,234 |||
+    自定义统计项 | 7 |||
+    三、收到和处理政府信息公开申请情况
+    一、本年新收政府信息公开申请数量 ||| 1 | 0 | 0 | 0 | 0 | 0 | 1 |
+    四、结转下年度继续办理 ||| 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+    四、政府信息公开行政复议、行政诉讼情况
+    0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+    五、存在的主要问题及改进情况
+    无。
+    六、其他需要报告的事项
+    无。
+    """
+
+  func testStructureTitleAndRows() {
+    let report = ReportParser().parse(text)
+    XCTAssertEqual(report.title, "某市某局2023年政府信息公开工作年度报告", "a title broken over two lines is joined")
+    XCTAssertEqual(report.agency, "某市某局")
+    XCTAssertEqual(report.region, "某市")
+    XCTAssertEqual(report.year, 2023)
+    XCTAssertEqual(report.template, "2021")
+    XCTAssertEqual(report.sections.map(\.number), [0, 1, 2, 3, 4, 5, 6], "table 三's 一、… 四、 rows are not headings")
+    XCTAssertEqual(report.sections.map(\.startLine), [1, 4, 6, 11, 14, 16, 18])
+    let rows = report.sections.flatMap(\.rows)
+    XCTAssertEqual(rows.map(\.label), ["行政处罚", "自定义统计项", "一、本年新收政府信息公开申请数量", "四、结转下年度继续办理", ""])
+    XCTAssertEqual(rows.map(\.fitsTemplate), [true, false, true, true, true])
+    XCTAssertEqual(rows[0].table, "第二十条第（六）项")
+    XCTAssertEqual(rows[0].cells.map(\.text), ["1,234"])
+    XCTAssertEqual(rows[0].cells.map(\.value), [1234])
+    XCTAssertEqual(rows[4].cells.count, 15)
+    XCTAssertEqual(rows[4].cells.last?.header, "行政诉讼/复议后起诉/总计")
+  }
+
+  func testTextWithoutSectionsIsOneUntitledSection() {
+    let report = ReportParser().parse("会议通知：请各单位参加培训。\n")
+    XCTAssertEqual(report.sections.map(\.number), [0])
+    XCTAssertTrue(report.warnings.contains { $0.contains("indexed as one untitled section") })
+  }
+}
