@@ -18,12 +18,12 @@ struct SnippetGenerator {
   func snippet(for section: StoredSection, parts: [String]) -> Snippet {
     let source = Array(section.text.unicodeScalars)
     let normalized = normalizer.normalize(section.text[...])
-    // Map source UTF-8 offsets to scalar indexes.
-    var scalarIndexOfOffset: [Int32: Int] = [:]
-    var offset: Int32 = 0
+    // Source UTF-8 offset → index of the scalar starting there.
+    var scalarIndexOfOffset = [Int](repeating: -1, count: section.text.utf8.count + 1)
+    var offset = 0
     for (index, scalar) in source.enumerated() {
       scalarIndexOfOffset[offset] = index
-      offset += Int32(UTF8.width(scalar))
+      offset += UTF8.width(scalar)
     }
     scalarIndexOfOffset[offset] = source.count
     var matches: [Range<Int>] = []  // in source scalar indexes
@@ -32,15 +32,11 @@ struct SnippetGenerator {
       guard !needle.isEmpty else { continue }
       for start in normalized.utf8.indices(of: needle) {
         let end = start + needle.count
-        guard let from = scalarIndexOfOffset[normalized.sourceOffsets[start]] else { continue }
-        // The end maps to the start of the next source scalar.
-        var to = from + 1
-        if end < normalized.sourceOffsets.count, let next = scalarIndexOfOffset[normalized.sourceOffsets[end]], next > from {
-          to = next
-        } else if end >= normalized.sourceOffsets.count - 1 {
-          to = source.count
-        }
-        matches.append(from..<to)
+        let from = scalarIndexOfOffset[Int(normalized.sourceOffsets[start])]
+        guard from >= 0 else { continue }
+        // The end maps to the scalar after the match (sourceOffsets ends with the text length).
+        let next = scalarIndexOfOffset[Int(normalized.sourceOffsets[end])]
+        matches.append(from..<(next > from ? next : from + 1))
       }
     }
     matches.sort { $0.lowerBound < $1.lowerBound }
