@@ -80,21 +80,11 @@ struct PhraseMatcher {
   private func counts(of gram: Gram, in field: Field) throws -> [UInt32: UInt32] {
     var result: [UInt32: UInt32] = [:]
     for term in terms(of: gram, in: field) {
-      let bytes = try segment.postingsBytes(term)
-      let decoded = bytes.withUnsafeBytes { raw -> Bool in
-        var decoder = PostingsDecoder(raw)
-        var doc: UInt32 = 0
-        var first = true
-        while !decoder.isAtEnd {
-          guard let delta = decoder.varint(), let count = decoder.varint(), delta > 0, count <= raw.count else { return false }
-          doc = first ? delta - 1 : doc &+ delta
-          first = false
-          for _ in 0..<count { guard decoder.varint() != nil else { return false } }
-          result[doc, default: 0] += count
-        }
+      try GramPostings.walk(try segment.postingsBytes(term), segmentName: segment.name) { doc, count, decoder in
+        for _ in 0..<count { guard decoder.varint() != nil else { return false } }
+        result[doc, default: 0] += count
         return true
       }
-      guard decoded else { throw IndexFormatError.corrupt(file: segment.name, offset: bytes.startIndex, reason: "bad postings list") }
     }
     return result
   }
@@ -157,9 +147,33 @@ struct PositionalPostings {
   }
 
   init(_ bytes: Data, segmentName: String) throws {
-    var docs: [UInt32] = []
-    var starts: [Int] = []
-    var positions: [UInt32] = []
+    try GramPostings.walk(bytes, segmentName: segmentName) { doc, count, decoder in
+      docs.append(doc)
+      starts.append(allPositions.count)
+      var position: UInt32 = 0
+      for _ in 0..<count {
+        guard let gap = decoder.varint() else { return false }
+        position &+= gap
+        allPositions.append(position)
+      }
+      return true
+    }
+  }
+
+  /// The positions of the doc at `index` in `docs`, ascending.
+  func positions(at index: Int) -> ArraySlice<UInt32> {
+    let end = index + 1 < starts.count ? starts[index + 1] : allPositions.count
+    return allPositions[starts[index]..<end]
+  }
+}
+
+/// Reads gram postings (Index/FORMAT.md, "Postings").
+enum GramPostings {
+  /// Calls `body` with each doc, its position count and the decoder positioned at its
+  /// positions, which `body` must read or skip; `body` returns false on bad bytes.
+  static func walk(
+    _ bytes: Data, segmentName: String, _ body: (UInt32, UInt32, inout PostingsDecoder) -> Bool
+  ) throws {
     let decoded = bytes.withUnsafeBytes { raw -> Bool in
       var decoder = PostingsDecoder(raw)
       var doc: UInt32 = 0
@@ -168,27 +182,11 @@ struct PositionalPostings {
         guard let delta = decoder.varint(), let count = decoder.varint(), delta > 0, count <= raw.count else { return false }
         doc = first ? delta - 1 : doc &+ delta
         first = false
-        docs.append(doc)
-        starts.append(positions.count)
-        var position: UInt32 = 0
-        for _ in 0..<count {
-          guard let gap = decoder.varint() else { return false }
-          position &+= gap
-          positions.append(position)
-        }
+        guard body(doc, count, &decoder) else { return false }
       }
       return true
     }
     guard decoded else { throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list") }
-    self.docs = docs
-    self.starts = starts
-    allPositions = positions
-  }
-
-  /// The positions of the doc at `index` in `docs`, ascending.
-  func positions(at index: Int) -> ArraySlice<UInt32> {
-    let end = index + 1 < starts.count ? starts[index + 1] : allPositions.count
-    return allPositions[starts[index]..<end]
   }
 }
 
