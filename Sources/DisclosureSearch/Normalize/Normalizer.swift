@@ -90,13 +90,6 @@ final class Normalizer {
     for folded in computeFold(scalar) { body(folded) }
   }
 
-  /// The scalars `scalar` folds to.
-  func fold(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
-    var result: [Unicode.Scalar] = []
-    foldEach(scalar) { result.append($0) }
-    return result
-  }
-
   private func computeFold(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
     let source = Array(String(scalar).utf16)
     let length = source.withUnsafeBufferPointer { input in

@@ -167,63 +167,6 @@ struct PositionalPostings {
   }
 }
 
-/// Reads gram postings (Index/FORMAT.md, "Postings").
-enum GramPostings {
-  /// Calls `body` with each doc, its position count and the decoder positioned at its
-  /// positions, which `body` must read or skip; `body` returns false on bad bytes.
-  static func walk(
-    _ bytes: Data, segmentName: String, _ body: (UInt32, UInt32, inout PostingsDecoder) -> Bool
-  ) throws {
-    let decoded = bytes.withUnsafeBytes { raw -> Bool in
-      var decoder = PostingsDecoder(raw)
-      var doc: UInt32 = 0
-      var first = true
-      while !decoder.isAtEnd {
-        guard let delta = decoder.varint(), let count = decoder.varint(), delta > 0, count <= raw.count else { return false }
-        doc = first ? delta - 1 : doc &+ delta
-        first = false
-        guard body(doc, count, &decoder) else { return false }
-      }
-      return true
-    }
-    guard decoded else { throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list") }
-  }
-}
-
-/// A decoded word postings list: docs ascending with term frequencies.
-struct FrequencyPostings {
-  private(set) var docs: [UInt32] = []
-  private(set) var frequencies: [UInt32] = []
-
-  init(_ bytes: Data, segmentName: String) throws {
-    let decoded = bytes.withUnsafeBytes { raw -> Bool in
-      var decoder = PostingsDecoder(raw)
-      var doc: UInt32 = 0
-      var first = true
-      while !decoder.isAtEnd {
-        guard let delta = decoder.varint(), let tf = decoder.varint(), delta > 0 else { return false }
-        doc = first ? delta - 1 : doc &+ delta
-        first = false
-        docs.append(doc)
-        frequencies.append(tf)
-      }
-      return true
-    }
-    guard decoded else { throw IndexFormatError.corrupt(file: segmentName, offset: bytes.startIndex, reason: "bad postings list") }
-  }
-
-  /// The term frequency in `doc`, or nil.
-  func frequency(of doc: UInt32) -> UInt32? {
-    var low = 0
-    var high = docs.count
-    while low < high {
-      let middle = (low + high) / 2
-      if docs[middle] < doc { low = middle + 1 } else { high = middle }
-    }
-    return low < docs.count && docs[low] == doc ? frequencies[low] : nil
-  }
-}
-
 extension ArraySlice where Element == UInt32 {
   func containsSorted(_ value: UInt32) -> Bool {
     var low = startIndex

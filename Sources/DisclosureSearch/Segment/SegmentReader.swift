@@ -175,9 +175,6 @@ final class SegmentReader: Sendable {
     }
   }
 
-  func docFrequency(_ term: Int) -> Int {
-    Int(Self.u32(data, termInfosStart + term * SegmentFormat.termInfoSize + 12))
-  }
 
   /// The postings bytes of a term, checked against their CRC-32.
   func postingsBytes(_ term: Int) throws -> Data {
@@ -285,29 +282,5 @@ final class SegmentReader: Sendable {
 
   static func crc(_ data: Data, _ range: Range<Int>) -> UInt32 {
     data.withUnsafeBytes { CRC32.of(UnsafeRawBufferPointer(rebasing: $0[range])) }
-  }
-}
-
-/// Reads varints from postings bytes (see Index/FORMAT.md, "Postings"), bounds-checked.
-struct PostingsDecoder {
-  private let bytes: UnsafeRawBufferPointer
-  private var index = 0
-
-  init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-  var isAtEnd: Bool { index >= bytes.count }
-
-  @inline(__always)
-  mutating func varint() -> UInt32? {
-    var value: UInt32 = 0
-    var shift: UInt32 = 0
-    while index < bytes.count, shift < 35 {
-      let byte = bytes[index]
-      index += 1
-      value |= UInt32(byte & 0x7F) << shift
-      if byte < 0x80 { return value }
-      shift += 7
-    }
-    return nil
   }
 }
