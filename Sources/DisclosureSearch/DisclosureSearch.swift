@@ -82,7 +82,7 @@ public struct IndexSummary: Sendable, Codable {
   public var termCount: Int
   /// Bytes of decoded report text indexed (UTF-8).
   public var textBytes: Int
-  /// Bytes of the index segment file.
+  /// Bytes of the index's live segment files.
   public var indexBytes: Int
   /// Wall-clock time of the build.
   public var seconds: Double

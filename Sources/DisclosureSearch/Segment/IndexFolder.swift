@@ -107,7 +107,6 @@ enum IndexFolder {
       let name = "segment-\(stamp).dsx"
       let url = folder.appendingPathComponent(name)
       try SegmentWriter.write(build.builder, to: url)
-      indexBytes = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
       segments.append(Manifest.SegmentEntry(name: name, deletedReports: []))
       sources += build.sources.map { source in
         var source = source
@@ -115,7 +114,7 @@ enum IndexFolder {
         return source
       }
     }
-    // Segments whose every report is deleted are dropped.
+    // Segments whose every report is deleted are dropped; the size counts the live segments.
     var live: [Manifest.SegmentEntry] = []
     var reportCount = 0
     var sectionCount = 0
@@ -127,9 +126,7 @@ enum IndexFolder {
       live.append(entry)
       reportCount += liveReports
       sectionCount += (0..<UInt32(reader.docCount)).filter { !deleted.contains(reader.reportID(of: $0)) }.count
-      if entry.name != segments.last?.name || build.builder.reports.isEmpty {
-        indexBytes += (try FileManager.default.attributesOfItem(atPath: reader.url.path)[.size] as? NSNumber)?.intValue ?? 0
-      }
+      indexBytes += (try FileManager.default.attributesOfItem(atPath: reader.url.path)[.size] as? NSNumber)?.intValue ?? 0
     }
     let liveNames = Set(live.map(\.name))
     sources = sources.filter { liveNames.contains($0.segment) }.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
