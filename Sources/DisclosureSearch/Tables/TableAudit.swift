@@ -8,15 +8,19 @@ enum TableAudit {
   static func problems(path: String, rows: [TableRow]) -> [AuditProblem] {
     var problems: [AuditProblem] = []
     let application = rows.filter { $0.table == ReportTemplate.applicationsTable }
-    func row(_ label: String, group: String? = nil) -> TableRow? {
-      application.first { $0.label == label && (group == nil || $0.group.last == group) }
-    }
+    func row(_ label: String) -> TableRow? { application.first { $0.label == label } }
     func value(_ row: TableRow?, _ column: String) -> Double? {
       row?.cells.first { $0.header == column }?.value
     }
     func same(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-6 }
     func format(_ value: Double) -> String {
       value == value.rounded() ? String(Int64(value)) : String(value)
+    }
+    /// Rules 2–4: when every part and the total are present, the parts must add up to it.
+    func checkSum(_ parts: [Double?], _ total: Double?, rule: String, detail: (Double, Double) -> String) {
+      guard let total, parts.allSatisfy({ $0 != nil }) else { return }
+      let sum = parts.reduce(0) { $0 + ($1 ?? 0) }
+      if !same(sum, total) { problems.append(AuditProblem(path: path, rule: rule, detail: detail(sum, total))) }
     }
 
     // Rule 1: 一 + 二 = 三（七）总计 + 四, every column.
@@ -36,36 +40,21 @@ enum TableAudit {
       }
     }
 
-    // Rule 2: （七）总计 = the sum of the outcome rows, every column.
-    let outcomes = application.filter { row in
-      guard row.group.first == "三、本年度办理结果", row.label != "（七）总计" else { return false }
-      // 2021: （六）其他处理 has sub-items; 2019: it is one row.
-      return true
-    }
+    // Rule 2: （七）总计 = the sum of the outcome rows (2019: （六）其他处理 is one row; 2021: its
+    // three sub-items), every column.
+    let outcomes = application.filter { $0.group.first == "三、本年度办理结果" && $0.label != "（七）总计" }
     if grandTotal != nil, !outcomes.isEmpty {
       for column in ReportTemplate.applicantColumns {
-        let values = outcomes.map { value($0, column) }
-        guard let total = value(grandTotal, column), values.allSatisfy({ $0 != nil }) else { continue }
-        let sum = values.reduce(0) { $0 + ($1 ?? 0) }
-        if !same(sum, total) {
-          problems.append(
-            AuditProblem(
-              path: path, rule: "三: (七)总计 = sum of outcomes",
-              detail: "\(column): outcomes add up to \(format(sum)) but （七）总计 is \(format(total))"))
+        checkSum(outcomes.map { value($0, column) }, value(grandTotal, column), rule: "三: (七)总计 = sum of outcomes") {
+          "\(column): outcomes add up to \(format($0)) but （七）总计 is \(format($1))"
         }
       }
     }
 
     // Rule 3: each row's 总计 = the sum of its applicant columns.
     for row in application {
-      let parts = applicants.map { value(row, $0) }
-      guard let total = value(row, total), parts.allSatisfy({ $0 != nil }) else { continue }
-      let sum = parts.reduce(0) { $0 + ($1 ?? 0) }
-      if !same(sum, total) {
-        problems.append(
-          AuditProblem(
-            path: path, rule: "三: row 总计 = sum of applicants",
-            detail: "\(row.label): applicants add up to \(format(sum)) but 总计 is \(format(total))"))
+      checkSum(applicants.map { value(row, $0) }, value(row, total), rule: "三: row 总计 = sum of applicants") {
+        "\(row.label): applicants add up to \(format($0)) but 总计 is \(format($1))"
       }
     }
 
@@ -73,13 +62,8 @@ enum TableAudit {
     for review in rows where review.table == ReportTemplate.reviewTable {
       for group in ["行政复议", "行政诉讼/未经复议直接起诉", "行政诉讼/复议后起诉"] {
         let parts = ["结果维持", "结果纠正", "其他结果", "尚未审结"].map { value(review, "\(group)/\($0)") }
-        guard let total = value(review, "\(group)/总计"), parts.allSatisfy({ $0 != nil }) else { continue }
-        let sum = parts.reduce(0) { $0 + ($1 ?? 0) }
-        if !same(sum, total) {
-          problems.append(
-            AuditProblem(
-              path: path, rule: "四: 总计 = sum of results",
-              detail: "\(group): results add up to \(format(sum)) but 总计 is \(format(total))"))
+        checkSum(parts, value(review, "\(group)/总计"), rule: "四: 总计 = sum of results") {
+          "\(group): results add up to \(format($0)) but 总计 is \(format($1))"
         }
       }
     }
