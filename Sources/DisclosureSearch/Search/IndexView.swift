@@ -16,7 +16,8 @@ final class IndexView: Sendable {
   /// Docs and reports, deleted ones included (IDs run over all of them).
   let docCount: Int
   let reportCount: Int
-  /// Live sections, and the average length of each field over them.
+  /// Live reports and sections, and the average length of each field over the sections.
+  let liveReportCount: Int
   let liveDocCount: Int
   let averageFieldLengths: [Double]
 
@@ -51,6 +52,7 @@ final class IndexView: Sendable {
     self.reportBases = reportBases
     docCount = docs
     reportCount = reports
+    liveReportCount = reports - deletedReports.reduce(0) { $0 + $1.count }
     liveDocCount = live
     averageFieldLengths = totals.map { live > 0 ? Double($0) / Double(live) : 0 }
   }

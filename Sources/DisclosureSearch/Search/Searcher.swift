@@ -41,7 +41,7 @@ public final class Searcher: Sendable {
   }
 
   /// Number of indexed reports (duplicates count once).
-  public var reportCount: Int { index.liveReports.count }
+  public var reportCount: Int { index.liveReportCount }
   /// Number of indexed sections.
   public var sectionCount: Int { index.liveDocCount }
 

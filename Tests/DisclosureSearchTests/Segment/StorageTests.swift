@@ -64,6 +64,8 @@ final class StorageTests: XCTestCase {
     let rebuilt = folder.appendingPathComponent("Rebuilt")
     _ = try DisclosureIndex.build(corpus: corpus, index: rebuilt)
     XCTAssertEqual(try answers(updated), try answers(rebuilt))
+    XCTAssertEqual(try Searcher(indexFolder: updated).reportCount, try Searcher(indexFolder: rebuilt).reportCount)
+    XCTAssertEqual(try Searcher(indexFolder: updated).sectionCount, try Searcher(indexFolder: rebuilt).sectionCount)
     XCTAssertEqual(DisclosureIndex.check(index: updated), [])
 
     // Nothing changed: nothing re-indexed, same answers.
