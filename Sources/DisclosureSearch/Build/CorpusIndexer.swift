@@ -35,6 +35,9 @@ enum CorpusIndexer {
     /// The segment and the report (local ID) that hold it.
     var segment: String
     var report: UInt32
+
+    /// Names the report across segments ("segment#report").
+    var reportKey: String { "\(segment)#\(report)" }
   }
 
   static func build(
@@ -45,7 +48,7 @@ enum CorpusIndexer {
     var segment = SegmentBuild()
     try analyze(entries, options: options, progress: progress) { segment.add($0) }
     return try commit(
-      index: index, corpus: corpus, keeping: [], deletions: [], new: segment, fileCount: entries.count, started: started,
+      index: index, corpus: corpus, keeping: [], deletions: [:], new: segment, fileCount: entries.count, started: started,
       changed: 0, removed: 0)
   }
 
@@ -70,7 +73,7 @@ enum CorpusIndexer {
     }
     // Group the indexed paths by report; a report is affected when any of its paths changed or went away.
     var reports: [String: [CorpusIndexer.SourceRecord]] = [:]
-    for source in state.sources { reports["\(source.segment)#\(source.report)", default: []].append(source) }
+    for source in state.sources { reports[source.reportKey, default: []].append(source) }
     var affected = Set<String>()
     for (key, sources) in reports where sources.contains(where: { hashes[$0.path] != $0.hash }) { affected.insert(key) }
     var indexedHash: [String: UInt64] = [:]
@@ -102,9 +105,9 @@ enum CorpusIndexer {
       guard let source = reports[key]?.first else { continue }
       deletions[source.segment, default: []].insert(source.report)
     }
-    let unchangedSources = state.sources.filter { !affected.contains("\($0.segment)#\($0.report)") && hashes[$0.path] == $0.hash }
+    let unchangedSources = state.sources.filter { !affected.contains($0.reportKey) && hashes[$0.path] == $0.hash }
     return try commit(
-      index: index, corpus: corpus, keeping: state.manifest.segments, deletions: [deletions], new: segment,
+      index: index, corpus: corpus, keeping: state.manifest.segments, deletions: deletions, new: segment,
       fileCount: entries.count, started: started, changed: changedCount, removed: removedCount,
       keptSources: unchangedSources)
   }
@@ -145,13 +148,13 @@ enum CorpusIndexer {
 
   /// Writes the new segment (if it holds any report) and commits the manifest.
   private static func commit(
-    index: URL, corpus: URL, keeping: [IndexFolder.Manifest.SegmentEntry], deletions: [[String: Set<UInt32>]],
+    index: URL, corpus: URL, keeping: [IndexFolder.Manifest.SegmentEntry], deletions: [String: Set<UInt32>],
     new segment: SegmentBuild, fileCount: Int, started: DispatchTime, changed: Int, removed: Int,
     keptSources: [SourceRecord] = []
   ) throws(SearchError) -> IndexSummary {
     do {
       return try IndexFolder.commit(
-        segment, to: index, corpus: corpus, keeping: keeping, deletions: deletions.first ?? [:], keptSources: keptSources,
+        segment, to: index, corpus: corpus, keeping: keeping, deletions: deletions, keptSources: keptSources,
         fileCount: fileCount, started: started, changed: changed, removed: removed)
     } catch let error as SearchError {
       throw error
