@@ -29,6 +29,12 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Worker threads for indexing and the ICU ceiling (default: one per core).")
   var threads: Int?
 
+  @Flag(help: "Also print each query's median latency and hit count, slowest first.")
+  var perQuery = false
+
+  @Flag(help: "Only time queries, against the existing index in --index (no build, no update).")
+  var queriesOnly = false
+
   static let defaultQueries = [
     "行政处罚", "行政许可", "政府集中采购", "行政事业性收费", "不予公开", "依申请公开", "信息处理费", "行政复议",
     "行政诉讼", "诉讼", "政府 信息 公开", "主动公开 政府信息", "\"政府信息公开工作\"", "label:行政处罚", "heading:总体情况",
@@ -39,9 +45,17 @@ struct BenchCommand: ParsableCommand {
 
   func validate() throws {
     guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+    if queriesOnly && index == nil { throw ValidationError("--queries-only needs the --index DIR to time") }
   }
 
   func run() throws {
+    if queriesOnly {
+      let indexURL = URL(fileURLWithPath: index ?? "")
+      try timeQueries(index: indexURL)
+      let process = try Self.timeProcesses(index: indexURL, runs: 10)
+      print(String(format: "process:      `dsearch search 行政处罚` start to exit: median %.1f ms over %d runs; peak RSS %.0f MB", process.medianMilliseconds, process.runs, Double(process.peakBytes) / 1e6))
+      return
+    }
     let corpusURL = URL(fileURLWithPath: corpus)
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: corpusURL.path, isDirectory: &isFolder), isFolder.boolValue else {
@@ -60,6 +74,26 @@ struct BenchCommand: ParsableCommand {
     let buildPeak = Self.peakResidentBytes()
     let ceiling = try SegmentationCeiling.measure(corpus: corpusURL, threads: threadCount)
 
+    let textMB = Double(summary.textBytes) / 1e6
+    let corpusMB = Double(corpusBytes) / 1e6
+    let ceilingRate = Double(ceiling.textBytes) / 1e6 / ceiling.seconds
+    let buildTextRate = textMB / summary.seconds
+    print("corpus:       \(summary.fileCount) files, \(String(format: "%.1f", corpusMB)) MB on disk, \(String(format: "%.1f", textMB)) MB of decoded text, \(summary.reportCount) reports, \(summary.sectionCount) sections")
+    print(String(format: "build:        %.2f s on %d threads: %.1f MB/s of files, %.1f MB/s of text; peak RSS %.0f MB", summary.seconds, threadCount, corpusMB / summary.seconds, buildTextRate, Double(buildPeak) / 1e6))
+    print(String(format: "ICU ceiling:  %.1f MB/s of text on %d threads (%d words in %.2f s); build reaches %.0f%% of it", ceilingRate, threadCount, ceiling.words, ceiling.seconds, 100 * buildTextRate / ceilingRate))
+    print(String(format: "index size:   %.1f MB = %.2f× the corpus files, %.2f× the text", Double(summary.indexBytes) / 1e6, Double(summary.indexBytes) / Double(max(1, corpusBytes)), Double(summary.indexBytes) / Double(max(1, summary.textBytes))))
+    try timeQueries(index: indexURL)
+    let process = try Self.timeProcesses(index: indexURL, runs: 10)
+    let update = try Self.timeUpdate(corpus: corpusURL, index: indexURL, threads: threadCount)
+    print(String(format: "process:      `dsearch search 行政处罚` start to exit: median %.1f ms over %d runs; peak RSS %.0f MB", process.medianMilliseconds, process.runs, Double(process.peakBytes) / 1e6))
+    if let update {
+      print(String(format: "update:       one report changed: %.2f s = %.1f%% of the full build (%d files re-indexed)", update.seconds, 100 * update.seconds / summary.seconds, update.changed))
+    }
+  }
+
+  /// Runs the query set `rounds` times in process (after a warm-up round that fixes the
+  /// expected answers) and prints the latency percentiles.
+  func timeQueries(index indexURL: URL) throws {
     let queryList: [String]
     if let queries {
       guard let text = try? String(contentsOfFile: queries, encoding: .utf8) else { throw fail("cannot read \(queries)") }
@@ -71,6 +105,7 @@ struct BenchCommand: ParsableCommand {
     do { searcher = try Searcher(indexFolder: indexURL) } catch { throw fail(error.description) }
     var expected: [String: [String]] = [:]
     var latencies: [Double] = []
+    var byQuery: [String: [Double]] = [:]
     for round in 0...rounds {
       for query in queryList {
         let started = DispatchTime.now()
@@ -83,25 +118,17 @@ struct BenchCommand: ParsableCommand {
         } else {
           guard expected[query] == answer else { throw fail("query \(query) returned different hits in round \(round)") }
           latencies.append(micros)
+          byQuery[query, default: []].append(micros)
         }
       }
     }
     latencies.sort()
-    let process = try Self.timeProcesses(index: indexURL, runs: 10)
-    let update = try Self.timeUpdate(corpus: corpusURL, index: indexURL, threads: threadCount)
-
-    let textMB = Double(summary.textBytes) / 1e6
-    let corpusMB = Double(corpusBytes) / 1e6
-    let ceilingRate = Double(ceiling.textBytes) / 1e6 / ceiling.seconds
-    let buildTextRate = textMB / summary.seconds
-    print("corpus:       \(summary.fileCount) files, \(String(format: "%.1f", corpusMB)) MB on disk, \(String(format: "%.1f", textMB)) MB of decoded text, \(summary.reportCount) reports, \(summary.sectionCount) sections")
-    print(String(format: "build:        %.2f s on %d threads: %.1f MB/s of files, %.1f MB/s of text; peak RSS %.0f MB", summary.seconds, threadCount, corpusMB / summary.seconds, buildTextRate, Double(buildPeak) / 1e6))
-    print(String(format: "ICU ceiling:  %.1f MB/s of text on %d threads (%d words in %.2f s); build reaches %.0f%% of it", ceilingRate, threadCount, ceiling.words, ceiling.seconds, 100 * buildTextRate / ceilingRate))
-    print(String(format: "index size:   %.1f MB = %.2f× the corpus files, %.2f× the text", Double(summary.indexBytes) / 1e6, Double(summary.indexBytes) / Double(max(1, corpusBytes)), Double(summary.indexBytes) / Double(max(1, summary.textBytes))))
     print(String(format: "queries:      %d queries × %d rounds, in process, top 10 with snippets: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms", queryList.count, rounds, Self.percentile(latencies, 0.5) / 1000, Self.percentile(latencies, 0.95) / 1000, Self.percentile(latencies, 0.99) / 1000))
-    print(String(format: "process:      `dsearch search 行政处罚` start to exit: median %.1f ms over %d runs; peak RSS %.0f MB", process.medianMilliseconds, process.runs, Double(process.peakBytes) / 1e6))
-    if let update {
-      print(String(format: "update:       one report changed: %.2f s = %.1f%% of the full build (%d files re-indexed)", update.seconds, 100 * update.seconds / summary.seconds, update.changed))
+    if perQuery {
+      let medians = byQuery.map { (query: $0.key, micros: Self.percentile($0.value.sorted(), 0.5)) }
+      for (query, micros) in medians.sorted(by: { $0.micros > $1.micros }) {
+        print(String(format: "  %8.3f ms  %6@ hits  %@", micros / 1000, expected[query]?.first ?? "?", query))
+      }
     }
   }
 

@@ -11,8 +11,6 @@ final class IndexView: Sendable {
   /// Global ID of each segment's first doc and first report.
   private let docBases: [UInt32]
   private let reportBases: [UInt32]
-  /// Deleted reports, by segment, as local report IDs.
-  private let deletedReports: [Set<UInt32>]
   /// Docs and reports, deleted ones included (IDs run over all of them).
   let docCount: Int
   let reportCount: Int
@@ -20,39 +18,52 @@ final class IndexView: Sendable {
   let liveReportCount: Int
   let liveDocCount: Int
   let averageFieldLengths: [Double]
+  /// The docs blocks of all segments in global IDs, read once at open: scoring and the
+  /// boolean logic look these up for every candidate.
+  private let docReports: [UInt32]
+  private let docSections: [UInt8]
+  private let fieldLengths: [UInt32]
+  let liveDocs: Bitset
+  let liveReports: Bitset
 
   init(segments: [SegmentReader], deletedReports: [Set<UInt32>]) {
     self.segments = segments
-    self.deletedReports = deletedReports
     var docBases: [UInt32] = []
     var reportBases: [UInt32] = []
-    var docs = 0
+    var docReports: [UInt32] = []
+    var docSections: [UInt8] = []
+    var fieldLengths: [UInt32] = []
     var reports = 0
-    var live = 0
-    var totals = [Int](repeating: 0, count: Field.allCases.count)
-    for (index, segment) in segments.enumerated() {
-      docBases.append(UInt32(docs))
+    for segment in segments {
+      docBases.append(UInt32(docReports.count))
       reportBases.append(UInt32(reports))
-      let deleted = deletedReports[index]
-      for field in Field.allCases where field.rawValue < segment.meta.totalFieldLengths.count {
-        totals[field.rawValue] += segment.meta.totalFieldLengths[field.rawValue]
-      }
-      var segmentLive = segment.docCount
-      if !deleted.isEmpty {
-        for doc in 0..<UInt32(segment.docCount) where deleted.contains(segment.reportID(of: doc)) {
-          segmentLive -= 1
-          for field in Field.allCases { totals[field.rawValue] -= Int(segment.fieldLength(of: doc, field)) }
-        }
-      }
-      docs += segment.docCount
+      let table = segment.docTable()
+      docReports.append(contentsOf: table.reports.map { $0 &+ UInt32(reports) })
+      docSections.append(contentsOf: table.sections)
+      fieldLengths.append(contentsOf: table.fieldLengths)
       reports += segment.meta.reportCount
-      live += segmentLive
     }
+    docCount = docReports.count
+    reportCount = reports
+    var liveReports = Bitset(capacity: reportCount, full: true)
+    for (index, deleted) in deletedReports.enumerated() {
+      for local in deleted where Int(local) < segments[index].meta.reportCount { liveReports.remove(reportBases[index] + local) }
+    }
+    let liveDocs = Bitset(capacity: docCount) { liveReports.contains(docReports[Int($0)]) }
+    let fieldCount = Field.allCases.count
+    var totals = [Int](repeating: 0, count: fieldCount)
+    liveDocs.forEach { doc in
+      for field in 0..<fieldCount { totals[field] += Int(fieldLengths[Int(doc) * fieldCount + field]) }
+    }
+    let live = liveDocs.count
     self.docBases = docBases
     self.reportBases = reportBases
-    docCount = docs
-    reportCount = reports
-    liveReportCount = reports - deletedReports.reduce(0) { $0 + $1.count }
+    self.docReports = docReports
+    self.docSections = docSections
+    self.fieldLengths = fieldLengths
+    self.liveDocs = liveDocs
+    self.liveReports = liveReports
+    liveReportCount = liveReports.count
     liveDocCount = live
     averageFieldLengths = totals.map { live > 0 ? Double($0) / Double(live) : 0 }
   }
@@ -71,41 +82,20 @@ final class IndexView: Sendable {
     return (index, report - reportBases[index])
   }
 
-  func isLive(doc: UInt32) -> Bool {
-    let (segment, local) = locate(doc: doc)
-    return deletedReports[segment].isEmpty || !deletedReports[segment].contains(segments[segment].reportID(of: local))
-  }
+  @inline(__always)
+  func reportID(of doc: UInt32) -> UInt32 { docReports[Int(doc)] }
 
-  func isLive(report: UInt32) -> Bool {
-    let (segment, local) = locate(report: report)
-    return !deletedReports[segment].contains(local)
-  }
+  @inline(__always)
+  func sectionNumber(of doc: UInt32) -> Int { Int(docSections[Int(doc)]) }
 
-  /// Every live doc, ascending.
-  var liveDocs: [UInt32] { (0..<UInt32(docCount)).filter(isLive(doc:)) }
-
-  /// Every live report, ascending.
-  var liveReports: [UInt32] { (0..<UInt32(reportCount)).filter(isLive(report:)) }
-
-  func reportID(of doc: UInt32) -> UInt32 {
-    let (segment, local) = locate(doc: doc)
-    return reportBases[segment] + segments[segment].reportID(of: local)
-  }
-
-  func sectionNumber(of doc: UInt32) -> Int {
-    let (segment, local) = locate(doc: doc)
-    return segments[segment].sectionNumber(of: local)
-  }
-
+  @inline(__always)
   func fieldLength(of doc: UInt32, _ field: Field) -> UInt32 {
-    let (segment, local) = locate(doc: doc)
-    return segments[segment].fieldLength(of: local, field)
+    fieldLengths[Int(doc) * Field.allCases.count + field.rawValue]
   }
 
   /// Whether `doc` is the first section of its report (the one that holds the title field).
   func isFirstSection(_ doc: UInt32) -> Bool {
-    let (segment, local) = locate(doc: doc)
-    return local == 0 || segments[segment].reportID(of: local - 1) != segments[segment].reportID(of: local)
+    doc == 0 || docReports[Int(doc) - 1] != docReports[Int(doc)]
   }
 
   func report(_ id: UInt32) throws -> StoredReport {
@@ -118,39 +108,45 @@ final class IndexView: Sendable {
     return try segments[segment].section(local)
   }
 
-  /// Occurrences of a phrase (its grams) per live global doc in `field`.
-  func occurrences(of grams: [PhraseMatcher.Gram], in field: Field) throws -> [UInt32: UInt32] {
-    if segments.count == 1 && deletedReports[0].isEmpty, let segment = segments.first {
-      return try PhraseMatcher(segment: segment).occurrences(of: grams, in: field)  // global IDs are local ones
-    }
-    var result: [UInt32: UInt32] = [:]
+  /// Occurrences of a phrase (its grams) per live global doc in `field`, ascending by doc.
+  func occurrences(of grams: [PhraseMatcher.Gram], in field: Field) throws -> [PhraseMatcher.Occurrence] {
+    var result: [PhraseMatcher.Occurrence] = []
     for (index, segment) in segments.enumerated() {
-      let deleted = deletedReports[index]
+      let base = docBases[index]
       for (local, count) in try PhraseMatcher(segment: segment).occurrences(of: grams, in: field) {
-        if !deleted.isEmpty && deleted.contains(segment.reportID(of: local)) { continue }
-        result[docBases[index] + local] = count
+        guard Int(local) < segment.docCount else { throw IndexFormatError.corrupt(file: segment.name, offset: 0, reason: "postings name a missing section") }
+        if liveDocs.contains(base + local) { result.append((base + local, count)) }
       }
     }
     return result
   }
 
-  /// A word's document frequency over live docs in `field`, and its term frequency in each of `docs`.
-  func wordFrequencies(_ word: String, in field: Field, for docs: Set<UInt32>) throws -> (df: Int, tf: [UInt32: UInt32]) {
+  /// Calls `body` with each live doc holding `word` in `field` and the word's frequency
+  /// there, ascending by doc; returns the number of such docs (the document frequency).
+  @discardableResult
+  func wordPostings(_ word: String, in field: Field, _ body: (UInt32, UInt32) -> Void) throws -> Int {
     var df = 0
-    var tf: [UInt32: UInt32] = [:]
     let key = TermKey.word(field, word)
     for (index, segment) in segments.enumerated() {
       guard let term = segment.termIndex(key) else { continue }
-      let postings = try FrequencyPostings(try segment.postingsBytes(term), segmentName: segment.name)
-      let deleted = deletedReports[index]
-      for (position, local) in postings.docs.enumerated() {
-        if !deleted.isEmpty && deleted.contains(segment.reportID(of: local)) { continue }
+      let range = try segment.postingsRange(term)
+      let base = docBases[index]
+      let entries: [(doc: UInt32, tf: UInt32)]
+      do {
+        entries = try segment.withBytes { file in try WordPostings.decode(UnsafeRawBufferPointer(rebasing: file[range])) }
+      } catch {
+        throw IndexFormatError.corrupt(file: segment.name, offset: range.lowerBound, reason: "bad postings list")
+      }
+      for (local, tf) in entries {
+        guard Int(local) < segment.docCount else {
+          throw IndexFormatError.corrupt(file: segment.name, offset: range.lowerBound, reason: "postings name a missing section")
+        }
+        guard liveDocs.contains(base + local) else { continue }
         df += 1
-        let doc = docBases[index] + local
-        if docs.contains(doc) { tf[doc] = postings.frequencies[position] }
+        body(base + local, tf)
       }
     }
-    return (df, tf)
+    return df
   }
 
   /// The name of the first segment, for error messages.

@@ -60,121 +60,145 @@ struct PhraseMatcher {
     return term..<(term + 1)
   }
 
-  /// The positions of one gram in `field`, per doc (a union over the prefix range for a
-  /// one-scalar gram).
-  func postings(of gram: Gram, in field: Field) throws -> PositionalPostings {
-    let range = terms(of: gram, in: field)
-    if range.count == 1, let term = range.first {
-      return try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)
-    }
-    var union: [UInt32: [UInt32]] = [:]
-    for term in range {
-      let list = try PositionalPostings(try segment.postingsBytes(term), segmentName: segment.name)
-      for (index, doc) in list.docs.enumerated() { union[doc, default: []].append(contentsOf: list.positions(at: index)) }
-    }
-    return PositionalPostings(union)
-  }
-
-  /// How often one gram occurs per doc (for a one-scalar gram: every gram starting with it;
-  /// each position starts exactly one gram, so the counts add up).
-  private func counts(of gram: Gram, in field: Field) throws -> [UInt32: UInt32] {
-    var result: [UInt32: UInt32] = [:]
-    for term in terms(of: gram, in: field) {
-      try GramPostings.walk(try segment.postingsBytes(term), segmentName: segment.name) { doc, count, decoder in
-        for _ in 0..<count { guard decoder.varint() != nil else { return false } }
-        result[doc, default: 0] += count
-        return true
+  /// Occurrence count of the string per doc in `field`, ascending by doc (docs without one
+  /// are absent).
+  func occurrences(of grams: [Gram], in field: Field) throws -> [Occurrence] {
+    let lists = grams.map { (gram: $0, terms: terms(of: $0, in: field)) }
+    guard !lists.isEmpty, lists.allSatisfy({ !$0.terms.isEmpty }) else { return [] }
+    var ranges: [[Range<Int>]] = []
+    for list in lists { ranges.append(try list.terms.map(segment.postingsRange)) }
+    return try segment.withBytes { file in
+      do {
+        let postings = ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: file[$0]) } }
+        if lists.count == 1 { return try Self.counts(postings[0], docCount: segment.docCount) }
+        // A one-scalar gram is a union of lists: decoded into one list held in memory.
+        var owned: [UnsafeMutableRawBufferPointer] = []
+        defer { owned.forEach { $0.deallocate() } }
+        var cursors: [(offset: UInt32, cursor: GramCursor, docs: Int)] = []
+        for (index, list) in lists.enumerated() {
+          let bytes: UnsafeRawBufferPointer
+          if postings[index].count == 1 {
+            bytes = postings[index][0]
+          } else {
+            let union = try Self.union(postings[index])
+            owned.append(union)
+            bytes = UnsafeRawBufferPointer(union)
+          }
+          let docs = list.terms.reduce(0) { $0 + segment.documentFrequency($1) }
+          cursors.append((list.gram.offset, GramCursor(bytes), docs))
+        }
+        // The rarest list drives; the others leap to its docs.
+        cursors.sort { $0.docs < $1.docs }
+        return try Self.intersect(cursors.map { ($0.offset, $0.cursor) })
+      } catch is BadPostings {
+        throw IndexFormatError.corrupt(file: segment.name, offset: 0, reason: "bad postings list")
       }
     }
-    return result
   }
 
-  /// Occurrence count of the string per doc in `field` (docs without one are absent).
-  func occurrences(of grams: [Gram], in field: Field) throws -> [UInt32: UInt32] {
-    if grams.count == 1, let gram = grams.first {
-      // One gram: its position counts are the occurrences; no positions need decoding.
-      return try counts(of: gram, in: field)
-    }
-    var lists: [(gram: Gram, postings: PositionalPostings)] = []
-    for gram in grams {
-      let postings = try postings(of: gram, in: field)
-      if postings.docs.isEmpty { return [:] }
-      lists.append((gram, postings))
-    }
-    guard !lists.isEmpty else { return [:] }
-    lists.sort { $0.postings.docs.count < $1.postings.docs.count }
-    let driver = lists[0]
-    var result: [UInt32: UInt32] = [:]
-    var cursors = [Int](repeating: 0, count: lists.count)
-    docLoop: for (driverIndex, doc) in driver.postings.docs.enumerated() {
-      var listIndexes = [driverIndex]
-      for other in 1..<lists.count {
-        let docs = lists[other].postings.docs
-        var cursor = cursors[other]
-        while cursor < docs.count && docs[cursor] < doc { cursor += 1 }
-        cursors[other] = cursor
-        guard cursor < docs.count, docs[cursor] == doc else { continue docLoop }
-        listIndexes.append(cursor)
+  /// A doc and how often the string occurs in one of its fields.
+  typealias Occurrence = (doc: UInt32, count: UInt32)
+
+  /// The docs where every list has a position at `start + offset`, for some start, with the
+  /// number of such starts. The lists leapfrog: each jumps to the largest doc seen so far.
+  private static func intersect(_ lists: [(offset: UInt32, cursor: GramCursor)]) throws(BadPostings) -> [Occurrence] {
+    var cursors = lists.map(\.cursor)
+    let offsets = lists.map(\.offset)
+    var result: [Occurrence] = []
+    // Each list's positions in the current doc, in scratch memory reused from doc to doc.
+    var positions = lists.map { _ in PositionBuffer() }
+    defer { positions.forEach { $0.free() } }
+    guard try cursors[0].next() else { return [] }
+    var target = cursors[0].doc
+    search: while true {
+      var index = 0
+      while index < cursors.count {
+        guard try cursors[index].advance(to: target) else { break search }
+        if cursors[index].doc > target {
+          target = cursors[index].doc
+          index = 0
+          continue
+        }
+        index += 1
       }
-      let others = (1..<lists.count).map { (positions: lists[$0].postings.positions(at: listIndexes[$0]), offset: lists[$0].gram.offset) }
+      // Every list is at `target`: count the starts where all positions line up.
+      for index in cursors.indices { try cursors[index].positions(into: &positions[index]) }
+      var next = [Int](repeating: 0, count: cursors.count)
       var count: UInt32 = 0
-      for position in driver.postings.positions(at: driverIndex) where position >= driver.gram.offset {
-        let start = position - driver.gram.offset
-        if others.allSatisfy({ $0.positions.containsSorted(start + $0.offset) }) { count += 1 }
+      let driver = positions[0]
+      starts: for slot in 0..<driver.count where driver.base[slot] >= offsets[0] {
+        let start = driver.base[slot] - offsets[0]
+        for index in 1..<cursors.count {
+          let wanted = start + offsets[index]
+          let list = positions[index]
+          var cursor = next[index]
+          while cursor < list.count && list.base[cursor] < wanted { cursor += 1 }
+          next[index] = cursor
+          if cursor == list.count { break starts }
+          if list.base[cursor] != wanted { continue starts }
+        }
+        count += 1
       }
-      if count > 0 { result[doc] = count }
+      if count > 0 { result.append((target, count)) }
+      guard try cursors[0].next() else { break }
+      target = cursors[0].doc
     }
     return result
   }
-}
 
-/// A decoded gram postings list: docs ascending, with each doc's positions ascending.
-/// (Decoding every position up front measured faster than decoding them per doc on demand.)
-struct PositionalPostings {
-  var docs: [UInt32] = []
-  private var starts: [Int] = []
-  private var allPositions: [UInt32] = []
-
-  init() {}
-
-  /// A union of lists: positions per doc, in any order.
-  init(_ union: [UInt32: [UInt32]]) {
-    for doc in union.keys.sorted() {
-      docs.append(doc)
-      starts.append(allPositions.count)
-      allPositions.append(contentsOf: (union[doc] ?? []).sorted())
+  /// One gram: the position counts per doc are the occurrences (summed over a prefix range;
+  /// each position starts exactly one gram, so the counts add up). No position is decoded.
+  private static func counts(_ lists: [UnsafeRawBufferPointer], docCount: Int) throws(BadPostings) -> [Occurrence] {
+    var result: [Occurrence] = []
+    if lists.count == 1 {
+      var cursor = GramCursor(lists[0])
+      while try cursor.next() { result.append((cursor.doc, cursor.count)) }
+      return result
     }
-  }
-
-  init(_ bytes: Data, segmentName: String) throws {
-    try GramPostings.walk(bytes, segmentName: segmentName) { doc, count, decoder in
-      docs.append(doc)
-      starts.append(allPositions.count)
-      var position: UInt32 = 0
-      for _ in 0..<count {
-        guard let gap = decoder.varint() else { return false }
-        position &+= gap
-        allPositions.append(position)
+    var counts = [UInt32](repeating: 0, count: docCount)
+    for list in lists {
+      var cursor = GramCursor(list)
+      while try cursor.next() {
+        guard Int(cursor.doc) < docCount else { throw BadPostings() }
+        counts[Int(cursor.doc)] += cursor.count
       }
-      return true
     }
+    for (doc, count) in counts.enumerated() where count > 0 { result.append((UInt32(doc), count)) }
+    return result
   }
 
-  /// The positions of the doc at `index` in `docs`, ascending.
-  func positions(at index: Int) -> ArraySlice<UInt32> {
-    let end = index + 1 < starts.count ? starts[index + 1] : allPositions.count
-    return allPositions[starts[index]..<end]
-  }
-}
-
-extension ArraySlice where Element == UInt32 {
-  func containsSorted(_ value: UInt32) -> Bool {
-    var low = startIndex
-    var high = endIndex
-    while low < high {
-      let middle = (low + high) / 2
-      if self[middle] < value { low = middle + 1 } else { high = middle }
+  /// Several gram lists merged into one, in the same encoding (allocated; the caller frees it).
+  private static func union(_ lists: [UnsafeRawBufferPointer]) throws(BadPostings) -> UnsafeMutableRawBufferPointer {
+    var entries: [(doc: UInt32, position: UInt32)] = []
+    var positions = PositionBuffer()
+    defer { positions.free() }
+    for list in lists {
+      var cursor = GramCursor(list)
+      while try cursor.next() {
+        try cursor.positions(into: &positions)
+        for slot in 0..<positions.count { entries.append((cursor.doc, positions.base[slot])) }
+      }
     }
-    return low < endIndex && self[low] == value
+    entries.sort { $0.doc != $1.doc ? $0.doc < $1.doc : $0.position < $1.position }
+    var bytes: [UInt8] = []
+    var start = 0
+    var lastDoc: UInt32?
+    while start < entries.count {
+      var end = start + 1
+      while end < entries.count && entries[end].doc == entries[start].doc { end += 1 }
+      let doc = entries[start].doc
+      VarInt.append(lastDoc.map { doc - $0 } ?? doc + 1, to: &bytes)
+      VarInt.append(UInt32(end - start), to: &bytes)
+      var last: UInt32 = 0
+      for entry in entries[start..<end] {
+        VarInt.append(entry.position - last, to: &bytes)
+        last = entry.position
+      }
+      lastDoc = doc
+      start = end
+    }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
+    bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+    return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count])
   }
 }

@@ -83,12 +83,13 @@ public final class Searcher: Sendable {
   private func run(_ query: Query, options: SearchOptions, started: DispatchTime) throws -> SearchResult {
     let analyzer: Analyzer
     do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
-    var ranked = try rank(query, analyzer: analyzer, explain: options.explain, perSection: options.perSection)
-    try orderTies(&ranked, limit: options.limit)
+    var ranking = try rank(
+      query, analyzer: analyzer, explain: options.explain, perSection: options.perSection, limit: max(0, options.limit))
+    try orderTies(&ranking.top, limit: options.limit)
     let snippets = SnippetGenerator(normalizer: analyzer.normalizer)
     let partTexts = query.positiveParts.map(\.normalized)
     var hits: [Hit] = []
-    for (doc, scoredDoc) in ranked.prefix(max(0, options.limit)) {
+    for (doc, scoredDoc) in ranking.top.prefix(max(0, options.limit)) {
       let report = try index.report(index.reportID(of: doc))
       let section = try index.section(doc)
       let snippet = snippets.snippet(for: section, parts: partTexts)
@@ -105,7 +106,7 @@ public final class Searcher: Sendable {
           explanation: options.explain ? scoredDoc.contributions : nil))
     }
     let took = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000)
-    return SearchResult(query: query.description, total: ranked.count, took_us: took, hits: hits)
+    return SearchResult(query: query.description, total: ranking.total, took_us: took, hits: hits)
   }
 
   // MARK: Tables as data
@@ -138,19 +139,19 @@ public final class Searcher: Sendable {
   /// Calls `body` with each selected report's table rows (in path order) and joins the results.
   private func eachReport<T>(filter: String?, _ body: (String, StoredReport, [TableRow]) throws -> [T]) throws(SearchError) -> [T] {
     try reportingErrors {
-      var selected: Set<UInt32>?
+      var selected: Bitset?
       if let filter, !filter.trimmingCharacters(in: .whitespaces).isEmpty {
         let query = try QueryParser.parse(filter)
         let analyzer: Analyzer
         do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
         if let root = query.root {
           var matches: [Query.Part: PartMatch] = [:]
-          for part in query.allParts { matches[part] = try match(part, analyzer: analyzer, allowed: { _ in true }) }
+          for part in query.allParts { matches[part] = try match(part, analyzer: analyzer, allowed: index.liveDocs) }
           selected = try evaluateReports(root, matches: matches, labels: query.positiveParts.filter { $0.field == .label }.map(\.normalized))
         }
       }
       var rowsByReport: [UInt32: [TableRow]] = [:]
-      for doc in index.liveDocs where (2...4).contains(index.sectionNumber(of: doc)) {
+      for doc in index.liveDocs.members where (2...4).contains(index.sectionNumber(of: doc)) {
         let report = index.reportID(of: doc)
         guard selected?.contains(report) ?? true else { continue }
         rowsByReport[report, default: []].append(contentsOf: try index.section(doc).rows)
@@ -167,46 +168,53 @@ public final class Searcher: Sendable {
     }
   }
 
-  /// Where one query part occurs: occurrence counts per field and doc, within the allowed sections.
+  /// Where one query part occurs: occurrence counts per field (ascending by doc) and the
+  /// docs holding it in any field, within the allowed sections.
   struct PartMatch {
-    var perField: [(Field, [UInt32: UInt32])] = []
-    var docs = Set<UInt32>()
+    var perField: [(Field, [PhraseMatcher.Occurrence])] = []
+    var docs: Bitset
   }
 
-  /// Every matching section with its score, best first (ties by ascending doc ID).
+  /// How many sections a query matches, and the best of them, best first (ties by ascending
+  /// doc ID): the first `limit`, and with several segments every section tied with the last
+  /// of those, for `orderTies`.
+  struct Ranking {
+    var total: Int
+    var top: [(doc: UInt32, scored: Scored)]
+  }
+
+  /// Scores the matching sections and keeps the best `limit`.
   ///
   /// By default the boolean logic applies to each report as a whole (a report matches
   /// `A NOT B` when A occurs somewhere in it and B nowhere), and the hits are that report's
   /// sections holding a positive part. With `perSection`, the logic applies to each section.
-  func rank(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool = false) throws
-    -> [(doc: UInt32, scored: Scored)]
-  {
-    let allowed: (UInt32) -> Bool = { doc in query.sections?.contains(self.index.sectionNumber(of: doc)) ?? true }
+  func rank(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool = false, limit: Int) throws -> Ranking {
+    var allowed = index.liveDocs
+    if let numbers = query.sections {
+      allowed = Bitset(capacity: index.docCount) { index.liveDocs.contains($0) && numbers.contains(index.sectionNumber(of: $0)) }
+    }
     var matches: [Query.Part: PartMatch] = [:]
     for part in query.allParts {
       matches[part] = try match(part, analyzer: analyzer, allowed: allowed)
     }
-    let positive = query.positiveParts.map { (part: $0, match: matches[$0] ?? PartMatch()) }
+    let positive = query.positiveParts.map { (part: $0, match: matches[$0] ?? PartMatch(docs: Bitset(capacity: index.docCount))) }
     let labelScope = query.positiveParts.filter { $0.field == .label }.map(\.normalized)
     // The sections that may be hits: those holding a positive part (or, for a query of
     // filters and exclusions only, every allowed section), then the boolean logic.
-    var candidates: Set<UInt32>
-    if positive.isEmpty {
-      candidates = Set(index.liveDocs.filter(allowed))
-    } else {
-      candidates = positive.reduce(into: Set<UInt32>()) { $0.formUnion($1.match.docs) }
+    var candidates = allowed
+    if !positive.isEmpty {
+      candidates = Bitset(capacity: index.docCount)
+      for (_, match) in positive { candidates.formUnion(match.docs) }
     }
     if let root = query.root {
       if perSection {
         candidates.formIntersection(try evaluateDocs(root, matches: matches, allowed: allowed, labels: labelScope))
       } else {
         let reports = try evaluateReports(root, matches: matches, labels: labelScope)
-        candidates = candidates.filter { reports.contains(index.reportID(of: $0)) }
+        candidates.forEach { doc in if !reports.contains(index.reportID(of: doc)) { candidates.remove(doc) } }
       }
     }
     // Scores in a dense array by doc ID: no hashing in the scoring loops.
-    var isCandidate = [Bool](repeating: false, count: index.docCount)
-    for doc in candidates { isCandidate[Int(doc)] = true }
     var scores = [Double](repeating: 0, count: index.docCount)
     var contributions: [UInt32: [ScoreContribution]] = [:]
     let documentCount = max(1, index.liveDocCount)
@@ -223,30 +231,57 @@ public final class Searcher: Sendable {
       }
     }
     for (part, match) in positive {
-      let idf = BM25.idf(documentCount: documentCount, documentFrequency: match.docs.count)
+      let df = match.docs.count
+      let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
       for (field, occurrences) in match.perField {
-        for (doc, tf) in occurrences where isCandidate[Int(doc)] {
-          add(doc, kind: "phrase", term: part.normalized, field: field, tf: tf, df: match.docs.count, idf: idf, weight: field.weight)
+        for (doc, tf) in occurrences where candidates.contains(doc) {
+          add(doc, kind: "phrase", term: part.normalized, field: field, tf: tf, df: df, idf: idf, weight: field.weight)
         }
       }
-      // ICU words of the part add to sections where they stand as words.
+      // ICU words of the part add to its sections where they stand as words.
       for word in analyzer.words(ofNormalized: part.normalized) {
         for field in part.field.map({ [$0] }) ?? Field.allCases {
-          let (df, frequencies) = try index.wordFrequencies(word, in: field, for: match.docs)
-          guard df > 0 else { continue }
-          let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: df)
-          for (doc, tf) in frequencies where isCandidate[Int(doc)] {
-            add(doc, kind: "word", term: word, field: field, tf: tf, df: df, idf: wordIDF, weight: field.weight * Self.wordMatchWeight)
+          var frequencies: [(doc: UInt32, tf: UInt32)] = []
+          let wordDF = try index.wordPostings(word, in: field) { doc, tf in
+            if match.docs.contains(doc) && candidates.contains(doc) { frequencies.append((doc, tf)) }
+          }
+          guard wordDF > 0 else { continue }
+          let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: wordDF)
+          for (doc, tf) in frequencies {
+            add(doc, kind: "word", term: word, field: field, tf: tf, df: wordDF, idf: wordIDF, weight: field.weight * Self.wordMatchWeight)
           }
         }
       }
     }
     // Scores are compared at 1e-9 so that sums taken in another order still tie.
-    var keyed = candidates.map { doc in (key: Self.tieKey(scores[Int(doc)]), doc: doc) }
-    keyed.sort { $0.key != $1.key ? $0.key > $1.key : $0.doc < $1.doc }
-    return keyed.map { entry in
-      (doc: entry.doc, scored: Scored(score: scores[Int(entry.doc)], contributions: contributions[entry.doc] ?? []))
+    var keyed: [(key: Int64, doc: UInt32)] = []
+    candidates.forEach { keyed.append((Self.tieKey(scores[Int($0)]), $0)) }
+    let top = Self.best(keyed, limit: limit, withTies: index.segments.count > 1)
+    return Ranking(
+      total: keyed.count,
+      top: top.map { (doc: $0.doc, scored: Scored(score: scores[Int($0.doc)], contributions: contributions[$0.doc] ?? [])) })
+  }
+
+  /// The best `limit` entries, best first (higher key, then lower doc); with `withTies`,
+  /// also every entry whose key equals the last one's.
+  static func best(_ entries: [(key: Int64, doc: UInt32)], limit: Int, withTies: Bool) -> [(key: Int64, doc: UInt32)] {
+    func better(_ a: (key: Int64, doc: UInt32), _ b: (key: Int64, doc: UInt32)) -> Bool {
+      a.key != b.key ? a.key > b.key : a.doc < b.doc
     }
+    guard limit < entries.count, limit <= 64 else { return entries.sorted(by: better) }
+    // A small sorted buffer: most entries lose to its last one at a single comparison.
+    var top: [(key: Int64, doc: UInt32)] = []
+    top.reserveCapacity(limit + 1)
+    for entry in entries where top.count < limit || better(entry, top[top.count - 1]) {
+      var index = top.count
+      while index > 0 && better(entry, top[index - 1]) { index -= 1 }
+      top.insert(entry, at: index)
+      if top.count > limit { top.removeLast() }
+    }
+    if withTies, let last = top.last {
+      return entries.filter { $0.key >= last.key }.sorted(by: better)
+    }
+    return top
   }
 
   /// A score rounded to 1e-9, for ordering.
@@ -280,75 +315,94 @@ public final class Searcher: Sendable {
     }
   }
 
-  private func match(_ part: Query.Part, analyzer: Analyzer, allowed: (UInt32) -> Bool) throws -> PartMatch {
+  private func match(_ part: Query.Part, analyzer: Analyzer, allowed: Bitset) throws -> PartMatch {
     let grams = PhraseMatcher.grams(of: part.normalized)
     // Grams pin down letters and digits; punctuation between them is checked in the text.
     let needsTextCheck = part.normalized.unicodeScalars.contains { !CharacterClass.isSearchable($0) }
-    var result = PartMatch()
+    var result = PartMatch(docs: Bitset(capacity: index.docCount))
     for field in part.field.map({ [$0] }) ?? Field.allCases {
-      var occurrences = try index.occurrences(of: grams, in: field).filter { allowed($0.key) }
+      var occurrences = try index.occurrences(of: grams, in: field).filter { allowed.contains($0.doc) }
       if needsTextCheck {
         occurrences = try verified(occurrences, of: part.normalized, in: field, normalizer: analyzer.normalizer)
       }
+      for occurrence in occurrences { result.docs.insert(occurrence.doc) }
       result.perField.append((field, occurrences))
-      result.docs.formUnion(occurrences.keys)
     }
     return result
   }
 
+  /// The live reports that satisfy `node`.
   private func evaluateReports(_ node: Query.Node, matches: [Query.Part: PartMatch], labels labelScope: [String] = []) throws
-    -> Set<UInt32>
+    -> Bitset
   {
+    func reportsHolding(_ docs: Bitset) -> Bitset {
+      var result = Bitset(capacity: index.reportCount)
+      docs.forEach { result.insert(index.reportID(of: $0)) }
+      return result
+    }
     switch node {
-    case .part(let part): return Set(matches[part]?.docs.map { index.reportID(of: $0) } ?? [])
-    case .year, .agency, .region: return try reports(satisfying: node)
-    case .condition: return Set(try docs(satisfying: node, labels: labelScope).map { index.reportID(of: $0) })
+    case .part(let part): return matches[part].map { reportsHolding($0.docs) } ?? Bitset(capacity: index.reportCount)
+    case .year, .agency, .region:
+      var result = try reports(satisfying: node)
+      result.formIntersection(index.liveReports)
+      return result
+    case .condition: return reportsHolding(try docs(satisfying: node, labels: labelScope))
     case .and(let nodes):
-      var result: Set<UInt32>?
-      for node in nodes {
-        let next = try evaluateReports(node, matches: matches, labels: labelScope)
-        result = result.map { $0.intersection(next) } ?? next
-      }
-      return result ?? []
-    case .or(let nodes): return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateReports($1, matches: matches, labels: labelScope)) }
-    case .not(let inner): return Set(index.liveReports).subtracting(try evaluateReports(inner, matches: matches, labels: labelScope))
-    case .sections: return Set(index.liveReports)
+      var result = index.liveReports
+      for node in nodes { result.formIntersection(try evaluateReports(node, matches: matches, labels: labelScope)) }
+      return result
+    case .or(let nodes):
+      var result = Bitset(capacity: index.reportCount)
+      for node in nodes { result.formUnion(try evaluateReports(node, matches: matches, labels: labelScope)) }
+      return result
+    case .not(let inner):
+      var result = index.liveReports
+      result.subtract(try evaluateReports(inner, matches: matches, labels: labelScope))
+      return result
+    case .sections: return index.liveReports
     }
   }
 
+  /// The allowed sections that satisfy `node` on their own.
   private func evaluateDocs(
-    _ node: Query.Node, matches: [Query.Part: PartMatch], allowed: (UInt32) -> Bool, labels labelScope: [String] = []
-  ) throws -> Set<UInt32> {
-    func allDocs() -> Set<UInt32> { Set(index.liveDocs.filter(allowed)) }
+    _ node: Query.Node, matches: [Query.Part: PartMatch], allowed: Bitset, labels labelScope: [String] = []
+  ) throws -> Bitset {
     switch node {
-    case .part(let part): return matches[part]?.docs ?? []
+    case .part(let part): return matches[part]?.docs ?? Bitset(capacity: index.docCount)
     case .year, .agency, .region:
       let reports = try reports(satisfying: node)
-      return allDocs().filter { reports.contains(index.reportID(of: $0)) }
-    case .condition: return try docs(satisfying: node, labels: labelScope).filter(allowed)
+      var result = allowed
+      allowed.forEach { if !reports.contains(index.reportID(of: $0)) { result.remove($0) } }
+      return result
+    case .condition:
+      var result = try docs(satisfying: node, labels: labelScope)
+      result.formIntersection(allowed)
+      return result
     case .and(let nodes):
-      var result: Set<UInt32>?
-      for node in nodes {
-        let next = try evaluateDocs(node, matches: matches, allowed: allowed, labels: labelScope)
-        result = result.map { $0.intersection(next) } ?? next
-      }
-      return result ?? []
+      var result = allowed
+      for node in nodes { result.formIntersection(try evaluateDocs(node, matches: matches, allowed: allowed, labels: labelScope)) }
+      return result
     case .or(let nodes):
-      return try nodes.reduce(into: Set<UInt32>()) { $0.formUnion(try evaluateDocs($1, matches: matches, allowed: allowed, labels: labelScope)) }
-    case .not(let inner): return allDocs().subtracting(try evaluateDocs(inner, matches: matches, allowed: allowed, labels: labelScope))
-    case .sections: return allDocs()
+      var result = Bitset(capacity: index.docCount)
+      for node in nodes { result.formUnion(try evaluateDocs(node, matches: matches, allowed: allowed, labels: labelScope)) }
+      return result
+    case .not(let inner):
+      var result = allowed
+      result.subtract(try evaluateDocs(inner, matches: matches, allowed: allowed, labels: labelScope))
+      return result
+    case .sections: return allowed
     }
   }
 
   /// Sections with a table row that satisfies a number condition; with `labels`, only rows
   /// whose label holds one of them count.
-  private func docs(satisfying condition: Query.Node, labels: [String]) throws -> Set<UInt32> {
-    guard case .condition(let subject, let comparison, let bound) = condition else { return [] }
+  private func docs(satisfying condition: Query.Node, labels: [String]) throws -> Bitset {
+    var result = Bitset(capacity: index.docCount)
+    guard case .condition(let subject, let comparison, let bound) = condition else { return result }
     let normalizer = Normalizer()
     let subjectKey = TableAssembler.key(subject, normalizer)
     let labelKeys = labels.map { TableAssembler.key($0, normalizer) }
-    var result = Set<UInt32>()
-    for doc in index.liveDocs where (2...4).contains(index.sectionNumber(of: doc)) {
+    for doc in index.liveDocs.members where (2...4).contains(index.sectionNumber(of: doc)) {
       for row in try index.section(doc).rows {
         let rowKey = TableAssembler.key(row.label, normalizer)
         guard labelKeys.isEmpty || labelKeys.contains(where: rowKey.contains) else { continue }
@@ -369,9 +423,9 @@ public final class Searcher: Sendable {
   }
 
   /// Reports whose metadata satisfies a `year:`, `agency:` or `region:` filter.
-  private func reports(satisfying filter: Query.Node) throws -> Set<UInt32> {
+  private func reports(satisfying filter: Query.Node) throws -> Bitset {
     let metadata = try reportMetadata()
-    var result = Set<UInt32>()
+    var result = Bitset(capacity: index.reportCount)
     for (id, report) in metadata.enumerated() {
       let matches: Bool
       switch filter {
@@ -408,15 +462,15 @@ public final class Searcher: Sendable {
   }
 
   /// Keeps the docs whose stored field text really holds `normalized`, with exact counts.
-  private func verified(_ candidates: [UInt32: UInt32], of normalized: String, in field: Field, normalizer: Normalizer) throws
-    -> [UInt32: UInt32]
+  private func verified(_ candidates: [PhraseMatcher.Occurrence], of normalized: String, in field: Field, normalizer: Normalizer)
+    throws -> [PhraseMatcher.Occurrence]
   {
-    var result: [UInt32: UInt32] = [:]
+    var result: [PhraseMatcher.Occurrence] = []
     let needle = Array(normalized.utf8)
-    for doc in candidates.keys {
+    for (doc, _) in candidates {
       let text = try fieldText(of: doc, field)
       let count = normalizer.normalize(text[...]).utf8.indices(of: needle).count
-      if count > 0 { result[doc] = UInt32(count) }
+      if count > 0 { result.append((doc, UInt32(count))) }
     }
     return result
   }

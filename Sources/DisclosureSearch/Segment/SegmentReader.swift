@@ -176,8 +176,8 @@ final class SegmentReader: Sendable {
   }
 
 
-  /// The postings bytes of a term, checked against their CRC-32.
-  func postingsBytes(_ term: Int) throws -> Data {
+  /// Where a term's postings lie in the file, checked against their CRC-32.
+  func postingsRange(_ term: Int) throws -> Range<Int> {
     let info = termInfosStart + term * SegmentFormat.termInfoSize
     let offset = Self.u64(data, info)
     let length = UInt64(Self.u32(data, info + 8))
@@ -189,7 +189,38 @@ final class SegmentReader: Sendable {
     guard Self.crc(data, range) == Self.u32(data, info + 16) else {
       throw IndexFormatError.corrupt(file: name, offset: range.lowerBound, reason: "postings checksum mismatch")
     }
-    return data[range]
+    return range
+  }
+
+  /// How many docs a term's postings list (from its term info, for ordering lists).
+  func documentFrequency(_ term: Int) -> Int {
+    Int(Self.u32(data, termInfosStart + term * SegmentFormat.termInfoSize + 12))
+  }
+
+  /// Runs `body` with the file's bytes, which are valid only inside `body`.
+  func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+    try data.withUnsafeBytes(body)
+  }
+
+  /// The docs block as arrays: each doc's report and section number, and its field lengths
+  /// (doc × field count + field).
+  func docTable() -> (reports: [UInt32], sections: [UInt8], fieldLengths: [UInt32]) {
+    let fieldCount = Field.allCases.count
+    var reports = [UInt32](repeating: 0, count: docCount)
+    var sections = [UInt8](repeating: 0, count: docCount)
+    var lengths = [UInt32](repeating: 0, count: docCount * fieldCount)
+    data.withUnsafeBytes { raw in
+      for doc in 0..<docCount {
+        let entry = docsStart + doc * SegmentFormat.docEntrySize
+        reports[doc] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry, as: UInt32.self))
+        sections[doc] = raw[entry + 4]
+        for field in 0..<fieldCount {
+          lengths[doc * fieldCount + field] = UInt32(
+            littleEndian: raw.loadUnaligned(fromByteOffset: entry + 8 + 4 * field, as: UInt32.self))
+        }
+      }
+    }
+    return (reports, sections, lengths)
   }
 
   // MARK: Records
@@ -243,7 +274,7 @@ final class SegmentReader: Sendable {
       }
     }
     for term in 0..<termCount {
-      do { _ = try postingsBytes(term) } catch let error as IndexFormatError { problems.append(error) } catch {}
+      do { _ = try postingsRange(term) } catch let error as IndexFormatError { problems.append(error) } catch {}
       if problems.count > 20 { return problems }
     }
     for doc in 0..<UInt32(docCount) {

@@ -30,7 +30,7 @@ final class BooleanQueryTests: XCTestCase {
 
   func hits(_ query: String, perSection: Bool = false) throws -> Set<UInt32> {
     let parsed = try QueryParser.parse(query)
-    return Set(try SampleIndex.searcher.rank(parsed, analyzer: try Analyzer(), explain: false, perSection: perSection).map(\.doc))
+    return Set(try SampleIndex.searcher.rank(parsed, analyzer: try Analyzer(), explain: false, perSection: perSection, limit: .max).top.map(\.doc))
   }
 
   func docs(where predicate: (Int) -> Bool) -> Set<UInt32> {

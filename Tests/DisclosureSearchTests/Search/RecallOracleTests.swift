@@ -32,7 +32,7 @@ final class RecallOracleTests: XCTestCase {
       let needle = String(String.UnicodeScalarView(window))
       let expected = Set((0..<texts.count).filter { candidate in texts[candidate].contains { $0.contains(needle) } }.map(UInt32.init))
       let query = Query(part: Query.Part(text: needle, normalized: needle, field: nil))
-      let found = Set(try searcher.rank(query, analyzer: analyzer, explain: false).map(\.doc))
+      let found = Set(try searcher.rank(query, analyzer: analyzer, explain: false, limit: .max).top.map(\.doc))
       XCTAssertEqual(found, expected, "seed 20261125, query \(needle): missed \(expected.subtracting(found).sorted()), false hits \(found.subtracting(expected).sorted())")
       if found != expected { return }
       checked += 1

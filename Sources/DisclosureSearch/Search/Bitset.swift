@@ -1,0 +1,74 @@
+/// A set of doc or report IDs below a fixed capacity, one bit each: the boolean logic of a
+/// query runs as word-wide AND, OR and AND NOT instead of hashing every ID.
+struct Bitset: Sendable, Equatable {
+  private(set) var words: [UInt64]
+  let capacity: Int
+
+  /// An empty set, or with `full`, every ID below `capacity`.
+  init(capacity: Int, full: Bool = false) {
+    self.capacity = capacity
+    words = [UInt64](repeating: full ? ~0 : 0, count: (capacity + 63) / 64)
+    if full { clearTail() }
+  }
+
+  /// The IDs below `capacity` for which `include` holds.
+  init(capacity: Int, where include: (UInt32) -> Bool) {
+    self.init(capacity: capacity)
+    for id in 0..<UInt32(capacity) where include(id) { insert(id) }
+  }
+
+  @inline(__always)
+  func contains(_ id: UInt32) -> Bool {
+    let index = Int(id >> 6)
+    return index < words.count && words[index] & (1 << UInt64(id & 63)) != 0
+  }
+
+  @inline(__always)
+  mutating func insert(_ id: UInt32) {
+    words[Int(id >> 6)] |= 1 << UInt64(id & 63)
+  }
+
+  @inline(__always)
+  mutating func remove(_ id: UInt32) {
+    words[Int(id >> 6)] &= ~(1 << UInt64(id & 63))
+  }
+
+  var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+  var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
+
+  mutating func formUnion(_ other: Bitset) {
+    for index in words.indices { words[index] |= other.words[index] }
+  }
+
+  mutating func formIntersection(_ other: Bitset) {
+    for index in words.indices { words[index] &= other.words[index] }
+  }
+
+  mutating func subtract(_ other: Bitset) {
+    for index in words.indices { words[index] &= ~other.words[index] }
+  }
+
+  /// Calls `body` with each member, ascending.
+  func forEach(_ body: (UInt32) throws -> Void) rethrows {
+    for (index, word) in words.enumerated() {
+      var rest = word
+      while rest != 0 {
+        try body(UInt32(index * 64 + rest.trailingZeroBitCount))
+        rest &= rest - 1
+      }
+    }
+  }
+
+  /// The members, ascending.
+  var members: [UInt32] {
+    var result: [UInt32] = []
+    result.reserveCapacity(count)
+    forEach { result.append($0) }
+    return result
+  }
+
+  private mutating func clearTail() {
+    let used = capacity % 64
+    if used != 0, !words.isEmpty { words[words.count - 1] &= (1 << UInt64(used)) - 1 }
+  }
+}
