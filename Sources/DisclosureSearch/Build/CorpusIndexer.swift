@@ -166,7 +166,8 @@ enum CorpusIndexer {
   }
 
   /// Decodes, parses and analyzes `entries` on every core, in batches, and hands each result
-  /// to `consume` in path order (one writer).
+  /// to `consume` in path order (one writer). The writer takes in one batch while the
+  /// workers analyze the next.
   private static func analyze(
     _ entries: [CorpusScanner.Entry], options: IndexOptions, progress: (@Sendable (IndexProgress) -> Void)?,
     consume: (Analyzed) -> Void
@@ -176,20 +177,31 @@ enum CorpusIndexer {
     for _ in 0..<workerCount {
       do { analyzers.append(try Analyzer()) } catch { throw .analysis("\(error)") }
     }
+    let workers = analyzers
     let batchSize = 64 * workerCount
+    let batches = stride(from: 0, to: entries.count, by: batchSize).map { Array(entries[$0..<min(entries.count, $0 + batchSize)]) }
     var done = 0
-    for batchStart in stride(from: 0, to: entries.count, by: batchSize) {
-      let batch = Array(entries[batchStart..<min(entries.count, batchStart + batchSize)])
+    var previous: ResultSlots<Analyzed>?
+    let group = DispatchGroup()
+    for batch in batches + [[]] {
       let results = ResultSlots<Analyzed>(count: batch.count)
-      let workers = analyzers
-      DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-        for index in stride(from: worker, to: batch.count, by: workerCount) {
-          results.set(index, analyze(batch[index], analyzer: workers[worker], options: options))
+      if !batch.isEmpty {
+        DispatchQueue.global().async(group: group) {
+          DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+            for index in stride(from: worker, to: batch.count, by: workerCount) {
+              results.set(index, analyze(batch[index], analyzer: workers[worker], options: options))
+            }
+          }
         }
       }
-      for result in results.values { consume(result) }
-      done += batch.count
-      progress?(IndexProgress(filesDone: done, fileCount: entries.count))
+      if let previous {
+        let analyzed = previous.values
+        for result in analyzed { consume(result) }
+        done += analyzed.count
+        progress?(IndexProgress(filesDone: done, fileCount: entries.count))
+      }
+      group.wait()
+      previous = results
     }
   }
 

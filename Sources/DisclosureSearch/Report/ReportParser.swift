@@ -161,12 +161,31 @@ struct ReportParser {
     return nil
   }
 
+  /// The first "2021年", "2021年度" or "二〇二一年" in `title`: four decimal digits or four
+  /// Chinese numerals, then 年 and an optional 度.
+  static func yearRange(in title: String) -> Range<String.Index>? {
+    let scalars = title.unicodeScalars
+    let numerals: Set<Unicode.Scalar> = ["〇", "零", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
+    var window: [(index: String.Index, scalar: Unicode.Scalar)] = []
+    for index in scalars.indices {
+      let scalar = scalars[index]
+      if scalar == "年", window.count == 4,
+        window.allSatisfy({ $0.scalar.properties.numericType == .decimal }) || window.allSatisfy({ numerals.contains($0.scalar) })
+      {
+        var end = scalars.index(after: index)
+        if end < scalars.endIndex && scalars[end] == "度" { end = scalars.index(after: end) }
+        return window[0].index..<end
+      }
+      window.append((index, scalar))
+      if window.count > 4 { window.removeFirst() }
+    }
+    return nil
+  }
+
   /// The agency in a folded title: the text before the year, or after it when the title
   /// starts with the year ("2023年XX局政府信息公开…").
   static func agency(inFoldedTitle title: String) -> String? {
-    guard let yearRange = title.range(of: #"(\d{4}|[〇零一二三四五六七八九]{4})年度?"#, options: .regularExpression) else {
-      return nil
-    }
+    guard let yearRange = yearRange(in: title) else { return nil }
     var agency = title[..<yearRange.lowerBound]
     if agency.isEmpty {
       let rest = title[yearRange.upperBound...]

@@ -196,22 +196,26 @@ struct TableAssembler {
     number(key: key(cell, normalizer))
   }
 
-  /// The number in a folded cell (`key`).
+  /// The number in a folded cell (`key`): an optional sign, digits with thousands commas,
+  /// at most one decimal point between digits.
   static func number(key: String) -> Double? {
-    let compact = key.replacingOccurrences(",", with: "")
-    var body = Substring(compact)
-    if body.first == "+" || body.first == "-" { body = body.dropFirst() }
-    guard !body.isEmpty, body.first != ".", body.last != ".",
-      body.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }), body.filter({ $0 == "." }).count <= 1
-    else { return nil }
-    return Double(compact)
-  }
-}
-
-extension String {
-  func replacingOccurrences(_ target: Character, with replacement: String) -> String {
-    var result = ""
-    for character in self { if character == target { result += replacement } else { result.append(character) } }
-    return result
+    var compact: [UInt8] = []
+    compact.reserveCapacity(key.utf8.count)
+    var dots = 0
+    for byte in key.utf8 {
+      switch byte {
+      case UInt8(ascii: ","): continue
+      case UInt8(ascii: "+"), UInt8(ascii: "-"): guard compact.isEmpty else { return nil }
+      case UInt8(ascii: "."): dots += 1
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): break
+      default: return nil
+      }
+      compact.append(byte)
+    }
+    let body = compact.first == UInt8(ascii: "+") || compact.first == UInt8(ascii: "-") ? compact.dropFirst() : compact[...]
+    guard dots <= 1, let first = body.first, let last = body.last, first != UInt8(ascii: "."), last != UInt8(ascii: ".") else {
+      return nil
+    }
+    return Double(String(decoding: compact, as: UTF8.self))
   }
 }

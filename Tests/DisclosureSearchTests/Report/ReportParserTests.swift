@@ -44,6 +44,17 @@ final class ReportParserTests: XCTestCase {
     XCTAssertEqual(rows[4].cells.last?.header, "行政诉讼/复议后起诉/总计")
   }
 
+  func testCellNumbersAndYears() {
+    let normalizer = Normalizer()
+    let numbers: [String: Double] = ["550": 550, "+374": 374, "-2": -2, "1,234": 1234, "76.786078": 76.786078, "２０": 20, " 0 ": 0]
+    for (cell, value) in numbers { XCTAssertEqual(TableAssembler.number(cell, normalizer), value, cell) }
+    for cell in ["", "+", "-", ".5", "5.", "1.2.3", "12a", "1-2", "—", "无", "2021年"] {
+      XCTAssertNil(TableAssembler.number(cell, normalizer), cell)
+    }
+    let years = ["张店区交通运输局2020年政府信息公开工作年度报告": "2020年", "二〇二一年度XX局报告": "二〇二一年度", "第12021年": "2021年", "无年份": nil]
+    for (title, year) in years { XCTAssertEqual(ReportParser.yearRange(in: title).map { String(title[$0]) }, year, title) }
+  }
+
   func testTextWithoutSectionsIsOneUntitledSection() {
     let report = ReportParser().parse("会议通知：请各单位参加培训。\n")
     XCTAssertEqual(report.sections.map(\.number), [0])
