@@ -21,7 +21,7 @@ enum CorpusIndexer {
     let contentKey: ContentKey?
     /// FNV-1a 64 of the file's bytes.
     let hash: UInt64
-    let sections: [(StoredSection, [Field: Analyzer.AnalyzedField])]
+    let sections: [IndexBuilder.AnalyzedSection]
   }
 
   /// A file's identity in the sources table: its raw bytes and its decoded text.
@@ -228,7 +228,7 @@ enum CorpusIndexer {
     let report = StoredReport(
       paths: [entry.path], title: parsed.title, agency: parsed.agency, region: parsed.region, year: parsed.year,
       template: parsed.template)
-    var sections: [(StoredSection, [Field: Analyzer.AnalyzedField])] = []
+    var sections: [IndexBuilder.AnalyzedSection] = []
     for (index, section) in parsed.sections.enumerated() {
       var fields: [Field: Analyzer.AnalyzedField] = [:]
       let texts = SectionDocument.fieldTexts(
@@ -237,10 +237,13 @@ enum CorpusIndexer {
       for (field, text) in texts {
         fields[field] = analyzer.analyze(text)
       }
+      let stored = StoredSection(
+        number: section.number, heading: section.heading, text: section.text, startLine: section.startLine,
+        rows: section.rows, sourceLines: section.sourceLines)
+      // Compressed here, on every core, rather than by the one writer.
       sections.append(
-        (StoredSection(
-          number: section.number, heading: section.heading, text: section.text, startLine: section.startLine,
-          rows: section.rows, sourceLines: section.sourceLines), fields))
+        IndexBuilder.AnalyzedSection(
+          number: section.number, record: RecordCoding.compress(RecordCoding.encode(stored)), fields: fields))
     }
     return Analyzed(
       entry: entry, skipReason: nil, warnings: parsed.warnings, report: report,

@@ -12,8 +12,17 @@ struct IndexBuilder {
     var lastDoc: DocID = 0
   }
 
+  /// One analyzed section: its number, its stored record (`RecordCoding`, compressed) and
+  /// its analyzed fields.
+  struct AnalyzedSection: Sendable {
+    let number: Int
+    let record: [UInt8]
+    let fields: [Field: Analyzer.AnalyzedField]
+  }
+
   private(set) var reports: [StoredReport] = []
-  private(set) var sections: [StoredSection] = []
+  /// Stored section records, compressed, by doc.
+  private(set) var sectionRecords: [[UInt8]] = []
   private(set) var docs: [DocEntry] = []
   /// Word postings by term key (`TermKey.word`).
   private(set) var wordPostings: [[UInt8]: PostingsBuilder] = [:]
@@ -24,13 +33,13 @@ struct IndexBuilder {
 
   /// Adds a report and its sections; returns the report's ID.
   @discardableResult
-  mutating func add(report: StoredReport, sections analyzed: [(StoredSection, [Field: Analyzer.AnalyzedField])]) -> UInt32 {
+  mutating func add(report: StoredReport, sections analyzed: [AnalyzedSection]) -> UInt32 {
     let reportID = UInt32(reports.count)
     reports.append(report)
-    for (section, fields) in analyzed {
+    for section in analyzed {
       let doc = DocID(docs.count)
       var lengths = [UInt32](repeating: 0, count: Field.allCases.count)
-      for (field, analyzed) in fields {
+      for (field, analyzed) in section.fields {
         lengths[field.rawValue] = analyzed.length
         for (word, count) in analyzed.wordCounts {
           wordPostings[[TermKey.wordPrefix + UInt8(field.rawValue)] + word, default: PostingsBuilder()].add(doc: doc) { bytes in
@@ -54,7 +63,7 @@ struct IndexBuilder {
         }
       }
       docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))
-      sections.append(section)
+      sectionRecords.append(section.record)
     }
     return reportID
   }

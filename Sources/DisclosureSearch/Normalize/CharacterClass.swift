@@ -11,3 +11,29 @@ enum CharacterClass {
     return properties.isAlphabetic || properties.numericType == .decimal
   }
 }
+
+extension StringProtocol {
+  /// The first occurrence of `needle`, found by comparing UTF-8 bytes (a match of valid
+  /// UTF-8 always starts and ends on scalar boundaries). The parser calls this on every line:
+  /// Foundation's `range(of:)` and `contains(_:)` go through NSString and cost far more.
+  func firstByteRange(of needle: String) -> Range<String.Index>? {
+    let target = Array(needle.utf8)
+    guard let first = target.first else { return startIndex..<startIndex }
+    let view = utf8
+    var from = view.startIndex
+    while let start = view[from...].firstIndex(of: first) {
+      var index = start
+      var matched = 0
+      while matched < target.count, index < view.endIndex, view[index] == target[matched] {
+        view.formIndex(after: &index)
+        matched += 1
+      }
+      if matched == target.count { return start..<index }
+      from = view.index(after: start)
+    }
+    return nil
+  }
+
+  /// Whether `needle` occurs, by UTF-8 bytes (see `firstByteRange(of:)`).
+  func containsBytes(_ needle: String) -> Bool { firstByteRange(of: needle) != nil }
+}

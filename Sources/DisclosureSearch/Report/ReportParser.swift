@@ -106,7 +106,7 @@ struct ReportParser {
     let separator = trimmed[trimmed.index(after: trimmed.startIndex)]
     guard "、．.，".contains(separator) else { return nil }
     let rest = normalizer.normalize(String(trimmed.dropFirst(2)))
-    guard ReportTemplate.headingKeywords[number - 1].contains(where: { rest.contains($0) }) else { return nil }
+    guard ReportTemplate.headingKeywords[number - 1].contains(where: { rest.containsBytes($0) }) else { return nil }
     return number
   }
 
@@ -116,7 +116,7 @@ struct ReportParser {
     let candidates = lines.map { $0.trimmingCharacters() }.filter { !$0.isEmpty && !$0.utf8.contains(0x7C) }
     for (index, line) in candidates.enumerated() {
       let folded = normalizer.normalize(line)
-      guard folded.count <= 60, folded.contains("报告") || folded.contains("年报") || folded.hasSuffix("政府信息公开"),
+      guard folded.count <= 60, folded.containsBytes("报告") || folded.containsBytes("年报") || folded.hasSuffix("政府信息公开"),
         !folded.hasPrefix("本报告"), !folded.hasPrefix("现将"), !folded.hasPrefix("根据"), !folded.contains("。")
       else { continue }
       var title = line
@@ -189,7 +189,7 @@ struct ReportParser {
     var agency = title[..<yearRange.lowerBound]
     if agency.isEmpty {
       let rest = title[yearRange.upperBound...]
-      agency = rest.range(of: "政府信息公开").map { rest[..<$0.lowerBound] } ?? ""
+      agency = rest.firstByteRange(of: "政府信息公开").map { rest[..<$0.lowerBound] } ?? ""
     }
     let trimmed = agency.trimmingCharacters()
     return trimmed.isEmpty ? nil : trimmed
@@ -228,7 +228,7 @@ struct ReportParser {
   static func region(inAgency agency: String) -> String? {
     var cut = agency.endIndex
     for word in departmentWords {
-      if let range = agency.range(of: word), range.lowerBound < cut { cut = range.lowerBound }
+      if let range = agency.firstByteRange(of: word), range.lowerBound < cut { cut = range.lowerBound }
     }
     let prefix = agency[..<cut]
     if prefix.hasSuffix("街道") { return String(prefix) }
@@ -238,7 +238,14 @@ struct ReportParser {
   }
 
   private func template(sections: [Section], year: Int?) -> String? {
-    let headers = Set(sections.flatMap(\.rows).flatMap(\.cells).map(\.header))
+    // Rows of one table share their headers: collect each run of them once.
+    var headers = Set<String>()
+    var previous: [String] = []
+    for row in sections.lazy.flatMap(\.rows) {
+      let rowHeaders = row.cells.map(\.header)
+      if rowHeaders != previous { headers.formUnion(rowHeaders) }
+      previous = rowHeaders
+    }
     if ReportTemplate.headers2021.contains(where: headers.contains) { return "2021" }
     if ReportTemplate.headers2019.contains(where: headers.contains) { return "2019" }
     guard let year else { return nil }
@@ -253,6 +260,6 @@ extension StringProtocol {
     guard let start = scalars.firstIndex(where: { !Layout.isSpace($0) }),
       let end = scalars.lastIndex(where: { !Layout.isSpace($0) })
     else { return "" }
-    return String(String.UnicodeScalarView(scalars[start...end]))
+    return String(decoding: utf8[start..<scalars.index(after: end)], as: UTF8.self)
   }
 }

@@ -77,11 +77,12 @@ struct TableAssembler {
   }
 
   private mutating func add(_ cells: [String]) {
-    let firstValue = cells.firstIndex(where: isValueCell) ?? cells.endIndex
+    let isValue = cells.map(isValueCell)
+    let firstValue = isValue.firstIndex(of: true) ?? cells.endIndex
     let textCells = Array(cells[..<firstValue])
     let valueCells = Array(cells[firstValue...])
     // Values must end the row; text after a number is prose ("2023 年度…").
-    if valueCells.contains(where: { !isValueCell($0) }) {
+    if isValue[firstValue...].contains(false) {
       pendingText = []
       return
     }
@@ -186,7 +187,7 @@ struct TableAssembler {
     // Labels are long and start with a letter; values are short.
     guard cell.utf8.count <= 40 else { return false }
     let key = TableAssembler.key(cell, normalizer)
-    return TableAssembler.number(key: key) != nil || TableAssembler.placeholders.contains(key)
+    return TableAssembler.number(key: key) != nil || (key.utf8.count <= 6 && TableAssembler.placeholders.contains(key))
   }
 
   static let placeholders: Set<String> = ["—", "——", "-", "--", "–", "/", "无", "─"]

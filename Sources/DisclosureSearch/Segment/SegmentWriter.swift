@@ -60,7 +60,7 @@ enum SegmentWriter {
     }
     add(.docs, docs.bytes)
     add(.reports, records(builder.reports.map { RecordCoding.compress(RecordCoding.encode($0)) }))
-    add(.sections, records(builder.sections.map { RecordCoding.compress(RecordCoding.encode($0)) }))
+    add(.sections, records(builder.sectionRecords))
 
     var offsets = ByteWriter()
     var termBytes: [UInt8] = []
