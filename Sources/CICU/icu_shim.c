@@ -158,16 +158,50 @@ uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length) {
   return crc;
 }
 
-int64_t cicu_deflate(const uint8_t *bytes, uint64_t length, uint8_t *output, uint64_t capacity) {
-  uLongf written = (uLongf)capacity;
-  if (compress2(output, &written, bytes, (uLong)length, 6) != Z_OK) return -1;
-  return (int64_t)written;
+void *cicu_deflater_open(void) {
+  z_stream *stream = calloc(1, sizeof(z_stream));
+  if (!stream) return NULL;
+  if (deflateInit(stream, 6) != Z_OK) {
+    free(stream);
+    return NULL;
+  }
+  return stream;
 }
 
-int32_t cicu_inflate(const uint8_t *bytes, uint64_t length, uint8_t *output, uint64_t outputLength) {
-  uLongf written = (uLongf)outputLength;
-  if (uncompress(output, &written, bytes, (uLong)length) != Z_OK) return -1;
-  return written == outputLength ? 0 : -1;
+int64_t cicu_deflater_run(void *deflater, const uint8_t *dictionary, uint64_t dictionaryLength, const uint8_t *bytes,
+                          uint64_t length, uint8_t *output, uint64_t capacity) {
+  z_stream *stream = deflater;
+  if (deflateReset(stream) != Z_OK) return -1;
+  if (dictionaryLength > 0 && deflateSetDictionary(stream, dictionary, (uInt)dictionaryLength) != Z_OK) return -1;
+  stream->next_in = (Bytef *)bytes;
+  stream->avail_in = (uInt)length;
+  stream->next_out = output;
+  stream->avail_out = (uInt)capacity;
+  if (deflate(stream, Z_FINISH) != Z_STREAM_END) return -1;
+  return (int64_t)(capacity - stream->avail_out);
+}
+
+void cicu_deflater_close(void *deflater) {
+  deflateEnd(deflater);
+  free(deflater);
+}
+
+int32_t cicu_inflate(const uint8_t *bytes, uint64_t length, const uint8_t *dictionary, uint64_t dictionaryLength,
+                     uint8_t *output, uint64_t outputLength) {
+  z_stream stream;
+  memset(&stream, 0, sizeof stream);
+  if (inflateInit(&stream) != Z_OK) return -1;
+  stream.next_in = (Bytef *)bytes;
+  stream.avail_in = (uInt)length;
+  stream.next_out = output;
+  stream.avail_out = (uInt)outputLength;
+  int status = inflate(&stream, Z_FINISH);
+  if (status == Z_NEED_DICT && dictionaryLength > 0) {
+    if (inflateSetDictionary(&stream, dictionary, (uInt)dictionaryLength) == Z_OK) status = inflate(&stream, Z_FINISH);
+  }
+  int complete = status == Z_STREAM_END && stream.avail_out == 0 && stream.avail_in == 0;
+  inflateEnd(&stream);
+  return complete ? 0 : -1;
 }
 
 uint64_t cicu_deflate_bound(uint64_t length) { return (uint64_t)compressBound((uLong)length); }

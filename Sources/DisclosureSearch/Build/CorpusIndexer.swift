@@ -240,10 +240,7 @@ enum CorpusIndexer {
       let stored = StoredSection(
         number: section.number, heading: section.heading, text: section.text, startLine: section.startLine,
         rows: section.rows, sourceLines: section.sourceLines)
-      // Compressed here, on every core, rather than by the one writer.
-      sections.append(
-        IndexBuilder.AnalyzedSection(
-          number: section.number, record: RecordCoding.compress(RecordCoding.encode(stored)), fields: fields))
+      sections.append(IndexBuilder.AnalyzedSection(number: section.number, record: RecordCoding.encode(stored), fields: fields))
     }
     return Analyzed(
       entry: entry, skipReason: nil, warnings: parsed.warnings, report: report,

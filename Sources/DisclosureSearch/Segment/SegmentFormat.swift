@@ -3,8 +3,8 @@ import CICU
 /// Constants of the segment file format; `Index/FORMAT.md` is the specification.
 enum SegmentFormat {
   static let magic: UInt32 = 0x4753_5344  // "DSSG" little-endian
-  static let formatVersion: UInt16 = 1
-  static let oldestReadableFormatVersion: UInt16 = 1
+  static let formatVersion: UInt16 = 2
+  static let oldestReadableFormatVersion: UInt16 = 2
   static let headerSize = 16
   static let footerSize = 24
   static let directoryEntrySize = 24
@@ -17,9 +17,9 @@ enum SegmentFormat {
     case meta = 1
     /// Fixed-size `DocEntry` per section: report ID, section number, field lengths.
     case docs = 2
-    /// Records: one JSON `StoredReport` per report.
+    /// Records: one `StoredReport` per report (`RecordCoding`, compressed).
     case reports = 3
-    /// Records: one JSON `StoredSection` per section (text, rows).
+    /// Records: one `StoredSection` per section (text, rows; `RecordCoding`, compressed).
     case sections = 4
     /// u32 offsets into `termBytes`, one per term plus the end.
     case termOffsets = 5
@@ -29,6 +29,8 @@ enum SegmentFormat {
     case termInfos = 7
     /// Postings lists, concatenated.
     case postings = 8
+    /// The preset zlib dictionary of every record in `reports` and `sections` (≤ 32 KB).
+    case dictionary = 9
   }
 }
 

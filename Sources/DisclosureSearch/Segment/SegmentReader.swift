@@ -21,6 +21,7 @@ final class SegmentReader: Sendable {
   private let termBytesRange: Range<Int>
   private let termInfosStart: Int
   private let postingsRange: Range<Int>
+  private let dictionaryRange: Range<Int>
 
   init(url: URL) throws {
     name = url.lastPathComponent
@@ -72,7 +73,7 @@ final class SegmentReader: Sendable {
       checksums[block] = Self.u32(data, entry + 20)
     }
     guard blocks.count == blockCount else { throw corrupt(directoryOffset, "duplicate blocks") }
-    for block in [SegmentFormat.Block.meta, .docs, .termOffsets, .termBytes, .termInfos] {
+    for block in [SegmentFormat.Block.meta, .docs, .termOffsets, .termBytes, .termInfos, .dictionary] {
       guard let range = blocks[block], Self.crc(data, range) == checksums[block] else {
         throw corrupt(blocks[block]?.lowerBound ?? 0, "checksum mismatch in block \(block)")
       }
@@ -96,6 +97,7 @@ final class SegmentReader: Sendable {
     termBytesRange = termBytes
     termInfosStart = infos.lowerBound
     postingsRange = blocks[.postings, default: 0..<0]
+    dictionaryRange = blocks[.dictionary, default: 0..<0]
   }
 
   // MARK: Docs
@@ -257,7 +259,8 @@ final class SegmentReader: Sendable {
     }
     do {
       return try data.withUnsafeBytes { raw throws(RecordReader.Failure) in
-        try RecordCoding.decompress(UnsafeRawBufferPointer(rebasing: raw[payload]))
+        try RecordCoding.decompress(
+          UnsafeRawBufferPointer(rebasing: raw[payload]), dictionary: UnsafeRawBufferPointer(rebasing: raw[dictionaryRange]))
       }
     } catch {
       throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "record does not decompress")

@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes an `IndexBuilder`'s content as one segment file (see Index/FORMAT.md):
 ///
-///     Segment  := Header Block{8} Directory Footer
+///     Segment  := Header Block{9} Directory Footer
 ///     Header   := | magic u32 | formatVersion u16 | reserved u16 | reserved u64 |
 ///     Directory:= blockCount u32, (blockID u32, offset u64, length u64, crc32 u32)^blockCount
 ///     Footer   := | directoryOffset u64 | directoryLength u32 | directoryCRC u32 | formatVersion u16 | reserved u16 | magic u32 |
@@ -19,6 +19,8 @@ enum SegmentWriter {
   }
 
   static func write(_ builder: IndexBuilder, to url: URL) throws {
+    var builder = builder
+    let compressor = builder.sealRecords()
     var file = ByteWriter()
     file.u32(SegmentFormat.magic)
     file.u16(SegmentFormat.formatVersion)
@@ -59,7 +61,7 @@ enum SegmentWriter {
       for length in doc.fieldLengths { docs.u32(length) }
     }
     add(.docs, docs.bytes)
-    add(.reports, records(builder.reports.map { RecordCoding.compress(RecordCoding.encode($0)) }))
+    add(.reports, records(builder.reports.map { compressor.compress(RecordCoding.encode($0)) }))
     add(.sections, records(builder.sectionRecords))
 
     var offsets = ByteWriter()
@@ -81,6 +83,7 @@ enum SegmentWriter {
     add(.termBytes, termBytes)
     add(.termInfos, infos.bytes)
     add(.postings, postings)
+    add(.dictionary, compressor.dictionary)
 
     var directoryBytes = ByteWriter()
     directoryBytes.u32(UInt32(directory.count))

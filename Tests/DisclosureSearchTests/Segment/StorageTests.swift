@@ -40,6 +40,27 @@ final class StorageTests: XCTestCase {
     return chosen
   }
 
+  func testRecordsNeedTheirSegmentsDictionary() throws {
+    let record = Array("二、主动公开政府信息情况\n行政处罚 550 行政许可 176".utf8)
+    let compressor = RecordCompressor(sample: Array(repeating: record, count: 2000).flatMap { $0 })
+    XCTAssertEqual(compressor.dictionary.count, RecordCompressor.dictionarySize)
+    let compressed = compressor.compress(record)
+    XCTAssertLessThan(compressed.count, record.count / 2)
+    func inflate(_ dictionary: [UInt8]) throws -> [UInt8] {
+      try compressed.withUnsafeBytes { bytes in
+        try dictionary.withUnsafeBytes { try RecordCoding.decompress(bytes, dictionary: $0) }
+      }
+    }
+    XCTAssertEqual(try inflate(compressor.dictionary), record)
+    XCTAssertThrowsError(try inflate(RecordCompressor(sample: Array("另一个字典".utf8)).dictionary))
+    XCTAssertThrowsError(try inflate([]))
+    // A dictionary shorter than 32 KB (a small segment) works the same.
+    let small = RecordCompressor(sample: record)
+    XCTAssertEqual(try small.compress(record).withUnsafeBytes { bytes in
+      try small.dictionary.withUnsafeBytes { try RecordCoding.decompress(bytes, dictionary: $0) }
+    }, record)
+  }
+
   func testUpdateEqualsRebuild() throws {
     let folder = try temporaryFolder()
     let corpus = folder.appendingPathComponent("Corpus")
