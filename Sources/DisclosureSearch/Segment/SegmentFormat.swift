@@ -51,7 +51,10 @@ enum CRC32 {
     return cicu_crc32(0, base.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
   }
 
-  static func of(_ bytes: [UInt8]) -> UInt32 {
-    bytes.withUnsafeBytes { of($0) }
+  static func of(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
+    bytes.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return crc }
+      return cicu_crc32(crc, base.assumingMemoryBound(to: UInt8.self), UInt64(raw.count))
+    }
   }
 }

@@ -18,18 +18,28 @@ enum SegmentWriter {
     var totalFieldLengths: [Int]
   }
 
+  /// Writes the segment block by block, straight to the file: the postings are never copied
+  /// into one array, so a build needs little more memory than the builder holds.
   static func write(_ builder: IndexBuilder, to url: URL) throws {
     var builder = builder
     let compressor = builder.sealRecords()
-    var file = ByteWriter()
-    file.u32(SegmentFormat.magic)
-    file.u16(SegmentFormat.formatVersion)
-    file.u16(0)
-    file.u64(0)
-    var directory: [(SegmentFormat.Block, UInt64, UInt64, UInt32)] = []
-    func add(_ block: SegmentFormat.Block, _ bytes: [UInt8]) {
-      directory.append((block, UInt64(file.bytes.count), UInt64(bytes.count), CRC32.of(bytes)))
-      file.append(bytes)
+    let file = try DurableFileWriter(url)
+    var header = ByteWriter()
+    header.u32(SegmentFormat.magic)
+    header.u16(SegmentFormat.formatVersion)
+    header.u16(0)
+    header.u64(0)
+    try file.write(header.bytes)
+    var directory: [(block: SegmentFormat.Block, offset: UInt64, length: UInt64, crc: UInt32)] = []
+    /// Writes one block from the pieces `body` hands to `emit`.
+    func block(_ id: SegmentFormat.Block, _ body: (_ emit: ([UInt8]) throws -> Void) throws -> Void) throws {
+      let offset = file.offset
+      var crc: UInt32 = 0
+      try body { bytes in
+        crc = CRC32.of(bytes, continuing: crc)
+        try file.write(bytes)
+      }
+      directory.append((id, offset, file.offset - offset, crc))
     }
 
     var keyed: [([UInt8], IndexBuilder.PostingsBuilder)] = []
@@ -49,103 +59,153 @@ enum SegmentWriter {
       formatVersion: Int(SegmentFormat.formatVersion), reportCount: builder.reports.count,
       sectionCount: builder.docs.count, termCount: termCount, averageFieldLengths: totals.map { $0 / Double(docCount) },
       totalFieldLengths: totals.map { Int($0) })
-    let encoder = JSONEncoder()
-    add(.meta, Array(try encoder.encode(meta)))
-
-    var docs = ByteWriter()
-    for doc in builder.docs {
-      docs.u32(doc.report)
-      docs.u8(doc.section)
-      docs.u8(0)
-      docs.u16(0)
-      for length in doc.fieldLengths { docs.u32(length) }
+    try block(.meta) { emit in
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = .sortedKeys  // the same corpus gives the same bytes
+      try emit(Array(try encoder.encode(meta)))
     }
-    add(.docs, docs.bytes)
-    add(.reports, records(builder.reports.map { compressor.compress(RecordCoding.encode($0)) }))
-    add(.sections, records(builder.sectionRecords))
-
-    var offsets = ByteWriter()
-    var termBytes: [UInt8] = []
-    var infos = ByteWriter()
-    var postings: [UInt8] = []
-    for (term, list) in keyed {
-      offsets.u32(UInt32(termBytes.count))
-      termBytes.append(contentsOf: term)
-      infos.u64(UInt64(postings.count))
-      infos.u32(UInt32(list.bytes.count))
-      infos.u32(list.docCount)
-      infos.u32(CRC32.of(list.bytes))
-      infos.u32(0)
-      postings.append(contentsOf: list.bytes)
+    try block(.docs) { emit in
+      var docs = ByteWriter()
+      for doc in builder.docs {
+        docs.u32(doc.report)
+        docs.u8(doc.section)
+        docs.u8(0)
+        docs.u16(0)
+        for length in doc.fieldLengths { docs.u32(length) }
+      }
+      try emit(docs.bytes)
     }
-    offsets.u32(UInt32(termBytes.count))
-    add(.termOffsets, offsets.bytes)
-    add(.termBytes, termBytes)
-    add(.termInfos, infos.bytes)
-    add(.postings, postings)
-    add(.dictionary, compressor.dictionary)
+    try block(.reports) { emit in try records(builder.reports.map { compressor.compress(RecordCoding.encode($0)) }, emit) }
+    try block(.sections) { emit in try records(builder.sectionRecords, emit) }
+    try block(.termOffsets) { emit in
+      var offsets = ByteWriter()
+      var total: UInt32 = 0
+      for (term, _) in keyed {
+        offsets.u32(total)
+        total += UInt32(term.count)
+      }
+      offsets.u32(total)
+      try emit(offsets.bytes)
+    }
+    try block(.termBytes) { emit in try emit(keyed.flatMap(\.0)) }
+    try block(.termInfos) { emit in
+      var infos = ByteWriter()
+      var offset: UInt64 = 0
+      for (_, list) in keyed {
+        infos.u64(offset)
+        infos.u32(UInt32(list.bytes.count))
+        infos.u32(list.docCount)
+        infos.u32(CRC32.of(list.bytes))
+        infos.u32(0)
+        offset += UInt64(list.bytes.count)
+      }
+      try emit(infos.bytes)
+    }
+    try block(.postings) { emit in
+      for (_, list) in keyed { try emit(list.bytes) }
+    }
+    try block(.dictionary) { emit in try emit(compressor.dictionary) }
 
     var directoryBytes = ByteWriter()
     directoryBytes.u32(UInt32(directory.count))
-    for (block, offset, length, crc) in directory {
-      directoryBytes.u32(block.rawValue)
-      directoryBytes.u64(offset)
-      directoryBytes.u64(length)
-      directoryBytes.u32(crc)
+    for entry in directory {
+      directoryBytes.u32(entry.block.rawValue)
+      directoryBytes.u64(entry.offset)
+      directoryBytes.u64(entry.length)
+      directoryBytes.u32(entry.crc)
     }
-    let directoryOffset = UInt64(file.bytes.count)
-    file.append(directoryBytes.bytes)
-    file.u64(directoryOffset)
-    file.u32(UInt32(directoryBytes.bytes.count))
-    file.u32(CRC32.of(directoryBytes.bytes))
-    file.u16(SegmentFormat.formatVersion)
-    file.u16(0)
-    file.u32(SegmentFormat.magic)
-    try DurableFile.write(file.bytes, to: url)
+    let directoryOffset = file.offset
+    var footer = ByteWriter()
+    footer.u64(directoryOffset)
+    footer.u32(UInt32(directoryBytes.bytes.count))
+    footer.u32(CRC32.of(directoryBytes.bytes))
+    footer.u16(SegmentFormat.formatVersion)
+    footer.u16(0)
+    footer.u32(SegmentFormat.magic)
+    try file.write(directoryBytes.bytes + footer.bytes)
+    try file.commit()
   }
 
   /// Records := count u32, offset u64^(count+1) (relative to the first record), then each
   /// record as crc32 u32 + payload.
-  private static func records(_ payloads: [[UInt8]]) -> [UInt8] {
+  private static func records(_ payloads: [[UInt8]], _ emit: ([UInt8]) throws -> Void) throws {
     var header = ByteWriter()
-    var body: [UInt8] = []
     header.u32(UInt32(payloads.count))
+    var offset: UInt64 = 0
     for payload in payloads {
-      header.u64(UInt64(body.count))
+      header.u64(offset)
+      offset += 4 + UInt64(payload.count)
+    }
+    header.u64(offset)
+    try emit(header.bytes)
+    for payload in payloads {
       var crc = ByteWriter()
       crc.u32(CRC32.of(payload))
-      body.append(contentsOf: crc.bytes)
-      body.append(contentsOf: payload)
+      try emit(crc.bytes)
+      try emit(payload)
     }
-    header.u64(UInt64(body.count))
-    return header.bytes + body
   }
 }
 
-/// Writes files so that they survive a crash: write to the final name only via a rename
-/// of a fully written and synced temporary file.
-enum DurableFile {
-  static func write(_ bytes: [UInt8], to url: URL) throws {
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+/// Writes a file that appears under its final name only complete and synced: the bytes go
+/// to a temporary file beside it (buffered), which `commit` syncs and renames. Dropped
+/// without `commit`, the temporary file is removed.
+final class DurableFileWriter {
+  let url: URL
+  private let temporary: URL
+  private let handle: FileHandle
+  private var buffer: [UInt8] = []
+  private var committed = false
+  /// Bytes written so far.
+  private(set) var offset: UInt64 = 0
+
+  init(_ url: URL) throws {
+    self.url = url
+    temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
       throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
     }
-    let handle = try FileHandle(forWritingTo: temporary)
-    do {
-      try handle.write(contentsOf: bytes)
-      try handle.synchronize()
-      try handle.close()
-    } catch {
-      try? handle.close()
-      try? FileManager.default.removeItem(at: temporary)
-      throw error
-    }
+    handle = try FileHandle(forWritingTo: temporary)
+  }
+
+  deinit {
+    guard !committed else { return }
+    try? handle.close()
+    try? FileManager.default.removeItem(at: temporary)
+  }
+
+  func write(_ bytes: [UInt8]) throws {
+    buffer.append(contentsOf: bytes)
+    offset += UInt64(bytes.count)
+    if buffer.count >= 1 << 20 { try flush() }
+  }
+
+  private func flush() throws {
+    guard !buffer.isEmpty else { return }
+    try handle.write(contentsOf: buffer)
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  func commit() throws {
+    try flush()
+    try handle.synchronize()
+    try handle.close()
     if rename(temporary.path, url.path) != 0 {
       let code = errno
-      try? FileManager.default.removeItem(at: temporary)
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)])
+      throw CocoaError(
+        .fileWriteUnknown,
+        userInfo: [NSFilePathErrorKey: url.path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)])
     }
-    syncDirectory(url.deletingLastPathComponent())
+    committed = true
+    DurableFile.syncDirectory(url.deletingLastPathComponent())
+  }
+}
+
+enum DurableFile {
+  static func write(_ bytes: [UInt8], to url: URL) throws {
+    let file = try DurableFileWriter(url)
+    try file.write(bytes)
+    try file.commit()
   }
 
   static func syncDirectory(_ url: URL) {
