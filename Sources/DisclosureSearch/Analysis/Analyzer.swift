@@ -46,8 +46,20 @@ final class Analyzer: @unchecked Sendable {
       position += 1
     }
     if previous != 0 { field.grams.append((GramCode.make(previous, 0), position - 1)) }
-    field.grams.sort { $0.code != $1.code ? $0.code < $1.code : $0.position < $1.position }
+    Self.sortByCodeThenPosition(&field.grams, positionLimit: position)
     return field
+  }
+
+  /// Sorts grams by code, then position. Codes use 42 bits, so when every position fits in
+  /// the other 22 the pairs sort as single integers, several times faster than as tuples.
+  static func sortByCodeThenPosition(_ grams: inout [(code: UInt64, position: UInt32)], positionLimit: UInt32) {
+    guard positionLimit < 1 << 22 else {
+      grams.sort { $0.code != $1.code ? $0.code < $1.code : $0.position < $1.position }
+      return
+    }
+    var packed = grams.map { $0.code << 22 | UInt64($0.position) }
+    packed.sort()
+    for index in packed.indices { grams[index] = (packed[index] >> 22, UInt32(truncatingIfNeeded: packed[index] & 0x3F_FFFF)) }
   }
 
   /// The ICU words of normalized query text.

@@ -5,10 +5,16 @@ enum SectionDocument {
   /// and column headers, one per line) and the body (the text after the heading).
   static func fieldTexts(title: String, number: Int, heading: String, text: String, rows: [TableRow]) -> [Field: String] {
     var labels: [String] = []
-    var seen = Set<String>()
+    // Keyed by UTF-8 bytes: String hashing normalizes to NFC, which costs more here.
+    var seen = Set<[UInt8]>()
+    var previousHeaders: [String] = []
     for row in rows {
-      for label in row.group + [row.labelAsWritten] + row.cells.map(\.header) where !label.isEmpty {
-        if seen.insert(label).inserted { labels.append(label) }
+      let headers = row.cells.map(\.header)
+      // Rows of one table share their headers: look at each run of them once.
+      let candidates = row.group + [row.labelAsWritten] + (headers == previousHeaders ? [] : headers)
+      previousHeaders = headers
+      for label in candidates where !label.isEmpty {
+        if seen.insert(Array(label.utf8)).inserted { labels.append(label) }
       }
     }
     let body: Substring

@@ -52,24 +52,23 @@ struct TableAssembler {
     }
   }
 
-  /// Folded form used to compare labels: NFKC, case folding, 简体, no spaces.
+  /// Folded form used to compare labels: NFKC, case folding, 简体, no spaces. 覆 becomes 复:
+  /// labels write 反复 (ICU's character-level 繁→简 leaves 覆, also a simplified character).
   static func key(_ text: String, _ normalizer: Normalizer) -> String {
-    var key = String.UnicodeScalarView()
+    var key: [UInt8] = []
+    key.reserveCapacity(text.utf8.count)
     for scalar in text.unicodeScalars {
       if scalar.value < 0x80 {
-        if !Layout.isSpace(scalar) { key.append(scalar) }
+        if !Layout.isSpace(scalar) { key.append(UInt8(scalar.value)) }
         continue
       }
       normalizer.foldEach(scalar) { folded in
-        if !Layout.isSpace(folded) { key.append(labelVariants[folded] ?? folded) }
+        if !Layout.isSpace(folded) { UTF8.encode(folded == "覆" ? "复" : folded) { key.append($0) } }
       }
     }
-    return String(key)
+    return String(decoding: key, as: UTF8.self)
   }
 
-  /// Variants that ICU's character-level 繁→简 keeps but the template wording does not:
-  /// 反覆 is 反复 in labels (ICU leaves 覆, which is also a simplified character).
-  private static let labelVariants: [Unicode.Scalar: Unicode.Scalar] = ["覆": "复"]
 
   mutating func rows(from logicalRows: [[String]]) -> [TableRow] {
     for cells in logicalRows { add(cells) }
