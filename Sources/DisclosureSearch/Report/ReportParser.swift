@@ -36,8 +36,12 @@ struct ReportParser {
         sections.append(Section(number: 0, heading: "", text: String(preamble), startLine: 1, rows: []))
       }
     }
+    // Page chrome that scraped text carries after the report (打印本页, 网站地图, 版权所有 …)
+    // belongs to no section.
+    var contentEnd = lines.count
+    while contentEnd > (headings.last?.line ?? 0) + 1, isTrailingChrome(lines[contentEnd - 1]) { contentEnd -= 1 }
     for (index, heading) in headings.enumerated() {
-      let end = index + 1 < headings.count ? headings[index + 1].line : lines.count
+      let end = index + 1 < headings.count ? headings[index + 1].line : contentEnd
       let body = lines[(heading.line + 1)..<end]
       var rows: [TableRow] = []
       if (2...4).contains(heading.number) {
@@ -108,6 +112,21 @@ struct ReportParser {
     let rest = normalizer.normalize(String(trimmed.dropFirst(2)))
     guard ReportTemplate.headingKeywords[number - 1].contains(where: { rest.containsBytes($0) }) else { return nil }
     return number
+  }
+
+  /// Words of the links and notices that portals print under every page.
+  static let chromeWords = [
+    "打印本页", "关闭窗口", "扫一扫", "网站地图", "联系我们", "网站声明", "相关链接", "版权所有", "技术支持", "网站标识码",
+    "主办单位", "隐私声明", "关于我们", "ICP备", "公网安备", "【打印】", "【关闭】",
+  ]
+
+  /// A blank line, or a short line without a sentence that names page chrome (in 简体 or 繁體).
+  func isTrailingChrome(_ line: Substring) -> Bool {
+    let trimmed = line.trimmingCharacters()
+    if trimmed.isEmpty { return true }
+    guard trimmed.utf8.count <= 120 else { return false }
+    let folded = normalizer.normalize(trimmed)
+    return !folded.containsBytes("。") && Self.chromeWords.contains { folded.containsBytes($0.lowercased()) }
   }
 
   // MARK: Title and metadata

@@ -44,6 +44,22 @@ final class ReportParserTests: XCTestCase {
     XCTAssertEqual(rows[4].cells.last?.header, "行政诉讼/复议后起诉/总计")
   }
 
+  func testPageChromeAfterTheLastSectionIsDropped() {
+    let page = text + """
+
+      本机关在网站地图栏目公开了年报。
+      相关链接：
+      網站地圖 | 聯繫我們 | 網站聲明
+      版权所有 技术支持：信息中心 京ICP备12345号
+      【打印本页】 【关闭窗口】
+
+      """
+    let last = ReportParser().parse(page).sections.last
+    XCTAssertEqual(last?.number, 6)
+    XCTAssertTrue(last?.text.contains("本机关在网站地图栏目公开了年报。") ?? false, "a sentence that names chrome is text")
+    for chrome in ["相关链接", "網站地圖", "版权所有", "关闭窗口"] { XCTAssertFalse(last?.text.contains(chrome) ?? true, chrome) }
+  }
+
   func testCellNumbersAndYears() {
     let normalizer = Normalizer()
     let numbers: [String: Double] = ["550": 550, "+374": 374, "-2": -2, "1,234": 1234, "76.786078": 76.786078, "２０": 20, " 0 ": 0]
