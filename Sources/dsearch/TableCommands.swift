@@ -22,14 +22,17 @@ struct RowsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "rows",
     abstract: "List a table row (行政处罚, 予以公开 …) of every matching report, with its values by column.",
-    discussion: "Filters are those of search: dsearch rows 行政处罚 year:2021 agency:财政局 --sort 本年处理决定数量")
+    discussion: "Filters are those of search: dsearch rows 行政处罚 year:2021 agency:财政局 --sort year:desc,处理决定数量")
 
   @Argument(help: "The row label, then optional filters or words (year:2021 agency:… region:… 行政复议).")
   var arguments: [String]
 
   @OptionGroup var locations: Locations
 
-  @Option(help: "Sort by path, year, agency, or a column header (largest first).")
+  @Option(
+    help: ArgumentHelp(
+      "Sort keys, comma-separated: path, year, agency (ascending) or a column header (largest first); add :asc or :desc to choose, e.g. year:desc,处理决定数量.",
+      valueName: "keys"))
   var sort: String = "path"
 
   @Flag(help: "Print JSON.") var json = false
@@ -45,17 +48,55 @@ struct RowsCommand: ParsableCommand {
     var rows: [ReportRow]
   }
 
+  /// Sorts by each key of `keys` in turn ("year:desc,处理决定数量"), then by path. A column
+  /// key matches a header exactly or as part of it (处理决定数量 in 本年处理决定数量, the 2021
+  /// wording). Rows without a value for a key come last in either direction.
+  static func sort(_ rows: inout [ReportRow], by keys: String) throws {
+    var comparisons: [(ReportRow, ReportRow) -> ComparisonResult] = []
+    for rawKey in keys.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !rawKey.isEmpty {
+      var key = rawKey
+      var direction: Bool?  // true: ascending
+      for (suffix, ascending) in [(":asc", true), (":desc", false)] where key.hasSuffix(suffix) {
+        key = String(key.dropLast(suffix.count))
+        direction = ascending
+      }
+      func ordered<T: Comparable>(_ a: T?, _ b: T?, ascending: Bool) -> ComparisonResult {
+        switch (a, b) {
+        case let (a?, b?) where a != b: return (a < b) == (direction ?? ascending) ? .orderedAscending : .orderedDescending
+        case (nil, _?): return .orderedDescending
+        case (_?, nil): return .orderedAscending
+        default: return .orderedSame
+        }
+      }
+      switch key {
+      case "path": comparisons.append { ordered($0.path, $1.path, ascending: true) }
+      case "year": comparisons.append { ordered($0.year, $1.year, ascending: true) }
+      case "agency": comparisons.append { ordered($0.agency, $1.agency, ascending: true) }
+      default:
+        guard rows.isEmpty || rows.contains(where: { $0.cells.pairs.contains { $0.header.contains(key) } }) else {
+          let headers = Set(rows.flatMap { $0.cells.pairs.map(\.header) }).sorted().joined(separator: ", ")
+          throw fail("no column \(key) in these rows; sort by path, year, agency or one of: \(headers)")
+        }
+        func value(_ row: ReportRow) -> Double? {
+          (row.values.first { $0.header == key } ?? row.values.first { $0.header.contains(key) })?.value
+        }
+        comparisons.append { ordered(value($0), value($1), ascending: false) }
+      }
+    }
+    comparisons.append { $0.path == $1.path ? .orderedSame : ($0.path < $1.path ? .orderedAscending : .orderedDescending) }
+    rows.sort { a, b in
+      for compare in comparisons {
+        let order = compare(a, b)
+        if order != .orderedSame { return order == .orderedAscending }
+      }
+      return false
+    }
+  }
+
   func run() throws {
     let label = arguments[0]
     var rows = try tableRows(try openSearcher(locations), arguments)
-    switch sort {
-    case "path": break
-    case "year": rows.sort { ($0.year ?? 0, $0.path) < ($1.year ?? 0, $1.path) }
-    case "agency": rows.sort { ($0.agency ?? "", $0.path) < ($1.agency ?? "", $1.path) }
-    default:
-      func value(_ row: ReportRow) -> Double { row.values.first { $0.header == sort }?.value ?? -.infinity }
-      rows.sort { value($0) != value($1) ? value($0) > value($1) : $0.path < $1.path }
-    }
+    try Self.sort(&rows, by: sort)
     if json { return try printJSON(Output(label: label, rows: rows)) }
     let headers = rows.reduce(into: [String]()) { headers, row in
       for pair in row.cells.pairs where !headers.contains(pair.header) { headers.append(pair.header) }

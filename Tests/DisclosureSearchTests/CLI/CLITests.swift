@@ -67,6 +67,28 @@ final class CLITests: XCTestCase {
     XCTAssertTrue(second.stdout.contains(#""cells":{"上一年项目数量":"176","本年增/减":"+374","处理决定数量":"550"}"#), second.stdout)
   }
 
+  func testRowsSortByYearThenColumn() throws {
+    let output = try run(["rows", "行政处罚", "--index", SampleIndex.folder.path, "--sort", "year:desc,处理决定数量", "--json"])
+    XCTAssertEqual(output.status, 0, output.stderr)
+    let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+    let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
+    XCTAssertGreaterThan(rows.count, 100)
+    func decisions(_ row: [String: Any]) -> Double? {
+      let values = row["values"] as? [String: Any] ?? [:]
+      return (values["处理决定数量"] ?? values["本年处理决定数量"]) as? Double
+    }
+    for (earlier, later) in zip(rows, rows.dropFirst()) {
+      let (year, nextYear) = (earlier["year"] as? Int ?? 0, later["year"] as? Int ?? 0)
+      XCTAssertGreaterThanOrEqual(year, nextYear, "years descend")
+      if year == nextYear, let next = decisions(later) {
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(decisions(earlier), "rows without a value come last"), next)
+      }
+    }
+    let unknown = try run(["rows", "行政处罚", "--index", SampleIndex.folder.path, "--sort", "不存在的列"])
+    XCTAssertEqual(unknown.status, 1)
+    XCTAssertTrue(unknown.stderr.contains("no column 不存在的列"), unknown.stderr)
+  }
+
   func testMissingCorpusIsOneSentenceAndExitOne() throws {
     let folder = try temporaryFolder()
     let result = try run(["search", "行政处罚", "--corpus", "nowhere", "--index", "Index"], in: folder)
