@@ -66,7 +66,7 @@ struct PhraseMatcher {
     let lists = grams.map { (gram: $0, terms: terms(of: $0, in: field)) }
     guard !lists.isEmpty, lists.allSatisfy({ !$0.terms.isEmpty }) else { return [] }
     var ranges: [[Range<Int>]] = []
-    for list in lists { ranges.append(try list.terms.map(segment.postingsRange)) }
+    for list in lists { ranges.append(try list.terms.map { try segment.postingsRange($0) }) }
     return try segment.withBytes { file in
       do {
         let postings = ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: file[$0]) } }
@@ -108,6 +108,8 @@ struct PhraseMatcher {
     // Each list's positions in the current doc, in scratch memory reused from doc to doc.
     var positions = lists.map { _ in PositionBuffer() }
     defer { positions.forEach { $0.free() } }
+    // Where each list's scan of positions stands within the current doc.
+    var next = [Int](repeating: 0, count: lists.count)
     guard try cursors[0].next() else { return [] }
     var target = cursors[0].doc
     search: while true {
@@ -122,8 +124,10 @@ struct PhraseMatcher {
         index += 1
       }
       // Every list is at `target`: count the starts where all positions line up.
-      for index in cursors.indices { try cursors[index].positions(into: &positions[index]) }
-      var next = [Int](repeating: 0, count: cursors.count)
+      for index in cursors.indices {
+        try cursors[index].positions(into: &positions[index])
+        next[index] = 0
+      }
       var count: UInt32 = 0
       let driver = positions[0]
       starts: for slot in 0..<driver.count where driver.base[slot] >= offsets[0] {

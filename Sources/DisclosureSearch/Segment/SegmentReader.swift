@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Reads a segment file written by `SegmentWriter` from a memory map (Index/FORMAT.md).
 ///
@@ -22,6 +23,8 @@ final class SegmentReader: Sendable {
   private let termInfosStart: Int
   private let postingsRange: Range<Int>
   private let dictionaryRange: Range<Int>
+  /// Terms whose postings passed their CRC check.
+  private let verifiedTerms: Mutex<Bitset>
 
   init(url: URL) throws {
     name = url.lastPathComponent
@@ -98,6 +101,7 @@ final class SegmentReader: Sendable {
     termInfosStart = infos.lowerBound
     postingsRange = blocks[.postings, default: 0..<0]
     dictionaryRange = blocks[.dictionary, default: 0..<0]
+    verifiedTerms = Mutex(Bitset(capacity: termCount))
   }
 
   // MARK: Docs
@@ -178,8 +182,9 @@ final class SegmentReader: Sendable {
   }
 
 
-  /// Where a term's postings lie in the file, checked against their CRC-32.
-  func postingsRange(_ term: Int) throws -> Range<Int> {
+  /// Where a term's postings lie in the file, checked against their CRC-32 (once per reader
+  /// unless `recheck`).
+  func postingsRange(_ term: Int, recheck: Bool = false) throws -> Range<Int> {
     let info = termInfosStart + term * SegmentFormat.termInfoSize
     let offset = Self.u64(data, info)
     let length = UInt64(Self.u32(data, info + 8))
@@ -188,9 +193,13 @@ final class SegmentReader: Sendable {
       throw IndexFormatError.corrupt(file: name, offset: info, reason: "postings pointer out of range")
     }
     let range = (postings.lowerBound + Int(offset))..<(postings.lowerBound + Int(offset + length))
+    // A list is checked the first time it is read: the file never changes once written, so
+    // like a block cache (RocksDB's), the searcher trusts what it has verified.
+    if !recheck, verifiedTerms.withLock({ $0.contains(UInt32(term)) }) { return range }
     guard Self.crc(data, range) == Self.u32(data, info + 16) else {
       throw IndexFormatError.corrupt(file: name, offset: range.lowerBound, reason: "postings checksum mismatch")
     }
+    verifiedTerms.withLock { $0.insert(UInt32(term)) }
     return range
   }
 
@@ -277,7 +286,7 @@ final class SegmentReader: Sendable {
       }
     }
     for term in 0..<termCount {
-      do { _ = try postingsRange(term) } catch let error as IndexFormatError { problems.append(error) } catch {}
+      do { _ = try postingsRange(term, recheck: true) } catch let error as IndexFormatError { problems.append(error) } catch {}
       if problems.count > 20 { return problems }
     }
     for doc in 0..<UInt32(docCount) {
