@@ -161,7 +161,9 @@ uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length) {
 void *cicu_deflater_open(void) {
   z_stream *stream = calloc(1, sizeof(z_stream));
   if (!stream) return NULL;
-  if (deflateInit(stream, 6) != Z_OK) {
+  // Raw deflate (no zlib header or Adler-32 trailer): records carry their own CRC-32, and a
+  // zlib header would make inflate recompute the dictionary's Adler-32 for every record.
+  if (deflateInit2(stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     free(stream);
     return NULL;
   }
@@ -190,15 +192,16 @@ int32_t cicu_inflate(const uint8_t *bytes, uint64_t length, const uint8_t *dicti
                      uint8_t *output, uint64_t outputLength) {
   z_stream stream;
   memset(&stream, 0, sizeof stream);
-  if (inflateInit(&stream) != Z_OK) return -1;
+  if (inflateInit2(&stream, -15) != Z_OK) return -1;
+  if (dictionaryLength > 0 && inflateSetDictionary(&stream, dictionary, (uInt)dictionaryLength) != Z_OK) {
+    inflateEnd(&stream);
+    return -1;
+  }
   stream.next_in = (Bytef *)bytes;
   stream.avail_in = (uInt)length;
   stream.next_out = output;
   stream.avail_out = (uInt)outputLength;
   int status = inflate(&stream, Z_FINISH);
-  if (status == Z_NEED_DICT && dictionaryLength > 0) {
-    if (inflateSetDictionary(&stream, dictionary, (uInt)dictionaryLength) == Z_OK) status = inflate(&stream, Z_FINISH);
-  }
   int complete = status == Z_STREAM_END && stream.avail_out == 0 && stream.avail_in == 0;
   inflateEnd(&stream);
   return complete ? 0 : -1;

@@ -50,8 +50,8 @@ char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength,
                      int32_t *lineCount);
 void cicu_free(void *pointer);
 
-/// A reusable zlib compressor (level 6) for many small records that share a preset
-/// dictionary; NULL when zlib cannot allocate one.
+/// A reusable raw-deflate compressor (zlib, level 6, no zlib header) for many small records
+/// that share a preset dictionary; NULL when zlib cannot allocate one.
 void *cicu_deflater_open(void);
 /// Compresses bytes with the preset dictionary `dictionary` (may be empty) into output;
 /// returns the compressed length, or a negative value when output is too small.
@@ -59,7 +59,7 @@ int64_t cicu_deflater_run(void *deflater, const uint8_t *dictionary, uint64_t di
                           uint64_t length, uint8_t *output, uint64_t capacity);
 void cicu_deflater_close(void *deflater);
 /// Decompresses exactly `outputLength` bytes of a stream made by `cicu_deflater_run` with
-/// the same dictionary; returns 0 on success, negative on damaged input or another dictionary.
+/// the same dictionary; returns 0 on success, negative on damaged input.
 int32_t cicu_inflate(const uint8_t *bytes, uint64_t length, const uint8_t *dictionary, uint64_t dictionaryLength,
                      uint8_t *output, uint64_t outputLength);
 /// An upper bound of the compressed size of `length` bytes.

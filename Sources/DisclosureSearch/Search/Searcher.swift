@@ -95,7 +95,7 @@ public final class Searcher: Sendable {
       let snippet = snippets.snippet(for: section, parts: partTexts)
       let rows = section.rows.filter { row in
         let label = analyzer.normalizer.normalize(row.labelAsWritten + " " + row.label)
-        return partTexts.contains { label.contains($0) }
+        return partTexts.contains { label.containsBytes($0) }
       }.map { HitRow(label: $0.label, cells: OrderedCells($0.cells.map { ($0.header, $0.text) })) }
       hits.append(
         Hit(
@@ -121,7 +121,7 @@ public final class Searcher: Sendable {
     return try eachReport(filter: filter) { path, report, rows in
       let keyed = rows.map { (row: $0, key: TableAssembler.key($0.label, normalizer)) }
       let exact = keyed.filter { $0.key == wanted }
-      let chosen = exact.isEmpty ? keyed.filter { $0.key.contains(wanted) } : exact
+      let chosen = exact.isEmpty ? keyed.filter { $0.key.containsBytes(wanted) } : exact
       return chosen.map { ReportRow(path: path, report: report, row: $0.row) }
     }
   }
@@ -405,11 +405,11 @@ public final class Searcher: Sendable {
     for doc in index.liveDocs.members where (2...4).contains(index.sectionNumber(of: doc)) {
       for row in try index.section(doc).rows {
         let rowKey = TableAssembler.key(row.label, normalizer)
-        guard labelKeys.isEmpty || labelKeys.contains(where: rowKey.contains) else { continue }
+        guard labelKeys.isEmpty || labelKeys.contains(where: rowKey.containsBytes) else { continue }
         // A header matches exactly or as part of it (处理决定数量 in 本年处理决定数量, 2021's wording).
         let headers = row.cells.map { (cell: $0, key: TableAssembler.key($0.header, normalizer)) }
-        var value = (headers.first { $0.key == subjectKey } ?? headers.first { $0.key.contains(subjectKey) })?.cell.value
-        if value == nil, rowKey.contains(subjectKey) {
+        var value = (headers.first { $0.key == subjectKey } ?? headers.first { $0.key.containsBytes(subjectKey) })?.cell.value
+        if value == nil, rowKey.containsBytes(subjectKey) {
           let numbers = row.cells.filter { $0.value != nil }
           value = (row.cells.first { $0.header == "总计" } ?? (numbers.count == 1 ? numbers.first : nil))?.value
         }
@@ -430,8 +430,8 @@ public final class Searcher: Sendable {
       let matches: Bool
       switch filter {
       case .year(let range): matches = report.year.map(range.contains) ?? false
-      case .agency(let text): matches = report.agency.contains(text)
-      case .region(let text): matches = report.region.contains(text)
+      case .agency(let text): matches = report.agency.containsBytes(text)
+      case .region(let text): matches = report.region.containsBytes(text)
       default: matches = false
       }
       if matches { result.insert(UInt32(id)) }

@@ -120,7 +120,7 @@ final class RecordCompressor {
 
   deinit { cicu_deflater_close(handle) }
 
-  /// `uncompressedLength u32` then the zlib stream (made with the dictionary).
+  /// `uncompressedLength u32` then the raw deflate stream (made with the dictionary).
   func compress(_ bytes: [UInt8]) -> [UInt8] {
     var output = [UInt8](repeating: 0, count: Int(cicu_deflate_bound(UInt64(bytes.count))) + 4)
     let length = bytes.withUnsafeBufferPointer { input in
