@@ -47,6 +47,7 @@ enum CorpusIndexer {
     let entries = try CorpusScanner.scan(corpus)
     var segment = SegmentBuild()
     try analyze(entries, options: options, progress: progress) { segment.add($0) }
+    segment.builder.finish()
     return try commit(
       index: index, corpus: corpus, keeping: [], deletions: [:], new: segment, fileCount: entries.count, started: started,
       changed: 0, removed: 0)
@@ -100,6 +101,7 @@ enum CorpusIndexer {
         segment.add(result)
       }
     }
+    segment.builder.finish()
     var deletions: [String: Set<UInt32>] = [:]
     for key in affected {
       guard let source = reports[key]?.first else { continue }

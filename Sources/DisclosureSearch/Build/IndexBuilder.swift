@@ -2,15 +2,9 @@
 ///
 /// Term keys: one byte for kind and field (`TermKey`), then the term's UTF-8. Word postings
 /// carry term frequencies; gram postings carry positions. Sections must be added in
-/// ascending `DocID` order (the order of `add`).
+/// ascending `DocID` order (the order of `add`); `finish` completes the content.
 struct IndexBuilder {
   typealias DocID = UInt32
-
-  struct PostingsBuilder {
-    var bytes: [UInt8] = []
-    var docCount: UInt32 = 0
-    var lastDoc: DocID = 0
-  }
 
   /// One analyzed section: its number, its stored record (`RecordCoding.encode`, not yet
   /// compressed) and its analyzed fields.
@@ -24,13 +18,14 @@ struct IndexBuilder {
   /// Stored section records by doc: compressed as they come once the first records have
   /// filled the compressor's dictionary, and held raw until then.
   private(set) var sectionRecords: [[UInt8]] = []
-  private var compressor: RecordCompressor?
+  /// Set by `finish`: compresses records with the segment's dictionary.
+  private(set) var compressor: RecordCompressor?
   private var sample: [UInt8] = []
   private(set) var docs: [DocEntry] = []
   /// Word postings by term key (`TermKey.word`).
-  private(set) var wordPostings: [[UInt8]: PostingsBuilder] = [:]
+  private(set) var wordPostings: [[UInt8]: PostingsWriter] = [:]
   /// Gram postings by field (bits 42…) and `GramCode`.
-  private(set) var gramPostings: [UInt64: PostingsBuilder] = [:]
+  private(set) var gramPostings: [UInt64: PostingsWriter] = [:]
 
   var termCount: Int { wordPostings.count + gramPostings.count }
 
@@ -45,23 +40,22 @@ struct IndexBuilder {
       for (field, analyzed) in section.fields {
         lengths[field.rawValue] = analyzed.length
         for (word, count) in analyzed.wordCounts {
-          wordPostings[[TermKey.wordPrefix + UInt8(field.rawValue)] + word, default: PostingsBuilder()].add(doc: doc) { bytes in
-            VarInt.append(count, to: &bytes)
-          }
+          wordPostings[[TermKey.wordPrefix + UInt8(field.rawValue)] + word, default: PostingsWriter(hasPositions: false)]
+            .add(doc: doc, count: count)
         }
         var start = 0
         let grams = analyzed.grams
         while start < grams.count {
           var end = start + 1
           while end < grams.count && grams[end].code == grams[start].code { end += 1 }
-          gramPostings[UInt64(field.rawValue) << 42 | grams[start].code, default: PostingsBuilder()].add(doc: doc) { bytes in
-            VarInt.append(UInt32(end - start), to: &bytes)
-            var last: UInt32 = 0
-            for index in start..<end {
-              VarInt.append(grams[index].position - last, to: &bytes)
-              last = grams[index].position
+          gramPostings[UInt64(field.rawValue) << 42 | grams[start].code, default: PostingsWriter(hasPositions: true)]
+            .add(doc: doc, count: UInt32(end - start)) { bytes in
+              var last: UInt32 = 0
+              for index in start..<end {
+                VarInt.append(grams[index].position - last, to: &bytes)
+                last = grams[index].position
+              }
             }
-          }
           start = end
         }
       }
@@ -71,21 +65,27 @@ struct IndexBuilder {
       } else {
         sectionRecords.append(section.record)
         sample += section.record
-        if sample.count >= RecordCompressor.dictionarySize { _ = sealRecords() }
+        if sample.count >= RecordCompressor.dictionarySize { sealRecords() }
       }
     }
     return reportID
   }
 
-  /// Fixes the compressor's dictionary (from the records so far, if it is not full yet),
-  /// compresses the records held raw, and returns the compressor for the writer.
-  mutating func sealRecords() -> RecordCompressor {
-    if let compressor { return compressor }
+  /// Completes the segment's content once every report is added: writes each list's open
+  /// block and compresses the records held raw (fixing the dictionary from them when the
+  /// segment is smaller than one). In place, so that no list is copied.
+  mutating func finish() {
+    for key in wordPostings.keys { wordPostings[key]?.finish() }
+    for key in gramPostings.keys { gramPostings[key]?.finish() }
+    sealRecords()
+  }
+
+  private mutating func sealRecords() {
+    guard compressor == nil else { return }
     let made = RecordCompressor(sample: sample)
     sectionRecords = sectionRecords.map(made.compress)
     sample = []
     compressor = made
-    return made
   }
 
   /// Names one more path for an already added report (a duplicate file).
@@ -94,16 +94,6 @@ struct IndexBuilder {
     reports[Int(id)].paths.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   }
 
-}
-
-extension IndexBuilder.PostingsBuilder {
-  mutating func add(doc: IndexBuilder.DocID, payload: (inout [UInt8]) -> Void) {
-    // The first doc is stored as doc + 1 so every delta is > 0.
-    VarInt.append(docCount == 0 ? doc + 1 : doc - lastDoc, to: &bytes)
-    payload(&bytes)
-    lastDoc = doc
-    docCount += 1
-  }
 }
 
 /// Term keys in the dictionary: a kind-and-field byte, then the term.

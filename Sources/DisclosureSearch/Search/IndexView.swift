@@ -133,7 +133,13 @@ final class IndexView: Sendable {
       let base = docBases[index]
       let entries: [(doc: UInt32, tf: UInt32)]
       do {
-        entries = try segment.withBytes { file in try WordPostings.decode(UnsafeRawBufferPointer(rebasing: file[range])) }
+        entries = try segment.withBytes { file in
+          try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[range]), hasPositions: false) { cursor in
+            var entries: [(doc: UInt32, tf: UInt32)] = []
+            while try cursor.next() { entries.append((cursor.doc, cursor.count)) }
+            return entries
+          }
+        }
       } catch {
         throw IndexFormatError.corrupt(file: segment.name, offset: range.lowerBound, reason: "bad postings list")
       }

@@ -71,25 +71,25 @@ struct PhraseMatcher {
       do {
         let postings = ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: file[$0]) } }
         if lists.count == 1 { return try Self.counts(postings[0], docCount: segment.docCount) }
-        // A one-scalar gram is a union of lists: decoded into one list held in memory.
-        var owned: [UnsafeMutableRawBufferPointer] = []
-        defer { owned.forEach { $0.deallocate() } }
-        var cursors: [(offset: UInt32, cursor: GramCursor, docs: Int)] = []
-        for (index, list) in lists.enumerated() {
-          let bytes: UnsafeRawBufferPointer
-          if postings[index].count == 1 {
-            bytes = postings[index][0]
-          } else {
-            let union = try Self.union(postings[index])
-            owned.append(union)
-            bytes = UnsafeRawBufferPointer(union)
-          }
-          let docs = list.terms.reduce(0) { $0 + segment.documentFrequency($1) }
-          cursors.append((list.gram.offset, GramCursor(bytes), docs))
+        // A one-scalar gram is a union of lists: merged into one list held in memory.
+        var unions: [UInt8] = []
+        var unionRanges: [Int: Range<Int>] = [:]
+        for (index, list) in postings.enumerated() where list.count > 1 {
+          let start = unions.count
+          unions += try Self.union(list)
+          unionRanges[index] = start..<unions.count
         }
-        // The rarest list drives; the others leap to its docs.
-        cursors.sort { $0.docs < $1.docs }
-        return try Self.intersect(cursors.map { ($0.offset, $0.cursor) })
+        return try unions.withUnsafeBytes { unionBytes in
+          var cursors: [(offset: UInt32, cursor: PostingsCursor, docs: Int)] = []
+          for (index, list) in lists.enumerated() {
+            let bytes = unionRanges[index].map { UnsafeRawBufferPointer(rebasing: unionBytes[$0]) } ?? postings[index][0]
+            let docs = list.terms.reduce(0) { $0 + segment.documentFrequency($1) }
+            cursors.append((list.gram.offset, PostingsCursor(bytes, hasPositions: true), docs))
+          }
+          // The rarest list drives; the others leap to its docs.
+          cursors.sort { $0.docs < $1.docs }
+          return try Self.intersect(cursors.map { ($0.offset, $0.cursor) })
+        }
       } catch is BadPostings {
         throw IndexFormatError.corrupt(file: segment.name, offset: 0, reason: "bad postings list")
       }
@@ -101,8 +101,9 @@ struct PhraseMatcher {
 
   /// The docs where every list has a position at `start + offset`, for some start, with the
   /// number of such starts. The lists leapfrog: each jumps to the largest doc seen so far.
-  private static func intersect(_ lists: [(offset: UInt32, cursor: GramCursor)]) throws(BadPostings) -> [Occurrence] {
+  private static func intersect(_ lists: [(offset: UInt32, cursor: PostingsCursor)]) throws(BadPostings) -> [Occurrence] {
     var cursors = lists.map(\.cursor)
+    defer { cursors.forEach { $0.free() } }
     let offsets = lists.map(\.offset)
     var result: [Occurrence] = []
     // Each list's positions in the current doc, in scratch memory reused from doc to doc.
@@ -155,54 +156,53 @@ struct PhraseMatcher {
   private static func counts(_ lists: [UnsafeRawBufferPointer], docCount: Int) throws(BadPostings) -> [Occurrence] {
     var result: [Occurrence] = []
     if lists.count == 1 {
-      var cursor = GramCursor(lists[0])
-      while try cursor.next() { result.append((cursor.doc, cursor.count)) }
+      try PostingsCursor.reading(lists[0], hasPositions: true) { cursor throws(BadPostings) in
+        while try cursor.next() { result.append((cursor.doc, cursor.count)) }
+      }
       return result
     }
     var counts = [UInt32](repeating: 0, count: docCount)
     for list in lists {
-      var cursor = GramCursor(list)
-      while try cursor.next() {
-        guard Int(cursor.doc) < docCount else { throw BadPostings() }
-        counts[Int(cursor.doc)] += cursor.count
+      try PostingsCursor.reading(list, hasPositions: true) { cursor throws(BadPostings) in
+        while try cursor.next() {
+          guard Int(cursor.doc) < docCount else { throw BadPostings() }
+          counts[Int(cursor.doc)] &+= cursor.count
+        }
       }
     }
     for (doc, count) in counts.enumerated() where count > 0 { result.append((UInt32(doc), count)) }
     return result
   }
 
-  /// Several gram lists merged into one, in the same encoding (allocated; the caller frees it).
-  private static func union(_ lists: [UnsafeRawBufferPointer]) throws(BadPostings) -> UnsafeMutableRawBufferPointer {
+  /// Several gram lists merged into one, in the same encoding.
+  private static func union(_ lists: [UnsafeRawBufferPointer]) throws(BadPostings) -> [UInt8] {
     var entries: [(doc: UInt32, position: UInt32)] = []
     var positions = PositionBuffer()
     defer { positions.free() }
     for list in lists {
-      var cursor = GramCursor(list)
-      while try cursor.next() {
-        try cursor.positions(into: &positions)
-        for slot in 0..<positions.count { entries.append((cursor.doc, positions.base[slot])) }
+      try PostingsCursor.reading(list, hasPositions: true) { cursor throws(BadPostings) in
+        while try cursor.next() {
+          try cursor.positions(into: &positions)
+          for slot in 0..<positions.count { entries.append((cursor.doc, positions.base[slot])) }
+        }
       }
     }
     entries.sort { $0.doc != $1.doc ? $0.doc < $1.doc : $0.position < $1.position }
-    var bytes: [UInt8] = []
+    var writer = PostingsWriter(hasPositions: true)
     var start = 0
-    var lastDoc: UInt32?
     while start < entries.count {
       var end = start + 1
       while end < entries.count && entries[end].doc == entries[start].doc { end += 1 }
-      let doc = entries[start].doc
-      VarInt.append(lastDoc.map { doc - $0 } ?? doc + 1, to: &bytes)
-      VarInt.append(UInt32(end - start), to: &bytes)
-      var last: UInt32 = 0
-      for entry in entries[start..<end] {
-        VarInt.append(entry.position - last, to: &bytes)
-        last = entry.position
+      writer.add(doc: entries[start].doc, count: UInt32(end - start)) { bytes in
+        var last: UInt32 = 0
+        for entry in entries[start..<end] {
+          VarInt.append(entry.position - last, to: &bytes)
+          last = entry.position
+        }
       }
-      lastDoc = doc
       start = end
     }
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
-    bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
-    return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count])
+    writer.finish()
+    return writer.bytes
   }
 }

@@ -20,7 +20,7 @@ extension IndexFormatError: CustomStringConvertible {
       return "the index file \(file) is damaged at byte \(offset) (\(reason)); rebuild it with: dsearch index"
     case .unsupportedVersion(let file, let found, let supported):
       return
-        "\(file) uses index format \(found); this dsearch reads formats \(supported.lowerBound)–\(supported.upperBound). Rebuild it with: dsearch index"
+        "\(file) uses index format \(found); this dsearch reads \(supported.count == 1 ? "format \(supported.lowerBound)" : "formats \(supported.lowerBound)–\(supported.upperBound)"). Rebuild it with: dsearch index"
     case .analysisMismatch(let indexed, let current):
       return
         "the index was built with analysis \(indexed) but this dsearch uses \(current) (segmentation differs between ICU versions); rebuild it with: dsearch index"

@@ -1,70 +1,255 @@
-// Readers of the postings lists (Index/FORMAT.md, "Postings"):
+// Postings lists (Index/FORMAT.md, "Postings"): blocks of up to 128 docs. Each block holds
+// its doc gaps and counts bit-packed at the narrowest width that fits, and, for gram
+// postings, the positions of its docs as varint gaps. A block header names the block's last
+// doc and byte sizes, so a cursor steps over a whole block without unpacking it.
 //
-//     WordPostings := (docDelta varint, tf varint)^docCount
-//     GramPostings := (docDelta varint, positionCount varint, positionDelta varint^positionCount)^docCount
+//     Postings := Block^ceil(docCount / 128)
+//     Block    := n u8, lastDocGap varint, [positionBytes varint], gapWidth u8, gaps (n × gapWidth bits),
+//                 countWidth u8, counts (n × countWidth bits), [positions]
 //
-// docDelta is DocID + 1 for the first entry, then the gap to the previous DocID (always > 0).
 // The readers work on the memory-mapped bytes and throw `BadPostings` on malformed input;
 // the segment turns that into an `IndexFormatError` naming the file.
 
 /// Malformed postings bytes.
 struct BadPostings: Error {}
 
-/// Walks a gram postings list doc by doc. The positions of a doc are decoded only when asked
-/// for; the cursor skips over them otherwise, so intersecting a rare gram with a common one
-/// decodes few positions.
-struct GramCursor {
-  private var decoder: PostingsDecoder
-  /// The current doc and how many positions it has (valid after `next` returned true).
+/// The postings block layout shared by the writer and the cursor.
+enum PostingsBlock {
+  static let capacity = 128
+}
+
+/// Walks a postings list doc by doc. Word lists give each doc's term frequency as `count`;
+/// gram lists give its number of positions, and the positions themselves on request. Whole
+/// blocks are skipped by their headers and positions are decoded only when asked for, so
+/// intersecting a rare gram with a common one touches little of the common one.
+/// A struct (no reference counting in the inner loops) that owns two small unpacking
+/// buffers: its owner calls `free`, or uses `reading`.
+struct PostingsCursor {
+  private let bytes: UnsafeRawBufferPointer
+  private let hasPositions: Bool
+  /// Where the next block starts.
+  private var nextBlock = 0
+  // The current block, unpacked.
+  private let docs = UnsafeMutablePointer<UInt32>.allocate(capacity: PostingsBlock.capacity)
+  private let counts = UnsafeMutablePointer<UInt32>.allocate(capacity: PostingsBlock.capacity)
+  private var blockSize = 0
+  private var slot = -1
+  /// The last doc of the previous block (-1 before the first).
+  private var previousLastDoc: Int64 = -1
+  // The positions area of the current block: where the next unread position is, and for
+  // which slot.
+  private var positionIndex = 0
+  private var positionSlot = 0
+  private var positionsEnd = 0
+
+  /// The current doc and its count (valid after `next` or `advance` returned true).
   private(set) var doc: UInt32 = 0
   private(set) var count: UInt32 = 0
-  private var positionsPending = false
-  private var started = false
 
-  init(_ bytes: UnsafeRawBufferPointer) { decoder = PostingsDecoder(bytes) }
+  init(_ bytes: UnsafeRawBufferPointer, hasPositions: Bool) {
+    self.bytes = bytes
+    self.hasPositions = hasPositions
+  }
+
+  /// Runs `body` with a cursor over `bytes` and frees it after.
+  static func reading<T, Failure: Error>(
+    _ bytes: UnsafeRawBufferPointer, hasPositions: Bool, _ body: (inout PostingsCursor) throws(Failure) -> T
+  ) throws(Failure) -> T {
+    var cursor = PostingsCursor(bytes, hasPositions: hasPositions)
+    defer { cursor.free() }
+    return try body(&cursor)
+  }
+
+  func free() {
+    docs.deallocate()
+    counts.deallocate()
+  }
 
   /// Moves to the next doc; false at the end of the list.
   @inline(__always)
   mutating func next() throws(BadPostings) -> Bool {
-    if positionsPending { try decoder.skip(count) }
-    guard !decoder.isAtEnd else { return false }
-    let delta = try decoder.varint()
-    let positions = try decoder.varint()
-    guard delta > 0, positions > 0 else { throw BadPostings() }
-    if started {
-      let (sum, overflow) = doc.addingReportingOverflow(delta)
-      guard !overflow else { throw BadPostings() }
-      doc = sum
-    } else {
-      doc = delta - 1
-      started = true
+    slot += 1
+    if slot >= blockSize {
+      guard try loadBlock(skippingBelow: nil) else { return false }
     }
-    count = positions
-    positionsPending = true
+    doc = docs[slot]
+    count = counts[slot]
     return true
   }
 
   /// Moves to the first doc at or after `target` (staying put when already there); false at
   /// the end of the list.
   mutating func advance(to target: UInt32) throws(BadPostings) -> Bool {
-    if started && doc >= target { return true }
-    while try next() {
-      if doc >= target { return true }
+    if slot >= 0 && slot < blockSize && doc >= target { return true }
+    if slot < 0 || blockSize == 0 || docs[blockSize - 1] < target {
+      guard try loadBlock(skippingBelow: target) else { return false }
+    } else {
+      slot += 1
     }
-    return false
+    while docs[slot] < target { slot += 1 }
+    doc = docs[slot]
+    count = counts[slot]
+    return true
   }
 
-  /// The current doc's positions, ascending, into `buffer` (replacing its contents).
+  /// The current doc's positions, ascending, into `buffer` (replacing its contents); once
+  /// per doc, as the cursor reads on from them.
   mutating func positions(into buffer: inout PositionBuffer) throws(BadPostings) {
-    guard positionsPending else { throw BadPostings() }
+    guard hasPositions, slot >= positionSlot else { throw BadPostings() }
+    var decoder = PostingsDecoder(bytes, from: positionIndex, to: positionsEnd)
+    while positionSlot < slot {
+      try decoder.skip(counts[positionSlot])
+      positionSlot += 1
+    }
+    // Each position takes at least one byte: a larger count is damage, not a reason to allocate.
+    guard Int(count) <= positionsEnd - decoder.index else { throw BadPostings() }
     buffer.reserve(Int(count))
     var position: UInt32 = 0
-    for slot in 0..<Int(count) {
+    for index in 0..<Int(count) {
       position &+= try decoder.varint()
-      buffer.base[slot] = position
+      buffer.base[index] = position
     }
     buffer.count = Int(count)
-    positionsPending = false
+    positionIndex = decoder.index
+    positionSlot = slot + 1
+  }
+
+  /// Loads the next block, or with `skippingBelow`, the first block whose last doc reaches
+  /// it, stepping over the others by their headers; positions the cursor at its first slot.
+  private mutating func loadBlock(skippingBelow target: UInt32?) throws(BadPostings) -> Bool {
+    while nextBlock < bytes.count {
+      var decoder = PostingsDecoder(bytes, from: nextBlock, to: bytes.count)
+      let size = Int(try decoder.byte())
+      let lastGap = try decoder.varint()
+      let positionBytes = hasPositions ? Int(try decoder.varint()) : 0
+      guard size >= 1, size <= PostingsBlock.capacity, lastGap >= 1 else { throw BadPostings() }
+      let lastDoc = previousLastDoc + Int64(lastGap)
+      guard lastDoc <= Int64(UInt32.max) else { throw BadPostings() }
+      let gapWidth = Int(try decoder.byte())
+      let gapsStart = decoder.index
+      try decoder.skipBits(size * gapWidth, width: gapWidth)
+      let countWidth = Int(try decoder.byte())
+      let countsStart = decoder.index
+      try decoder.skipBits(size * countWidth, width: countWidth)
+      let positionsStart = decoder.index
+      guard positionBytes <= bytes.count - positionsStart else { throw BadPostings() }
+      nextBlock = positionsStart + positionBytes
+      if let target, lastDoc < Int64(target) {
+        previousLastDoc = lastDoc
+        continue
+      }
+      // Unpack: gaps are doc − previous doc − 1; counts are count − 1.
+      var previous = previousLastDoc
+      for index in 0..<size {
+        previous += Int64(PackedBits.value(bytes, at: gapsStart, index: index, width: gapWidth)) + 1
+        docs[index] = UInt32(truncatingIfNeeded: previous)
+        counts[index] = PackedBits.value(bytes, at: countsStart, index: index, width: countWidth) &+ 1
+      }
+      guard previous == lastDoc else { throw BadPostings() }
+      previousLastDoc = lastDoc
+      blockSize = size
+      slot = 0
+      positionIndex = positionsStart
+      positionSlot = 0
+      positionsEnd = nextBlock
+      return true
+    }
+    blockSize = 0
+    slot = 0
+    return false
+  }
+}
+
+/// Values of `width` bits packed least significant bit first.
+enum PackedBits {
+  /// The value at `index` of a run that starts at byte `start` (bounds checked by the caller
+  /// with `PostingsDecoder.skipBits`).
+  @inline(__always)
+  static func value(_ bytes: UnsafeRawBufferPointer, at start: Int, index: Int, width: Int) -> UInt32 {
+    guard width > 0 else { return 0 }
+    let bit = index * width
+    let first = start + bit >> 3
+    var word: UInt64 = 0
+    if first + 8 <= bytes.count {
+      word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: first, as: UInt64.self))
+    } else {
+      for offset in 0..<min(8, bytes.count - first) { word |= UInt64(bytes[first + offset]) << (8 * UInt64(offset)) }
+    }
+    return UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & ((1 << UInt64(width)) - 1))
+  }
+
+  /// Appends `values` packed at `width` bits each.
+  static func append(_ values: [UInt32], width: Int, to bytes: inout [UInt8]) {
+    var accumulator: UInt64 = 0
+    var filled = 0
+    for value in values {
+      accumulator |= UInt64(value) << UInt64(filled)
+      filled += width
+      while filled >= 8 {
+        bytes.append(UInt8(truncatingIfNeeded: accumulator))
+        accumulator >>= 8
+        filled -= 8
+      }
+    }
+    if filled > 0 { bytes.append(UInt8(truncatingIfNeeded: accumulator)) }
+  }
+
+  /// The narrowest width that holds every value.
+  static func width(of values: [UInt32]) -> Int {
+    UInt32.bitWidth - values.reduce(0, |).leadingZeroBitCount
+  }
+}
+
+/// Reads bytes and varints from postings, bounds-checked.
+struct PostingsDecoder {
+  private let bytes: UnsafeRawBufferPointer
+  private(set) var index: Int
+  private let end: Int
+
+  init(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil) {
+    self.bytes = bytes
+    index = start
+    self.end = min(end ?? bytes.count, bytes.count)
+  }
+
+  @inline(__always)
+  mutating func byte() throws(BadPostings) -> UInt8 {
+    guard index < end else { throw BadPostings() }
+    defer { index += 1 }
+    return bytes[index]
+  }
+
+  @inline(__always)
+  mutating func varint() throws(BadPostings) -> UInt32 {
+    var value: UInt32 = 0
+    var shift: UInt32 = 0
+    while index < end, shift < 35 {
+      let byte = bytes[index]
+      index += 1
+      value |= UInt32(byte & 0x7F) << shift
+      if byte < 0x80 { return value }
+      shift += 7
+    }
+    throw BadPostings()
+  }
+
+  /// Skips `count` varints: each ends at a byte below 0x80.
+  @inline(__always)
+  mutating func skip(_ count: UInt32) throws(BadPostings) {
+    var left = count
+    while left > 0 {
+      guard index < end else { throw BadPostings() }
+      if bytes[index] < 0x80 { left -= 1 }
+      index += 1
+    }
+  }
+
+  /// Skips a packed run of `bits` bits of `width`-bit values.
+  mutating func skipBits(_ bits: Int, width: Int) throws(BadPostings) {
+    guard width <= 32 else { throw BadPostings() }
+    let length = (bits + 7) / 8
+    guard length <= end - index else { throw BadPostings() }
+    index += length
   }
 }
 
@@ -83,59 +268,4 @@ struct PositionBuffer {
   }
 
   func free() { base.deallocate() }
-}
-
-/// Reads word postings.
-enum WordPostings {
-  /// Each doc with its term frequency, ascending.
-  static func decode(_ bytes: UnsafeRawBufferPointer) throws(BadPostings) -> [(doc: UInt32, tf: UInt32)] {
-    var decoder = PostingsDecoder(bytes)
-    var entries: [(doc: UInt32, tf: UInt32)] = []
-    var doc: UInt32 = 0
-    var first = true
-    while !decoder.isAtEnd {
-      let delta = try decoder.varint()
-      let tf = try decoder.varint()
-      guard delta > 0 else { throw BadPostings() }
-      doc = first ? delta - 1 : doc &+ delta
-      first = false
-      entries.append((doc, tf))
-    }
-    return entries
-  }
-}
-
-/// Reads varints from postings bytes, bounds-checked.
-struct PostingsDecoder {
-  private let bytes: UnsafeRawBufferPointer
-  private var index = 0
-
-  init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-  var isAtEnd: Bool { index >= bytes.count }
-
-  @inline(__always)
-  mutating func varint() throws(BadPostings) -> UInt32 {
-    var value: UInt32 = 0
-    var shift: UInt32 = 0
-    while index < bytes.count, shift < 35 {
-      let byte = bytes[index]
-      index += 1
-      value |= UInt32(byte & 0x7F) << shift
-      if byte < 0x80 { return value }
-      shift += 7
-    }
-    throw BadPostings()
-  }
-
-  /// Skips `count` varints: each ends at a byte below 0x80.
-  @inline(__always)
-  mutating func skip(_ count: UInt32) throws(BadPostings) {
-    var left = count
-    while left > 0 {
-      guard index < bytes.count else { throw BadPostings() }
-      if bytes[index] < 0x80 { left -= 1 }
-      index += 1
-    }
-  }
 }

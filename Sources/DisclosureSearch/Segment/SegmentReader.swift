@@ -276,6 +276,28 @@ final class SegmentReader: Sendable {
     }
   }
 
+  /// Whether a whole postings list decodes: docs ascending below the doc count, positions
+  /// readable, as many docs as its term info says.
+  private func postingsDecode(_ term: Int, _ range: Range<Int>) -> Bool {
+    let key = termRange(term)
+    guard let kind = key.isEmpty ? nil : data[key.lowerBound] else { return false }
+    let hasPositions = kind >= TermKey.gramPrefix
+    let decoded = try? data.withUnsafeBytes { file throws -> Bool in
+      var positions = PositionBuffer()
+      defer { positions.free() }
+      return try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[range]), hasPositions: hasPositions) { cursor in
+        var docs = 0
+        while try cursor.next() {
+          guard Int(cursor.doc) < docCount else { return false }
+          if hasPositions { try cursor.positions(into: &positions) }
+          docs += 1
+        }
+        return docs == documentFrequency(term)
+      }
+    }
+    return decoded ?? false
+  }
+
   /// Checks every checksum and record (for `dsearch check`); returns the problems found.
   func verifyAll() -> [IndexFormatError] {
     var problems: [IndexFormatError] = []
@@ -286,7 +308,12 @@ final class SegmentReader: Sendable {
       }
     }
     for term in 0..<termCount {
-      do { _ = try postingsRange(term, recheck: true) } catch let error as IndexFormatError { problems.append(error) } catch {}
+      do {
+        let range = try postingsRange(term, recheck: true)
+        if !postingsDecode(term, range) {
+          problems.append(.corrupt(file: name, offset: range.lowerBound, reason: "postings list of term \(term) does not decode"))
+        }
+      } catch let error as IndexFormatError { problems.append(error) } catch {}
       if problems.count > 20 { return problems }
     }
     for doc in 0..<UInt32(docCount) {

@@ -21,8 +21,7 @@ enum SegmentWriter {
   /// Writes the segment block by block, straight to the file: the postings are never copied
   /// into one array, so a build needs little more memory than the builder holds.
   static func write(_ builder: IndexBuilder, to url: URL) throws {
-    var builder = builder
-    let compressor = builder.sealRecords()
+    guard let compressor = builder.compressor else { preconditionFailure("IndexBuilder.finish() comes before writing") }
     let file = try DurableFileWriter(url)
     var header = ByteWriter()
     header.u32(SegmentFormat.magic)
@@ -42,7 +41,7 @@ enum SegmentWriter {
       directory.append((id, offset, file.offset - offset, crc))
     }
 
-    var keyed: [([UInt8], IndexBuilder.PostingsBuilder)] = []
+    var keyed: [([UInt8], PostingsWriter)] = []
     keyed.reserveCapacity(builder.termCount)
     for (term, list) in builder.wordPostings { keyed.append((term, list)) }
     for (code, list) in builder.gramPostings {

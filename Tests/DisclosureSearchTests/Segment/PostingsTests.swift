@@ -1,0 +1,121 @@
+import XCTest
+
+@testable import DisclosureSearch
+
+/// The block postings format: what the writer lays out, the cursor reads back.
+final class PostingsTests: XCTestCase {
+  struct Entry: Equatable {
+    var doc: UInt32
+    var positions: [UInt32]
+  }
+
+  /// Lists around the block size, with small and huge gaps, counts and positions.
+  func randomLists() -> [[Entry]] {
+    var generator = SystemRandomNumberGenerator()
+    return [0, 1, 2, 127, 128, 129, 256, 300, 1000].map { length in
+      var doc: UInt32 = UInt32.random(in: 0...3, using: &generator)
+      return (0..<length).map { _ in
+        defer { doc += Bool.random() ? 1 : UInt32.random(in: 1...100_000, using: &generator) }
+        let count = Bool.random() ? 1 : Int.random(in: 1...300, using: &generator)
+        var position: UInt32 = 0
+        let positions = (0..<count).map { _ in
+          position += UInt32.random(in: (position == 0 ? 0 : 1)...5000, using: &generator)
+          return position
+        }
+        return Entry(doc: doc, positions: positions)
+      }
+    }
+  }
+
+  func encode(_ entries: [Entry], hasPositions: Bool) -> [UInt8] {
+    var writer = PostingsWriter(hasPositions: hasPositions)
+    for entry in entries {
+      writer.add(doc: entry.doc, count: UInt32(entry.positions.count)) { bytes in
+        var last: UInt32 = 0
+        for position in entry.positions {
+          VarInt.append(position - last, to: &bytes)
+          last = position
+        }
+      }
+    }
+    writer.finish()
+    XCTAssertEqual(writer.docCount, UInt32(entries.count))
+    return writer.bytes
+  }
+
+  func testListsRoundTripDocByDocAndByAdvancing() throws {
+    for entries in randomLists() {
+      let bytes = encode(entries, hasPositions: true)
+      try bytes.withUnsafeBytes { raw in
+        // Every doc, with positions for some of them (the others are skipped).
+        var read: [UInt32] = []
+        var positions = PositionBuffer()
+        defer { positions.free() }
+        try PostingsCursor.reading(raw, hasPositions: true) { cursor in
+          while try cursor.next() {
+            let expected = entries[read.count]
+            XCTAssertEqual(cursor.count, UInt32(expected.positions.count))
+            if read.count % 3 == 0 {
+              try cursor.positions(into: &positions)
+              XCTAssertEqual(Array(UnsafeBufferPointer(start: positions.base, count: positions.count)), expected.positions)
+            }
+            read.append(cursor.doc)
+          }
+        }
+        XCTAssertEqual(read, entries.map(\.doc))
+        // Advancing to targets between and on docs lands on the first doc at or after them.
+        let targets = Set((0..<50).map { _ in UInt32.random(in: 0...(entries.last?.doc ?? 0) + 2) }).sorted()
+        try PostingsCursor.reading(raw, hasPositions: true) { cursor in
+          var previous: UInt32?
+          for target in targets {
+            let expected = entries.first { $0.doc >= target }
+            XCTAssertEqual(try cursor.advance(to: target) ? cursor.doc : nil, expected?.doc, "target \(target)")
+            // A doc's positions are read once (two targets may land on the same doc).
+            if let expected, expected.doc != previous {
+              previous = expected.doc
+              try cursor.positions(into: &positions)
+              XCTAssertEqual(Array(UnsafeBufferPointer(start: positions.base, count: positions.count)), expected.positions)
+            }
+          }
+        }
+      }
+      // Word lists: the same docs and counts, no positions.
+      let words = encode(entries, hasPositions: false)
+      let decoded = try words.withUnsafeBytes { raw in
+        try PostingsCursor.reading(raw, hasPositions: false) { cursor in
+          var decoded: [(UInt32, UInt32)] = []
+          while try cursor.next() { decoded.append((cursor.doc, cursor.count)) }
+          return decoded
+        }
+      }
+      XCTAssertEqual(decoded.map(\.0), entries.map(\.doc))
+      XCTAssertEqual(decoded.map(\.1), entries.map { UInt32($0.positions.count) })
+    }
+  }
+
+  func testDamagedListsThrowInsteadOfCrashing() {
+    let bytes = encode(randomLists()[7], hasPositions: true)
+    var generator = SystemRandomNumberGenerator()
+    for round in 0..<300 {
+      var damaged = bytes
+      if round % 2 == 0 {
+        damaged.removeLast(Int.random(in: 1...damaged.count, using: &generator))
+      } else {
+        for _ in 0..<3 { damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
+      }
+      // Any outcome but a crash or a hang: either an error or docs that still ascend.
+      damaged.withUnsafeBytes { raw in
+        var positions = PositionBuffer()
+        defer { positions.free() }
+        _ = try? PostingsCursor.reading(raw, hasPositions: true) { cursor throws(BadPostings) in
+          var last: Int64 = -1
+          while try cursor.next() {
+            XCTAssertGreaterThan(Int64(cursor.doc), last)
+            last = Int64(cursor.doc)
+            try cursor.positions(into: &positions)
+          }
+        }
+      }
+    }
+  }
+}
