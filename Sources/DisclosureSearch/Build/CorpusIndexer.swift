@@ -264,7 +264,7 @@ struct ContentKey: Hashable, Sendable, Codable {
   }
 
   /// FNV-1a, 64 bits.
-  static func fnv64<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
+  static func fnv64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in bytes {
       hash ^= UInt64(byte)
@@ -272,6 +272,9 @@ struct ContentKey: Hashable, Sendable, Codable {
     }
     return hash
   }
+
+  static func fnv64(_ data: Data) -> UInt64 { data.withUnsafeBytes(fnv64) }
+  static func fnv64(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes(fnv64) }
 }
 
 /// Fixed slots that concurrent workers fill, one index each.
