@@ -49,11 +49,20 @@ final class IndexView: Sendable {
     for (index, deleted) in deletedReports.enumerated() {
       for local in deleted where Int(local) < segments[index].meta.reportCount { liveReports.remove(reportBases[index] + local) }
     }
-    let liveDocs = Bitset(capacity: docCount) { liveReports.contains(docReports[Int($0)]) }
+    let hasDeletions = deletedReports.contains { !$0.isEmpty }
+    let liveDocs =
+      hasDeletions
+      ? Bitset(capacity: docCount) { liveReports.contains(docReports[Int($0)]) } : Bitset(capacity: docCount, full: true)
+    // Field length totals: each segment's, less those of its deleted sections.
     let fieldCount = Field.allCases.count
     var totals = [Int](repeating: 0, count: fieldCount)
-    liveDocs.forEach { doc in
-      for field in 0..<fieldCount { totals[field] += Int(fieldLengths[Int(doc) * fieldCount + field]) }
+    for segment in segments {
+      for field in 0..<min(fieldCount, segment.meta.totalFieldLengths.count) { totals[field] += segment.meta.totalFieldLengths[field] }
+    }
+    if hasDeletions {
+      for doc in 0..<docCount where !liveDocs.contains(UInt32(doc)) {
+        for field in 0..<fieldCount { totals[field] -= Int(fieldLengths[doc * fieldCount + field]) }
+      }
     }
     let live = liveDocs.count
     self.docBases = docBases
