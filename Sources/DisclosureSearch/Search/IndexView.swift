@@ -99,8 +99,10 @@ final class IndexView: Sendable {
 
   @inline(__always)
   func fieldLength(of doc: UInt32, _ field: Field) -> UInt32 {
-    fieldLengths[Int(doc) * Field.allCases.count + field.rawValue]
+    fieldLengths[Int(doc) * Self.fieldCount + field.rawValue]
   }
+
+  private static let fieldCount = Field.allCases.count
 
   /// Whether `doc` is the first section of its report (the one that holds the title field).
   func isFirstSection(_ doc: UInt32) -> Bool {

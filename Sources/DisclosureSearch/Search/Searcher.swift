@@ -218,38 +218,37 @@ public final class Searcher: Sendable {
     var scores = [Double](repeating: 0, count: index.docCount)
     var contributions: [UInt32: [ScoreContribution]] = [:]
     let documentCount = max(1, index.liveDocCount)
-    func add(_ doc: UInt32, kind: String, term: String, field: Field, tf: UInt32, df: Int, idf: Double, weight: Double) {
-      let length = Double(index.fieldLength(of: doc, field))
+    /// Adds `weight` × BM25 of each candidate of `entries` (doc, tf) to its score.
+    func add(_ entries: [(doc: UInt32, count: UInt32)], kind: String, term: String, field: Field, df: Int, weight: Double) {
+      let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
       let average = index.averageFieldLengths[field.rawValue]
-      let value = weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, averageFieldLength: average)
-      scores[Int(doc)] += value
-      if explain {
-        contributions[doc, default: []].append(
-          ScoreContribution(
-            kind: kind, term: term, field: field.name, tf: Double(tf), df: df, idf: idf, field_length: Int(length),
-            average_field_length: average, weight: weight, score: value))
+      scores.withUnsafeMutableBufferPointer { scores in
+        for (doc, tf) in entries where candidates.contains(doc) {
+          let length = Double(index.fieldLength(of: doc, field))
+          let value = weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, averageFieldLength: average)
+          scores[Int(doc)] += value
+          if explain {
+            contributions[doc, default: []].append(
+              ScoreContribution(
+                kind: kind, term: term, field: field.name, tf: Double(tf), df: df, idf: idf, field_length: Int(length),
+                average_field_length: average, weight: weight, score: value))
+          }
+        }
       }
     }
     for (part, match) in positive {
-      let df = match.docs.count
-      let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
       for (field, occurrences) in match.perField {
-        for (doc, tf) in occurrences where candidates.contains(doc) {
-          add(doc, kind: "phrase", term: part.normalized, field: field, tf: tf, df: df, idf: idf, weight: field.weight)
-        }
+        add(occurrences, kind: "phrase", term: part.normalized, field: field, df: match.docs.count, weight: field.weight)
       }
       // ICU words of the part add to its sections where they stand as words.
       for word in analyzer.words(ofNormalized: part.normalized) {
         for field in part.field.map({ [$0] }) ?? Field.allCases {
-          var frequencies: [(doc: UInt32, tf: UInt32)] = []
+          var frequencies: [(doc: UInt32, count: UInt32)] = []
           let wordDF = try index.wordPostings(word, in: field) { doc, tf in
             if match.docs.contains(doc) && candidates.contains(doc) { frequencies.append((doc, tf)) }
           }
           guard wordDF > 0 else { continue }
-          let wordIDF = BM25.idf(documentCount: documentCount, documentFrequency: wordDF)
-          for (doc, tf) in frequencies {
-            add(doc, kind: "word", term: word, field: field, tf: tf, df: wordDF, idf: wordIDF, weight: field.weight * Self.wordMatchWeight)
-          }
+          add(frequencies, kind: "word", term: word, field: field, df: wordDF, weight: field.weight * Self.wordMatchWeight)
         }
       }
     }
