@@ -19,7 +19,15 @@ final class EmbeddingTests: XCTestCase {
   func testExampleClientBuildsAndPrintsHits() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-embedding-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
+    defer {
+      try? FileManager.default.removeItem(at: folder)
+      // SwiftPM leaves lock files named after the scratch path beside it in the temporary folder.
+      let temporary = FileManager.default.temporaryDirectory
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+      for name in names where name.contains(folder.lastPathComponent) {
+        try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+      }
+    }
     try FileManager.default.createSymbolicLink(
       at: folder.appendingPathComponent("DisclosureSearch"), withDestinationURL: Fixtures.packageRoot)
     let client = folder.appendingPathComponent("ExampleClient")

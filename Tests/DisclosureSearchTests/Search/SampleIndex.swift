@@ -13,6 +13,11 @@ enum SampleIndex {
     } catch {
       fatalError("cannot build the sample index: \(error)")
     }
+    // Removed when the test process exits (the name is derived again: atexit takes no context).
+    atexit {
+      let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-sample-\(getpid())")
+      try? FileManager.default.removeItem(at: folder)
+    }
     return folder
   }()
 
