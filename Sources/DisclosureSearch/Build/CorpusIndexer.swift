@@ -45,8 +45,9 @@ enum CorpusIndexer {
   ) throws(SearchError) -> IndexSummary {
     let started = DispatchTime.now()
     let entries = try CorpusScanner.scan(corpus)
-    var segment = SegmentBuild()
-    try analyze(entries, options: options, progress: progress) { segment.add($0) }
+    let dictionary = try recordDictionary(entries, options: options)
+    var segment = SegmentBuild(dictionary: dictionary)
+    try analyze(entries, dictionary: dictionary, options: options, progress: progress) { segment.add($0) }
     segment.builder.finish()
     return try commit(
       index: index, corpus: corpus, keeping: [], deletions: [:], new: segment, fileCount: entries.count, started: started,
@@ -91,8 +92,10 @@ enum CorpusIndexer {
     for (key, sources) in reports where !affected.contains(key) {
       if let first = sources.first { liveByText[first.text] = key }
     }
-    var segment = SegmentBuild()
-    try analyze(entries.filter { toIndex.contains($0.path) }, options: options, progress: progress) { result in
+    let changed = entries.filter { toIndex.contains($0.path) }
+    let dictionary = try recordDictionary(changed, options: options)
+    var segment = SegmentBuild(dictionary: dictionary)
+    try analyze(changed, dictionary: dictionary, options: options, progress: progress) { result in
       if let text = result.contentKey, let key = liveByText[text], !affected.contains(key) {
         // The new file has the text of a live report: re-index that report with all its paths.
         affected.insert(key)
@@ -116,11 +119,13 @@ enum CorpusIndexer {
 
   /// Reports for one new segment, deduplicated by text.
   struct SegmentBuild {
-    var builder = IndexBuilder()
+    var builder: IndexBuilder
     var outcomes: [FileOutcome] = []
     var sources: [SourceRecord] = []
     private var seen: [ContentKey: (id: UInt32, path: String)] = [:]
     var textBytes = 0
+
+    init(dictionary: [UInt8]) { builder = IndexBuilder(dictionary: dictionary) }
 
     /// Adds one analyzed file; `alsoAt` names indexed files with the same text (they join its report).
     mutating func add(_ result: Analyzed, alsoAt others: [SourceRecord] = []) {
@@ -171,13 +176,13 @@ enum CorpusIndexer {
   /// to `consume` in path order (one writer). The writer takes in one batch while the
   /// workers analyze the next.
   private static func analyze(
-    _ entries: [CorpusScanner.Entry], options: IndexOptions, progress: (@Sendable (IndexProgress) -> Void)?,
-    consume: (Analyzed) -> Void
+    _ entries: [CorpusScanner.Entry], dictionary: [UInt8], options: IndexOptions,
+    progress: (@Sendable (IndexProgress) -> Void)?, consume: (Analyzed) -> Void
   ) throws(SearchError) {
     let workerCount = max(1, min(options.threads ?? ProcessInfo.processInfo.activeProcessorCount, 64))
-    var analyzers: [Analyzer] = []
+    var analyzers: [(Analyzer, RecordCompressor)] = []
     for _ in 0..<workerCount {
-      do { analyzers.append(try Analyzer()) } catch { throw .analysis("\(error)") }
+      do { analyzers.append((try Analyzer(), RecordCompressor(dictionary: dictionary))) } catch { throw .analysis("\(error)") }
     }
     let workers = analyzers
     let batchSize = 64 * workerCount
@@ -191,7 +196,8 @@ enum CorpusIndexer {
         DispatchQueue.global().async(group: group) {
           DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
             for index in stride(from: worker, to: batch.count, by: workerCount) {
-              results.set(index, analyze(batch[index], analyzer: workers[worker], options: options))
+              let (analyzer, compressor) = workers[worker]
+              results.set(index, analyze(batch[index], analyzer: analyzer, compressor: compressor, options: options))
             }
           }
         }
@@ -207,7 +213,25 @@ enum CorpusIndexer {
     }
   }
 
-  private static func analyze(_ entry: CorpusScanner.Entry, analyzer: Analyzer, options: IndexOptions) -> Analyzed {
+  /// The preset dictionary of a new segment's stored records: the last 32 KB of the first
+  /// reports' records (those reports are analyzed once more with the others).
+  private static func recordDictionary(_ entries: [CorpusScanner.Entry], options: IndexOptions) throws(SearchError) -> [UInt8] {
+    let analyzer: Analyzer
+    do { analyzer = try Analyzer() } catch { throw .analysis("\(error)") }
+    var sample: [UInt8] = []
+    for entry in entries where sample.count < RecordCompressor.dictionarySize {
+      for section in analyze(entry, analyzer: analyzer, compressor: nil, options: options).sections {
+        sample += section.record
+      }
+    }
+    return Array(sample.suffix(RecordCompressor.dictionarySize))
+  }
+
+  /// Reads, decodes, parses and analyzes one file; with a compressor, its stored records come
+  /// compressed (else raw).
+  private static func analyze(
+    _ entry: CorpusScanner.Entry, analyzer: Analyzer, compressor: RecordCompressor?, options: IndexOptions
+  ) -> Analyzed {
     func skip(_ reason: String) -> Analyzed {
       Analyzed(entry: entry, skipReason: reason, warnings: [], report: nil, contentKey: nil, hash: 0, sections: [])
     }
@@ -242,7 +266,9 @@ enum CorpusIndexer {
       let stored = StoredSection(
         number: section.number, heading: section.heading, text: section.text, startLine: section.startLine,
         rows: section.rows, sourceLines: section.sourceLines)
-      sections.append(IndexBuilder.AnalyzedSection(number: section.number, record: RecordCoding.encode(stored), fields: fields))
+      let record = RecordCoding.encode(stored)
+      sections.append(
+        IndexBuilder.AnalyzedSection(number: section.number, record: compressor?.compress(record) ?? record, fields: fields))
     }
     return Analyzed(
       entry: entry, skipReason: nil, warnings: parsed.warnings, report: report,

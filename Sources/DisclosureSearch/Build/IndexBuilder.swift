@@ -6,8 +6,8 @@
 struct IndexBuilder {
   typealias DocID = UInt32
 
-  /// One analyzed section: its number, its stored record (`RecordCoding.encode`, not yet
-  /// compressed) and its analyzed fields.
+  /// One analyzed section: its number, its stored record (`RecordCoding.encode`, compressed
+  /// with the segment's dictionary) and its analyzed fields.
   struct AnalyzedSection: Sendable {
     let number: Int
     let record: [UInt8]
@@ -15,12 +15,10 @@ struct IndexBuilder {
   }
 
   private(set) var reports: [StoredReport] = []
-  /// Stored section records by doc: compressed as they come once the first records have
-  /// filled the compressor's dictionary, and held raw until then.
+  /// The preset dictionary of the segment's stored records.
+  let dictionary: [UInt8]
+  /// Stored section records by doc, compressed.
   private(set) var sectionRecords: [[UInt8]] = []
-  /// Set by `finish`: compresses records with the segment's dictionary.
-  private(set) var compressor: RecordCompressor?
-  private var sample: [UInt8] = []
   private(set) var docs: [DocEntry] = []
   /// Word postings by term key (`TermKey.word`).
   private(set) var wordPostings: [[UInt8]: PostingsWriter] = [:]
@@ -60,32 +58,18 @@ struct IndexBuilder {
         }
       }
       docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))
-      if let compressor {
-        sectionRecords.append(compressor.compress(section.record))
-      } else {
-        sectionRecords.append(section.record)
-        sample += section.record
-        if sample.count >= RecordCompressor.dictionarySize { sealRecords() }
-      }
+      sectionRecords.append(section.record)
     }
     return reportID
   }
 
-  /// Completes the segment's content once every report is added: writes each list's open
-  /// block and compresses the records held raw (fixing the dictionary from them when the
-  /// segment is smaller than one). In place, so that no list is copied.
+  init(dictionary: [UInt8]) { self.dictionary = dictionary }
+
+  /// Completes the postings once every report is added: writes each list's open block. In
+  /// place, so that no list is copied.
   mutating func finish() {
     for key in wordPostings.keys { wordPostings[key]?.finish() }
     for key in gramPostings.keys { gramPostings[key]?.finish() }
-    sealRecords()
-  }
-
-  private mutating func sealRecords() {
-    guard compressor == nil else { return }
-    let made = RecordCompressor(sample: sample)
-    sectionRecords = sectionRecords.map(made.compress)
-    sample = []
-    compressor = made
   }
 
   /// Names one more path for an already added report (a duplicate file).

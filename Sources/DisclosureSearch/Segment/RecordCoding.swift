@@ -103,17 +103,17 @@ enum RecordCoding {
 /// Compresses the stored records of one segment, each on its own (a search inflates only the
 /// hits it shows), with zlib and a preset dictionary: the segment's first records, whose
 /// template wording every later record repeats. On 2,000 generated reports this stores the
-/// sections in 3.5 MB instead of 7.7 MB. Not thread-safe: one per writer.
-final class RecordCompressor {
+/// sections in 3.5 MB instead of 7.7 MB. Not thread-safe: one per thread.
+final class RecordCompressor: @unchecked Sendable {  // each instance is used by one thread at a time
   /// zlib looks back at most 32 KB, so a longer dictionary would not help.
   static let dictionarySize = 32 * 1024
 
   let dictionary: [UInt8]
   private let handle: UnsafeMutableRawPointer
 
-  /// A compressor with the last `dictionarySize` bytes of `sample` as its dictionary.
-  init(sample: [UInt8]) {
-    dictionary = Array(sample.suffix(Self.dictionarySize))
+  /// A compressor with `dictionary` (at most `dictionarySize` bytes) as its preset dictionary.
+  init(dictionary: [UInt8]) {
+    self.dictionary = dictionary
     guard let handle = cicu_deflater_open() else { fatalError("zlib cannot allocate a compressor (out of memory)") }
     self.handle = handle
   }

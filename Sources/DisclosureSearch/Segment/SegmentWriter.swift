@@ -21,7 +21,7 @@ enum SegmentWriter {
   /// Writes the segment block by block, straight to the file: the postings are never copied
   /// into one array, so a build needs little more memory than the builder holds.
   static func write(_ builder: IndexBuilder, to url: URL) throws {
-    guard let compressor = builder.compressor else { preconditionFailure("IndexBuilder.finish() comes before writing") }
+    let compressor = RecordCompressor(dictionary: builder.dictionary)
     let file = try DurableFileWriter(url)
     var header = ByteWriter()
     header.u32(SegmentFormat.magic)

@@ -42,7 +42,7 @@ final class StorageTests: XCTestCase {
 
   func testRecordsNeedTheirSegmentsDictionary() throws {
     let record = Array("二、主动公开政府信息情况\n行政处罚 550 行政许可 176".utf8)
-    let compressor = RecordCompressor(sample: Array(repeating: record, count: 2000).flatMap { $0 })
+    let compressor = RecordCompressor(dictionary: Array(Array(repeating: record, count: 2000).flatMap { $0 }.suffix(RecordCompressor.dictionarySize)))
     XCTAssertEqual(compressor.dictionary.count, RecordCompressor.dictionarySize)
     let compressed = compressor.compress(record)
     XCTAssertLessThan(compressed.count, record.count / 2)
@@ -53,10 +53,10 @@ final class StorageTests: XCTestCase {
     }
     XCTAssertEqual(try inflate(compressor.dictionary), record)
     // Another dictionary cannot give the record back (the segment's own is CRC-checked).
-    XCTAssertNotEqual(try? inflate(RecordCompressor(sample: Array("另一个字典".utf8)).dictionary), record)
+    XCTAssertNotEqual(try? inflate(RecordCompressor(dictionary: Array("另一个字典".utf8)).dictionary), record)
     XCTAssertThrowsError(try inflate([]))
     // A dictionary shorter than 32 KB (a small segment) works the same.
-    let small = RecordCompressor(sample: record)
+    let small = RecordCompressor(dictionary: record)
     XCTAssertEqual(try small.compress(record).withUnsafeBytes { bytes in
       try small.dictionary.withUnsafeBytes { try RecordCoding.decompress(bytes, dictionary: $0) }
     }, record)
