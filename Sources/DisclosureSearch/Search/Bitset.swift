@@ -34,7 +34,6 @@ struct Bitset: Sendable, Equatable {
   }
 
   var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
-  var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 
   mutating func formUnion(_ other: Bitset) {
     for index in words.indices { words[index] |= other.words[index] }

@@ -3,7 +3,6 @@ import Foundation
 import Synchronization
 
 /// Options of one search.
-/// Options of one search.
 public struct SearchOptions: Sendable {
   /// How many hits to return (snippets are built only for these).
   public var limit: Int

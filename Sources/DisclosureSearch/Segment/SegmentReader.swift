@@ -110,14 +110,6 @@ final class SegmentReader: Sendable {
     Self.u32(data, docsStart + Int(doc) * SegmentFormat.docEntrySize)
   }
 
-  func sectionNumber(of doc: UInt32) -> Int {
-    Int(Self.u32(data, docsStart + Int(doc) * SegmentFormat.docEntrySize + 4) & 0xFF)
-  }
-
-  func fieldLength(of doc: UInt32, _ field: Field) -> UInt32 {
-    Self.u32(data, docsStart + Int(doc) * SegmentFormat.docEntrySize + 8 + 4 * field.rawValue)
-  }
-
   // MARK: Terms
 
   /// The term's index in the sorted dictionary (binary search, reading only the probed terms).
