@@ -190,7 +190,7 @@ enum CorpusIndexer {
     var done = 0
     var previous: ResultSlots<Analyzed>?
     let group = DispatchGroup()
-    for batch in batches + [[]] {
+    for batch in batches + [[]] {  // the empty last round takes in the last batch
       let results = ResultSlots<Analyzed>(count: batch.count)
       if !batch.isEmpty {
         DispatchQueue.global().async(group: group) {
@@ -214,12 +214,12 @@ enum CorpusIndexer {
   }
 
   /// The preset dictionary of a new segment's stored records: the last 32 KB of the first
-  /// reports' records (those reports are analyzed once more with the others).
+  /// reports' records, from at most 16 files (those are analyzed once more with the others).
   private static func recordDictionary(_ entries: [CorpusScanner.Entry], options: IndexOptions) throws(SearchError) -> [UInt8] {
     let analyzer: Analyzer
     do { analyzer = try Analyzer() } catch { throw .analysis("\(error)") }
     var sample: [UInt8] = []
-    for entry in entries where sample.count < RecordCompressor.dictionarySize {
+    for entry in entries.prefix(16) where sample.count < RecordCompressor.dictionarySize {
       for section in analyze(entry, analyzer: analyzer, compressor: nil, options: options).sections {
         sample += section.record
       }
