@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Compare dsearch with SQLite FTS5 (trigram) and Tantivy (character bigrams) on one corpus.
+"""Compare dsearch with SQLite FTS5 (trigram) and Tantivy (ICU words; character bigrams) on one corpus.
 
 Usage: python3 Benchmarks/peers.py --corpus DIR [--dsearch PATH] [--queries FILE]
 
-Installs its own packages (tantivy, from PyPI) in .build-peers/venv and re-runs itself there.
+Installs its own packages (tantivy and pyicu, from PyPI; pyicu compiles against libicu-dev)
+in .build-peers/venv and re-runs itself there.
 Every engine indexes the same decoded, NFKC-folded, lower-cased report texts (one document
 per report file); recall is measured against a brute-force scan of those texts, per query,
 over whole reports. Latency is the median and p95 over 5 runs of each query, top 10, in
@@ -31,12 +32,18 @@ QUERIES = ["行政处罚", "行政许可", "政府集中采购", "不予公开",
            "本年新收政府信息公开申请数量", "政府信息", "公开"]
 
 
+PACKAGES = ["tantivy", "pyicu"]
+
+
 def ensure_venv():
     if pathlib.Path(sys.prefix) == VENV:
         return
+    marker = VENV / "installed-packages"
     if not (VENV / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "tantivy"], check=True)
+    if not marker.exists() or marker.read_text().split() != PACKAGES:
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet"] + PACKAGES, check=True)
+        marker.write_text(" ".join(PACKAGES))
     os.execv(str(VENV / "bin" / "python"), [str(VENV / "bin" / "python")] + sys.argv)
 
 
@@ -117,20 +124,39 @@ def run_sqlite(docs, queries, work):
     return build, os.path.getsize(path), found, latencies
 
 
-def run_tantivy(docs, queries, work):
+def icu_words(text, breaker):
+    """ICU's word segmentation (locale zh) of text, words only (no spaces or punctuation)."""
+    import icu
+    string = icu.UnicodeString(text)
+    breaker.setText(string)
+    words, start = [], breaker.first()
+    for end in breaker:
+        if breaker.getRuleStatus() != 0:  # UBRK_WORD_NONE: spaces and punctuation
+            words.append(str(string[start:end]))
+        start = end
+    return words
+
+
+def run_tantivy(docs, queries, work, words):
+    """Tantivy over character bigrams, or with words, over ICU words joined by spaces (the
+    segmentation, like dsearch's analysis, is part of the timed build)."""
     import tantivy
+    import icu
+    breaker = icu.BreakIterator.createWordInstance(icu.Locale("zh"))
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("path", stored=True)
-    builder.add_text_field("body", tokenizer_name="bigram")
+    builder.add_text_field("body", tokenizer_name="words" if words else "bigram")
     schema = builder.build()
-    folder = os.path.join(work, "tantivy")
+    folder = os.path.join(work, "tantivy-words" if words else "tantivy")
     os.makedirs(folder)
     index = tantivy.Index(schema, path=folder)
-    index.register_tokenizer("bigram", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(2, 2, False)).build())
+    tokenizer = tantivy.Tokenizer.whitespace() if words else tantivy.Tokenizer.ngram(2, 2, False)
+    index.register_tokenizer("words" if words else "bigram", tantivy.TextAnalyzerBuilder(tokenizer).build())
     start = time.perf_counter()
     writer = index.writer()
     for path, text in docs:
-        writer.add_document(tantivy.Document(path=path, body=text))
+        body = " ".join(icu_words(text, breaker)) if words else text
+        writer.add_document(tantivy.Document(path=path, body=body))
     writer.commit()
     writer.wait_merging_threads()
     build = time.perf_counter() - start
@@ -138,7 +164,8 @@ def run_tantivy(docs, queries, work):
     searcher = index.searcher()
     found, latencies = {}, []
     for query in queries:
-        parsed = index.parse_query('"' + query + '"', ["body"])
+        terms = " ".join(icu_words(query, breaker)) if words else query
+        parsed = index.parse_query('"' + terms + '"', ["body"])
         result, _ = timed(lambda: searcher.search(parsed, len(docs)), runs=1)
         _, top = timed(lambda: searcher.search(parsed, 10))
         found[query] = {searcher.doc(address)["path"][0] for _, address in result.hits}
@@ -185,7 +212,8 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         results["dsearch"] = run_dsearch(arguments.dsearch, arguments.corpus, queries, work)
         results["SQLite FTS5 trigram"] = run_sqlite(docs, queries, work)
-        results["Tantivy bigram"] = run_tantivy(docs, queries, work)
+        results["Tantivy ICU words"] = run_tantivy(docs, queries, work, words=True)
+        results["Tantivy bigram"] = run_tantivy(docs, queries, work, words=False)
     base_build, base_size, _, base_latency = results["dsearch"]
     base_p50 = statistics.median(base_latency)
     print(f"{len(docs)} files, {corpus_bytes / 1e6:.1f} MB, {len(queries)} queries; ratios are engine / dsearch\n")
