@@ -30,17 +30,19 @@ final class IndexView: Sendable {
     self.segments = segments
     var docBases: [UInt32] = []
     var reportBases: [UInt32] = []
+    let totalDocs = segments.reduce(0) { $0 + $1.docCount }
     var docReports: [UInt32] = []
     var docSections: [UInt8] = []
     var fieldLengths: [UInt32] = []
+    docReports.reserveCapacity(totalDocs)
+    docSections.reserveCapacity(totalDocs)
+    fieldLengths.reserveCapacity(totalDocs * Field.allCases.count)
     var reports = 0
     for segment in segments {
       docBases.append(UInt32(docReports.count))
       reportBases.append(UInt32(reports))
-      let table = segment.docTable()
-      docReports.append(contentsOf: table.reports.map { $0 &+ UInt32(reports) })
-      docSections.append(contentsOf: table.sections)
-      fieldLengths.append(contentsOf: table.fieldLengths)
+      segment.appendDocTable(
+        reports: &docReports, sections: &docSections, fieldLengths: &fieldLengths, reportBase: UInt32(reports))
       reports += segment.meta.reportCount
     }
     docCount = docReports.count

@@ -205,25 +205,20 @@ final class SegmentReader: Sendable {
     try data.withUnsafeBytes(body)
   }
 
-  /// The docs block as arrays: each doc's report and section number, and its field lengths
-  /// (doc × field count + field).
-  func docTable() -> (reports: [UInt32], sections: [UInt8], fieldLengths: [UInt32]) {
+  /// Appends the docs block to arrays: each doc's report (plus `reportBase`) and section
+  /// number, and its field lengths (doc × field count + field).
+  func appendDocTable(reports: inout [UInt32], sections: inout [UInt8], fieldLengths: inout [UInt32], reportBase: UInt32) {
     let fieldCount = Field.allCases.count
-    var reports = [UInt32](repeating: 0, count: docCount)
-    var sections = [UInt8](repeating: 0, count: docCount)
-    var lengths = [UInt32](repeating: 0, count: docCount * fieldCount)
     data.withUnsafeBytes { raw in
       for doc in 0..<docCount {
         let entry = docsStart + doc * SegmentFormat.docEntrySize
-        reports[doc] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry, as: UInt32.self))
-        sections[doc] = raw[entry + 4]
+        reports.append(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry, as: UInt32.self)) &+ reportBase)
+        sections.append(raw[entry + 4])
         for field in 0..<fieldCount {
-          lengths[doc * fieldCount + field] = UInt32(
-            littleEndian: raw.loadUnaligned(fromByteOffset: entry + 8 + 4 * field, as: UInt32.self))
+          fieldLengths.append(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry + 8 + 4 * field, as: UInt32.self)))
         }
       }
     }
-    return (reports, sections, lengths)
   }
 
   // MARK: Records
