@@ -210,7 +210,9 @@ public final class Searcher: Sendable {
         candidates.formIntersection(try evaluateDocs(root, matches: matches, allowed: allowed, labels: labelScope))
       } else {
         let reports = try evaluateReports(root, matches: matches, labels: labelScope)
-        candidates.forEach { doc in if !reports.contains(index.reportID(of: doc)) { candidates.remove(doc) } }
+        var kept = candidates
+        candidates.forEach { doc in if !reports.contains(index.reportID(of: doc)) { kept.remove(doc) } }
+        candidates = kept
       }
     }
     // Scores in a dense array by doc ID: no hashing in the scoring loops.
