@@ -52,8 +52,7 @@ struct BenchCommand: ParsableCommand {
     if queriesOnly {
       let indexURL = URL(fileURLWithPath: index ?? "")
       try timeQueries(index: indexURL)
-      let process = try Self.timeProcesses(index: indexURL, runs: 10)
-      print(String(format: "process:      `dsearch search 行政处罚` start to exit: median %.1f ms over %d runs; peak RSS %.0f MB", process.medianMilliseconds, process.runs, Double(process.peakBytes) / 1e6))
+      try Self.timeProcesses(index: indexURL)
       return
     }
     let corpusURL = URL(fileURLWithPath: corpus)
@@ -83,9 +82,8 @@ struct BenchCommand: ParsableCommand {
     print(String(format: "ICU ceiling:  %.1f MB/s of text on %d threads (%d words in %.2f s); build reaches %.0f%% of it", ceilingRate, threadCount, ceiling.words, ceiling.seconds, 100 * buildTextRate / ceilingRate))
     print(String(format: "index size:   %.1f MB = %.2f× the corpus files, %.2f× the text", Double(summary.indexBytes) / 1e6, Double(summary.indexBytes) / Double(max(1, corpusBytes)), Double(summary.indexBytes) / Double(max(1, summary.textBytes))))
     try timeQueries(index: indexURL)
-    let process = try Self.timeProcesses(index: indexURL, runs: 10)
+    try Self.timeProcesses(index: indexURL)
     let update = try Self.timeUpdate(corpus: corpusURL, index: indexURL, threads: threadCount)
-    print(String(format: "process:      `dsearch search 行政处罚` start to exit: median %.1f ms over %d runs; peak RSS %.0f MB", process.medianMilliseconds, process.runs, Double(process.peakBytes) / 1e6))
     if let update {
       print(String(format: "update:       one report changed: %.2f s = %.1f%% of the full build (%d files re-indexed)", update.seconds, 100 * update.seconds / summary.seconds, update.changed))
     }
@@ -168,9 +166,9 @@ struct BenchCommand: ParsableCommand {
   }
 
   /// Runs `dsearch search 行政处罚` as whole processes (posix_spawn and waitpid, since
-  /// Foundation's Process adds tens of milliseconds of its own): median wall time and the
-  /// largest peak RSS the child reports.
-  static func timeProcesses(index: URL, runs: Int) throws -> (medianMilliseconds: Double, peakBytes: Int, runs: Int) {
+  /// Foundation's Process adds tens of milliseconds of its own) and prints the median wall
+  /// time and the largest peak RSS the children report.
+  static func timeProcesses(index: URL, runs: Int = 10) throws {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
     let report = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-bench-rss-\(getpid())").path
     defer { try? FileManager.default.removeItem(atPath: report) }
@@ -201,7 +199,7 @@ struct BenchCommand: ParsableCommand {
       }
     }
     times.sort()
-    return (times[times.count / 2], peak, runs)
+    print(String(format: "process:      `dsearch search 行政处罚` start to exit: median %.1f ms over %d runs; peak RSS %.0f MB", times[times.count / 2], runs, Double(peak) / 1e6))
   }
 
 }

@@ -46,15 +46,13 @@ struct ByteWriter {
 }
 
 enum CRC32 {
-  static func of(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    guard let base = bytes.baseAddress else { return 0 }
-    return cicu_crc32(0, base.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
+  /// The CRC-32 of `bytes`, or with `crc`, of the bytes before them followed by these.
+  static func of(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    guard let base = bytes.baseAddress else { return crc }
+    return cicu_crc32(crc, base.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
   }
 
   static func of(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
-    bytes.withUnsafeBytes { raw in
-      guard let base = raw.baseAddress else { return crc }
-      return cicu_crc32(crc, base.assumingMemoryBound(to: UInt8.self), UInt64(raw.count))
-    }
+    bytes.withUnsafeBytes { of($0, continuing: crc) }
   }
 }
