@@ -40,6 +40,16 @@ final class StorageTests: XCTestCase {
     return chosen
   }
 
+  /// Every `step`-th sample report in a temporary corpus, and an index built from it.
+  func builtSample(every step: Int) throws -> (corpus: URL, index: URL) {
+    let folder = try temporaryFolder()
+    let corpus = folder.appendingPathComponent("Corpus")
+    _ = try copySample(to: corpus, every: step)
+    let index = folder.appendingPathComponent("Index")
+    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    return (corpus, index)
+  }
+
   func testRecordsNeedTheirSegmentsDictionary() throws {
     let record = Array("二、主动公开政府信息情况\n行政处罚 550 行政许可 176".utf8)
     let compressor = RecordCompressor(dictionary: Array(Array(repeating: record, count: 2000).flatMap { $0 }.suffix(RecordCompressor.dictionarySize)))
@@ -99,11 +109,7 @@ final class StorageTests: XCTestCase {
   /// After any single-byte change to an index file, `check` reports damage, and a search
   /// either refuses with an error or returns exactly what the undamaged index returns.
   func testEveryFlippedByteIsDetectedOrHarmless() throws {
-    let folder = try temporaryFolder()
-    let corpus = folder.appendingPathComponent("Corpus")
-    _ = try copySample(to: corpus, every: 12)
-    let index = folder.appendingPathComponent("Index")
-    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    let (_, index) = try builtSample(every: 12)
     let expected = try answers(index)
     let files = try FileManager.default.contentsOfDirectory(atPath: index.path).filter { $0 != IndexFolder.logName }
     var generator = SeededGenerator(seed: 77)
@@ -131,11 +137,7 @@ final class StorageTests: XCTestCase {
   /// Kills `dsearch index` and `dsearch update` at random moments; the previous index must
   /// answer every query exactly as before, and the next run cleans up what was left.
   func testKilledIndexerLeavesThePreviousIndexUsable() throws {
-    let folder = try temporaryFolder()
-    let corpus = folder.appendingPathComponent("Corpus")
-    _ = try copySample(to: corpus, every: 2)
-    let index = folder.appendingPathComponent("Index")
-    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    let (corpus, index) = try builtSample(every: 2)
     var expected = try answers(index)
     let changed = corpus.appendingPathComponent("张店区交通运输局_2020.txt")
     let original = try String(contentsOf: changed, encoding: .utf8)
