@@ -39,7 +39,7 @@ struct IndexBuilder {
         lengths[field.rawValue] = analyzed.length
         for (word, count) in analyzed.wordCounts {
           wordPostings[[TermKey.wordPrefix + UInt8(field.rawValue)] + word, default: PostingsWriter(hasPositions: false)]
-            .add(doc: doc, count: count)
+            .add(doc: doc, count: count, length: analyzed.length)
         }
         var start = 0
         let grams = analyzed.grams
@@ -47,7 +47,7 @@ struct IndexBuilder {
           var end = start + 1
           while end < grams.count && grams[end].code == grams[start].code { end += 1 }
           gramPostings[UInt64(field.rawValue) << 42 | grams[start].code, default: PostingsWriter(hasPositions: true)]
-            .add(doc: doc, count: UInt32(end - start)) { bytes in
+            .add(doc: doc, count: UInt32(end - start), length: analyzed.length) { bytes in
               var last: UInt32 = 0
               for index in start..<end {
                 VarInt.append(grams[index].position - last, to: &bytes)

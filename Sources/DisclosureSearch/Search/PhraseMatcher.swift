@@ -52,7 +52,7 @@ struct PhraseMatcher {
 
   /// The dictionary terms a gram stands for: one bigram or end gram, or for a one-scalar
   /// gram every gram that starts with it (a prefix range).
-  private func terms(of gram: Gram, in field: Field) -> Range<Int> {
+  func terms(of gram: Gram, in field: Field) -> Range<Int> {
     guard let second = gram.second else { return segment.termRange(withPrefix: TermKey.gramPrefix(field, gram.first)) }
     var key = TermKey.gramPrefix(field, gram.first)
     UTF8.encode(second) { key.append($0) }
@@ -109,8 +109,6 @@ struct PhraseMatcher {
     // Each list's positions in the current doc, in scratch memory reused from doc to doc.
     var positions = lists.map { _ in PositionBuffer() }
     defer { positions.forEach { $0.free() } }
-    // Where each list's scan of positions stands within the current doc.
-    var next = [Int](repeating: 0, count: lists.count)
     guard try cursors[0].next() else { return [] }
     var target = cursors[0].doc
     search: while true {
@@ -125,15 +123,26 @@ struct PhraseMatcher {
         index += 1
       }
       // Every list is at `target`: count the starts where all positions line up.
-      for index in cursors.indices {
-        try cursors[index].positions(into: &positions[index])
-        next[index] = 0
-      }
+      for index in cursors.indices { try cursors[index].positions(into: &positions[index]) }
+      let count = alignedStarts(positions, offsets: offsets)
+      if count > 0 { result.append((target, count)) }
+      guard try cursors[0].next() else { break }
+      target = cursors[0].doc
+    }
+    return result
+  }
+
+  /// The number of starts s where each list has the position s + its offset (positions
+  /// ascending in each list; `positions` may hold more buffers than there are offsets).
+  static func alignedStarts(_ positions: [PositionBuffer], offsets: [UInt32]) -> UInt32 {
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: offsets.count) { next in
+      // Where each list's scan stands.
+      next.initialize(repeating: 0)
       var count: UInt32 = 0
       let driver = positions[0]
       starts: for slot in 0..<driver.count where driver.base[slot] >= offsets[0] {
         let start = driver.base[slot] - offsets[0]
-        for index in 1..<cursors.count {
+        for index in 1..<offsets.count {
           let wanted = start + offsets[index]
           let list = positions[index]
           var cursor = next[index]
@@ -144,11 +153,8 @@ struct PhraseMatcher {
         }
         count += 1
       }
-      if count > 0 { result.append((target, count)) }
-      guard try cursors[0].next() else { break }
-      target = cursors[0].doc
+      return count
     }
-    return result
   }
 
   /// One gram: the position counts per doc are the occurrences (summed over a prefix range;
@@ -193,7 +199,8 @@ struct PhraseMatcher {
     while start < entries.count {
       var end = start + 1
       while end < entries.count && entries[end].doc == entries[start].doc { end += 1 }
-      writer.add(doc: entries[start].doc, count: UInt32(end - start)) { bytes in
+      // Length 0: the loosest score bound (a union is only intersected, never pruned by bound).
+      writer.add(doc: entries[start].doc, count: UInt32(end - start), length: 0) { bytes in
         var last: UInt32 = 0
         for entry in entries[start..<end] {
           VarInt.append(entry.position - last, to: &bytes)

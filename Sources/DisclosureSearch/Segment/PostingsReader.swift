@@ -1,11 +1,12 @@
 // Postings lists (Index/FORMAT.md, "Postings"): blocks of up to 128 docs. Each block holds
 // its doc gaps and counts bit-packed at the narrowest width that fits, and, for gram
 // postings, the positions of its docs as varint gaps. A block header names the block's last
-// doc and byte sizes, so a cursor steps over a whole block without unpacking it.
+// doc and byte sizes, so a cursor steps over a whole block without unpacking it, and the
+// block's largest count and shortest field, which bound the BM25 score of any of its docs.
 //
 //     Postings := Block^ceil(docCount / 128)
-//     Block    := n u8, lastDocGap varint, [positionBytes varint], gapWidth u8, gaps (n × gapWidth bits),
-//                 countWidth u8, counts (n × countWidth bits), [positions]
+//     Block    := n u8, lastDocGap varint, [positionBytes varint], maxCount varint, minLength varint,
+//                 gapWidth u8, gaps (n × gapWidth bits), countWidth u8, counts (n × countWidth bits), [positions]
 //
 // The readers work on the memory-mapped bytes and throw `BadPostings` on malformed input;
 // the segment turns that into an `IndexFormatError` naming the file.
@@ -18,29 +19,49 @@ enum PostingsBlock {
   static let capacity = 128
 }
 
+/// A block's header: where its parts lie, its last doc, and the bounds a ranker needs to tell
+/// whether any doc of the block can score high enough to be read.
+struct PostingsBlockHeader {
+  var size = 0
+  /// The last doc of the block before (-1 for the first block) and of this one.
+  var previousLastDoc: Int64 = -1
+  var lastDoc: UInt32 = 0
+  /// The largest count of the block and the shortest field among its docs.
+  var maxCount: UInt32 = 0
+  var minLength: UInt32 = 0
+  var gapWidth = 0
+  var gapsStart = 0
+  var countWidth = 0
+  var countsStart = 0
+  var positionsStart = 0
+  var end = 0
+}
+
 /// Walks a postings list doc by doc. Word lists give each doc's term frequency as `count`;
 /// gram lists give its number of positions, and the positions themselves on request. Whole
 /// blocks are skipped by their headers and positions are decoded only when asked for, so
-/// intersecting a rare gram with a common one touches little of the common one.
+/// intersecting a rare gram with a common one touches little of the common one; `peek`
+/// reads ahead header by header, for rankers that skip blocks by their score bounds.
 /// A struct (no reference counting in the inner loops) that owns two small unpacking
 /// buffers: its owner calls `free`, or uses `reading`.
 struct PostingsCursor {
   private let bytes: UnsafeRawBufferPointer
   private let hasPositions: Bool
-  /// Where the next block starts.
+  /// Where the next unread header starts, and the last doc of the block before it (-1 before
+  /// the first).
   private var nextBlock = 0
+  private var previousLastDoc: Int64 = -1
+  /// A header read ahead by `peek` and not yet unpacked: the block after the current one.
+  private var peeked: PostingsBlockHeader?
   // The current block, unpacked.
   private let docs = UnsafeMutablePointer<UInt32>.allocate(capacity: PostingsBlock.capacity)
   private let counts = UnsafeMutablePointer<UInt32>.allocate(capacity: PostingsBlock.capacity)
-  private var blockSize = 0
+  private var current = PostingsBlockHeader()
   private var slot = -1
-  /// The last doc of the previous block (-1 before the first).
-  private var previousLastDoc: Int64 = -1
   // The positions area of the current block: where the next unread position is, and for
   // which slot.
   private var positionIndex = 0
   private var positionSlot = 0
-  private var positionsEnd = 0
 
   /// The current doc and its count (valid after `next` or `advance` returned true).
   private(set) var doc: UInt32 = 0
@@ -69,7 +90,7 @@ struct PostingsCursor {
   @inline(__always)
   mutating func next() throws(BadPostings) -> Bool {
     slot += 1
-    if slot >= blockSize {
+    if slot >= current.size {
       guard try loadBlock(skippingBelow: nil) else { return false }
     }
     doc = docs[slot]
@@ -80,8 +101,8 @@ struct PostingsCursor {
   /// Moves to the first doc at or after `target` (staying put when already there); false at
   /// the end of the list.
   mutating func advance(to target: UInt32) throws(BadPostings) -> Bool {
-    if slot >= 0 && slot < blockSize && doc >= target { return true }
-    if slot < 0 || blockSize == 0 || docs[blockSize - 1] < target {
+    if slot >= 0 && slot < current.size && doc >= target { return true }
+    if slot < 0 || current.size == 0 || current.lastDoc < target {
       guard try loadBlock(skippingBelow: target) else { return false }
     } else {
       slot += 1
@@ -92,17 +113,34 @@ struct PostingsCursor {
     return true
   }
 
+  /// The header of the first block that may hold a doc at or after `target` (the current
+  /// block while it does), read without unpacking anything; nil when no doc of the list is
+  /// that far. Blocks it steps over are gone: afterwards move on with `advance(to:)` to a
+  /// doc at or after `target`, not with `next`.
+  mutating func peek(atOrAfter target: UInt32) throws(BadPostings) -> PostingsBlockHeader? {
+    if slot >= 0 && slot < current.size && current.lastDoc >= target { return current }
+    if let peeked, peeked.lastDoc >= target { return peeked }
+    while let header = try readHeader() {
+      if header.lastDoc >= target {
+        peeked = header
+        return header
+      }
+    }
+    peeked = nil
+    return nil
+  }
+
   /// The current doc's positions, ascending, into `buffer` (replacing its contents); once
   /// per doc, as the cursor reads on from them.
   mutating func positions(into buffer: inout PositionBuffer) throws(BadPostings) {
     guard hasPositions, slot >= positionSlot else { throw BadPostings() }
-    var decoder = PostingsDecoder(bytes, from: positionIndex, to: positionsEnd)
+    var decoder = PostingsDecoder(bytes, from: positionIndex, to: current.end)
     while positionSlot < slot {
       try decoder.skip(counts[positionSlot])
       positionSlot += 1
     }
     // Each position takes at least one byte: a larger count is damage, not a reason to allocate.
-    guard Int(count) <= positionsEnd - decoder.index else { throw BadPostings() }
+    guard Int(count) <= current.end - decoder.index else { throw BadPostings() }
     buffer.reserve(Int(count))
     var position: UInt32 = 0
     for index in 0..<Int(count) {
@@ -114,49 +152,68 @@ struct PostingsCursor {
     positionSlot = slot + 1
   }
 
+  /// The header at `nextBlock`, which it then moves past; nil at the end of the list.
+  private mutating func readHeader() throws(BadPostings) -> PostingsBlockHeader? {
+    guard nextBlock < bytes.count else { return nil }
+    var decoder = PostingsDecoder(bytes, from: nextBlock, to: bytes.count)
+    var header = PostingsBlockHeader()
+    header.size = Int(try decoder.byte())
+    let lastGap = try decoder.varint()
+    let positionBytes = hasPositions ? Int(try decoder.varint()) : 0
+    header.maxCount = try decoder.varint()
+    header.minLength = try decoder.varint()
+    guard header.size >= 1, header.size <= PostingsBlock.capacity, lastGap >= 1 else { throw BadPostings() }
+    let lastDoc = previousLastDoc + Int64(lastGap)
+    guard lastDoc <= Int64(UInt32.max) else { throw BadPostings() }
+    header.previousLastDoc = previousLastDoc
+    header.lastDoc = UInt32(lastDoc)
+    header.gapWidth = Int(try decoder.byte())
+    header.gapsStart = decoder.index
+    try decoder.skipBits(header.size * header.gapWidth, width: header.gapWidth)
+    header.countWidth = Int(try decoder.byte())
+    header.countsStart = decoder.index
+    try decoder.skipBits(header.size * header.countWidth, width: header.countWidth)
+    header.positionsStart = decoder.index
+    guard positionBytes <= bytes.count - header.positionsStart else { throw BadPostings() }
+    header.end = header.positionsStart + positionBytes
+    nextBlock = header.end
+    previousLastDoc = lastDoc
+    return header
+  }
+
   /// Loads the next block, or with `skippingBelow`, the first block whose last doc reaches
   /// it, stepping over the others by their headers; positions the cursor at its first slot.
   private mutating func loadBlock(skippingBelow target: UInt32?) throws(BadPostings) -> Bool {
-    while nextBlock < bytes.count {
-      var decoder = PostingsDecoder(bytes, from: nextBlock, to: bytes.count)
-      let size = Int(try decoder.byte())
-      let lastGap = try decoder.varint()
-      let positionBytes = hasPositions ? Int(try decoder.varint()) : 0
-      guard size >= 1, size <= PostingsBlock.capacity, lastGap >= 1 else { throw BadPostings() }
-      let lastDoc = previousLastDoc + Int64(lastGap)
-      guard lastDoc <= Int64(UInt32.max) else { throw BadPostings() }
-      let gapWidth = Int(try decoder.byte())
-      let gapsStart = decoder.index
-      try decoder.skipBits(size * gapWidth, width: gapWidth)
-      let countWidth = Int(try decoder.byte())
-      let countsStart = decoder.index
-      try decoder.skipBits(size * countWidth, width: countWidth)
-      let positionsStart = decoder.index
-      guard positionBytes <= bytes.count - positionsStart else { throw BadPostings() }
-      nextBlock = positionsStart + positionBytes
-      if let target, lastDoc < Int64(target) {
-        previousLastDoc = lastDoc
-        continue
+    var found: PostingsBlockHeader?
+    if let peeked, peeked.lastDoc >= target ?? 0 {
+      found = peeked
+    } else {
+      while let header = try readHeader() {
+        if header.lastDoc >= target ?? 0 {
+          found = header
+          break
+        }
       }
-      // Unpack: gaps are doc − previous doc − 1; counts are count − 1.
-      var previous = previousLastDoc
-      for index in 0..<size {
-        previous += Int64(PackedBits.value(bytes, at: gapsStart, index: index, width: gapWidth)) + 1
-        docs[index] = UInt32(truncatingIfNeeded: previous)
-        counts[index] = PackedBits.value(bytes, at: countsStart, index: index, width: countWidth) &+ 1
-      }
-      guard previous == lastDoc else { throw BadPostings() }
-      previousLastDoc = lastDoc
-      blockSize = size
-      slot = 0
-      positionIndex = positionsStart
-      positionSlot = 0
-      positionsEnd = nextBlock
-      return true
     }
-    blockSize = 0
+    peeked = nil
+    guard let header = found else {
+      current.size = 0
+      slot = 0
+      return false
+    }
+    // Unpack: gaps are doc − previous doc − 1; counts are count − 1.
+    var previous = header.previousLastDoc
+    for index in 0..<header.size {
+      previous += Int64(PackedBits.value(bytes, at: header.gapsStart, index: index, width: header.gapWidth)) + 1
+      docs[index] = UInt32(truncatingIfNeeded: previous)
+      counts[index] = PackedBits.value(bytes, at: header.countsStart, index: index, width: header.countWidth) &+ 1
+    }
+    guard previous == Int64(header.lastDoc) else { throw BadPostings() }
+    current = header
     slot = 0
-    return false
+    positionIndex = header.positionsStart
+    positionSlot = 0
+    return true
   }
 }
 

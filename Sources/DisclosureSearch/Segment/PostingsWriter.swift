@@ -12,14 +12,20 @@ struct PostingsWriter {
   private var gaps: [UInt32] = []
   private var counts: [UInt32] = []
   private var positions: [UInt8] = []
+  // The open block's score bounds: its largest count and shortest field.
+  private var maxCount: UInt32 = 0
+  private var minLength = UInt32.max
 
   init(hasPositions: Bool) { self.hasPositions = hasPositions }
 
   /// Adds a doc with its count (a word's term frequency, or a gram's number of positions,
-  /// which `writePositions` appends as varint gaps, ascending).
-  mutating func add(doc: UInt32, count: UInt32, writePositions: (inout [UInt8]) -> Void = { _ in }) {
+  /// which `writePositions` appends as varint gaps, ascending) and the length of the field
+  /// (for the block's score bound).
+  mutating func add(doc: UInt32, count: UInt32, length: UInt32, writePositions: (inout [UInt8]) -> Void = { _ in }) {
     gaps.append(UInt32(truncatingIfNeeded: Int64(doc) - lastDoc - 1))
     counts.append(count - 1)
+    maxCount = max(maxCount, count)
+    minLength = min(minLength, length)
     if hasPositions { writePositions(&positions) }
     lastDoc = Int64(doc)
     docCount += 1
@@ -32,6 +38,8 @@ struct PostingsWriter {
     bytes.append(UInt8(gaps.count))
     VarInt.append(UInt32(truncatingIfNeeded: lastDoc - blockLastDoc), to: &bytes)
     if hasPositions { VarInt.append(UInt32(positions.count), to: &bytes) }
+    VarInt.append(maxCount, to: &bytes)
+    VarInt.append(minLength, to: &bytes)
     for values in [gaps, counts] {
       let width = PackedBits.width(of: values)
       bytes.append(UInt8(width))
@@ -42,5 +50,7 @@ struct PostingsWriter {
     gaps.removeAll(keepingCapacity: true)
     counts.removeAll(keepingCapacity: true)
     positions.removeAll(keepingCapacity: true)
+    maxCount = 0
+    minLength = .max
   }
 }

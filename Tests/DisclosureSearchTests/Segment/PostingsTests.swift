@@ -30,7 +30,7 @@ final class PostingsTests: XCTestCase {
   func encode(_ entries: [Entry], hasPositions: Bool) -> [UInt8] {
     var writer = PostingsWriter(hasPositions: hasPositions)
     for entry in entries {
-      writer.add(doc: entry.doc, count: UInt32(entry.positions.count)) { bytes in
+      writer.add(doc: entry.doc, count: UInt32(entry.positions.count), length: entry.doc % 50) { bytes in
         var last: UInt32 = 0
         for position in entry.positions {
           VarInt.append(position - last, to: &bytes)
@@ -90,6 +90,34 @@ final class PostingsTests: XCTestCase {
       }
       XCTAssertEqual(decoded.map(\.0), entries.map(\.doc))
       XCTAssertEqual(decoded.map(\.1), entries.map { UInt32($0.positions.count) })
+    }
+  }
+
+  /// `peek` names the block a target falls in, with bounds that hold for each of its docs,
+  /// and a cursor that peeked ahead still advances onto the right doc.
+  func testPeekedBlocksBoundTheirDocs() throws {
+    for entries in randomLists() where !entries.isEmpty {
+      let bytes = encode(entries, hasPositions: true)
+      let targets = Set((0..<40).map { _ in UInt32.random(in: 0...entries.last!.doc + 2) }).sorted()
+      try bytes.withUnsafeBytes { raw in
+        try PostingsCursor.reading(raw, hasPositions: true) { cursor in
+          for target in targets {
+            let header = try cursor.peek(atOrAfter: target)
+            let expected = entries.firstIndex { $0.doc >= target }
+            XCTAssertEqual(header == nil, expected == nil, "target \(target)")
+            guard let header, let expected else { continue }
+            // The block of the first doc at or after the target, by the writer's numbering.
+            let block = entries[(expected / PostingsBlock.capacity * PostingsBlock.capacity)...].prefix(PostingsBlock.capacity)
+            XCTAssertEqual(header.lastDoc, block.last?.doc)
+            XCTAssertEqual(header.maxCount, block.map { UInt32($0.positions.count) }.max())
+            XCTAssertEqual(header.minLength, block.map { $0.doc % 50 }.min())
+            if Bool.random() {
+              XCTAssertTrue(try cursor.advance(to: target))
+              XCTAssertEqual(cursor.doc, entries[expected].doc)
+            }
+          }
+        }
+      }
     }
   }
 
