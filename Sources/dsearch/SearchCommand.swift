@@ -35,6 +35,9 @@ struct SearchCommand: ParsableCommand {
   @Flag(help: "Apply AND, OR and NOT to each section on its own instead of to the whole report.")
   var perSection = false
 
+  @Flag(help: "Count every matching section (slower for common words): without it the search skips sections that cannot reach the hits shown, and the count may be a lower bound, printed as \"at least\".")
+  var countAll = false
+
   @Option(help: "Run one query per line of this file; print JSON Lines.")
   var queries: String?
 
@@ -59,7 +62,7 @@ struct SearchCommand: ParsableCommand {
       do { _ = try QueryParser.parse(query.joined(separator: " ")) } catch { throw fail(error.description) }
     }
     let searcher = try openSearcher(locations)
-    let options = SearchOptions(limit: limit, explain: explain, perSection: perSection)
+    let options = SearchOptions(limit: limit, explain: explain, perSection: perSection, countAll: countAll)
     if let queries {
       guard let text = try? String(contentsOfFile: queries, encoding: .utf8) else { throw fail("cannot read the query file \(queries)") }
       for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -80,7 +83,7 @@ struct SearchCommand: ParsableCommand {
 
   private func printHuman(_ result: SearchResult) {
     let (open, close) = isTerminal ? ("\u{1B}[1m", "\u{1B}[0m") : ("【", "】")
-    print("\(result.total) matching sections for \(result.query) (\(String(format: "%.1f", Double(result.took_us) / 1000)) ms)")
+    print("\(result.total_exact ? "" : "at least ")\(result.total) matching sections for \(result.query) (\(String(format: "%.1f", Double(result.took_us) / 1000)) ms)")
     for (rank, hit) in result.hits.enumerated() {
       print("")
       let section = hit.section.isEmpty ? "(before section 一)" : hit.section

@@ -25,6 +25,9 @@ final class IndexView: Sendable {
   private let fieldLengths: [UInt32]
   let liveDocs: Bitset
   let liveReports: Bitset
+  /// Whether each segment has deleted reports (its stored document frequencies then count
+  /// dead sections too).
+  private let segmentHasDeletions: [Bool]
 
   init(segments: [SegmentReader], deletedReports: [Set<UInt32>]) {
     self.segments = segments
@@ -68,6 +71,7 @@ final class IndexView: Sendable {
     }
     let live = liveDocs.count
     self.docBases = docBases
+    segmentHasDeletions = segments.indices.map { $0 < deletedReports.count && !deletedReports[$0].isEmpty }
     self.reportBases = reportBases
     self.docReports = docReports
     self.docSections = docSections
@@ -106,6 +110,21 @@ final class IndexView: Sendable {
 
   private static let fieldCount = Field.allCases.count
 
+  /// The global doc IDs of a report's sections (consecutive: a report's sections are added
+  /// together, and report IDs ascend with doc IDs).
+  func docs(ofReport report: UInt32) -> Range<UInt32> {
+    func firstDoc(after isBefore: (UInt32) -> Bool) -> UInt32 {
+      var low = 0
+      var high = docReports.count
+      while low < high {
+        let middle = (low + high) / 2
+        if isBefore(docReports[middle]) { low = middle + 1 } else { high = middle }
+      }
+      return UInt32(low)
+    }
+    return firstDoc { $0 < report }..<firstDoc { $0 <= report }
+  }
+
   /// Whether `doc` is the first section of its report (the one that holds the title field).
   func isFirstSection(_ doc: UInt32) -> Bool {
     doc == 0 || docReports[Int(doc) - 1] != docReports[Int(doc)]
@@ -132,6 +151,47 @@ final class IndexView: Sendable {
       }
     }
     return result
+  }
+
+  /// The global ID of segment `index`'s first doc.
+  func docBase(ofSegment index: Int) -> UInt32 { docBases[index] }
+
+  /// The live sections of segment `index` holding `term` (a gram, with positions, or a word):
+  /// the stored document frequency, or in a segment with deletions, a count over its list.
+  func liveDocumentFrequency(segment index: Int, term: Int, isGram: Bool) throws -> Int {
+    let segment = segments[index]
+    guard segmentHasDeletions[index] else { return segment.documentFrequency(term) }
+    let range = try segment.postingsRange(term)
+    let base = docBases[index]
+    do {
+      return try segment.withBytes { file in
+        try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[range]), hasPositions: isGram) { cursor in
+          var count = 0
+          while try cursor.next() { if liveDocs.contains(base + cursor.doc) { count += 1 } }
+          return count
+        }
+      }
+    } catch {
+      throw IndexFormatError.corrupt(file: segment.name, offset: range.lowerBound, reason: "bad postings list")
+    }
+  }
+
+  /// The document frequency BM25 gives a phrase in `field`: that of its rarest gram (for a
+  /// one-scalar gram, of all grams starting with it), over the live sections. An upper bound
+  /// of the sections holding the phrase, read from the dictionary alone, so that a ranker
+  /// can score a section before, or without, finding every other match.
+  func phraseDocumentFrequency(_ grams: [PhraseMatcher.Gram], in field: Field) throws -> Int {
+    var rarest: Int?
+    for gram in grams {
+      var frequency = 0
+      for (index, segment) in segments.enumerated() {
+        for term in PhraseMatcher(segment: segment).terms(of: gram, in: field) {
+          frequency += try liveDocumentFrequency(segment: index, term: term, isGram: true)
+        }
+      }
+      rarest = min(rarest ?? frequency, frequency)
+    }
+    return min(rarest ?? 0, liveDocCount)
   }
 
   /// Calls `body` with each live doc holding `word` in `field` and the word's frequency

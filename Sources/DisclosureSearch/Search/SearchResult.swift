@@ -1,11 +1,15 @@
 /// The answer to one query, as printed by `dsearch search --json`.
 public struct SearchResult: Sendable, Codable, Equatable {
   /// Version of this JSON shape.
-  public var schema_version: Int = 1
+  public var schema_version: Int = 2
   /// The query as given.
   public var query: String
-  /// How many sections matched (before `limit`).
+  /// How many sections matched (before `limit`); with `total_exact` false, how many were
+  /// found before the search stopped looking (sections that could not reach the hits shown
+  /// are skipped), so at least this many match.
   public var total: Int
+  /// Whether `total` counts every match (always, with `SearchOptions.countAll`).
+  public var total_exact: Bool
   /// Search time in microseconds (parse, match, rank, snippets).
   public var took_us: Int
   /// The best sections, best first.

@@ -10,12 +10,17 @@ public struct SearchOptions: Sendable {
   public var explain: Bool
   /// Apply the boolean logic to each section on its own instead of to the whole report.
   public var perSection: Bool
+  /// Find and count every matching section, so that `total` is exact. Without it, a search
+  /// skips sections that cannot reach the first `limit` hits, and `total` may be a lower
+  /// bound (`SearchResult.total_exact` tells).
+  public var countAll: Bool
 
-  /// Options with the given limit (default 10), explanation and per-section logic.
-  public init(limit: Int = 10, explain: Bool = false, perSection: Bool = false) {
+  /// Options with the given limit (default 10), explanation, per-section logic and counting.
+  public init(limit: Int = 10, explain: Bool = false, perSection: Bool = false, countAll: Bool = false) {
     self.limit = limit
     self.explain = explain
     self.perSection = perSection
+    self.countAll = countAll
   }
 }
 
@@ -83,7 +88,8 @@ public final class Searcher: Sendable {
     let analyzer: Analyzer
     do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
     var ranking = try rank(
-      query, analyzer: analyzer, explain: options.explain, perSection: options.perSection, limit: max(0, options.limit))
+      query, analyzer: analyzer, explain: options.explain, perSection: options.perSection, countAll: options.countAll,
+      limit: max(0, options.limit))
     try orderTies(&ranking.top, limit: options.limit)
     let snippets = SnippetGenerator(normalizer: analyzer.normalizer)
     let partTexts = query.positiveParts.map(\.normalized)
@@ -105,7 +111,7 @@ public final class Searcher: Sendable {
           explanation: options.explain ? scoredDoc.contributions : nil))
     }
     let took = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000)
-    return SearchResult(query: query.description, total: ranking.total, took_us: took, hits: hits)
+    return SearchResult(query: query.description, total: ranking.total, total_exact: ranking.totalIsExact, took_us: took, hits: hits)
   }
 
   // MARK: Tables as data
@@ -179,15 +185,31 @@ public final class Searcher: Sendable {
   /// of those, for `orderTies`.
   struct Ranking {
     var total: Int
+    /// False when the ranking skipped sections that could not reach the top: `total` is then
+    /// the number found, a lower bound.
+    var totalIsExact = true
     var top: [(doc: UInt32, scored: Scored)]
   }
 
-  /// Scores the matching sections and keeps the best `limit`.
+  /// Scores the matching sections and keeps the best `limit`: with `PrunedRanker` where the
+  /// query allows it (unless `countAll` or `explain`), else every match.
   ///
   /// By default the boolean logic applies to each report as a whole (a report matches
   /// `A NOT B` when A occurs somewhere in it and B nowhere), and the hits are that report's
   /// sections holding a positive part. With `perSection`, the logic applies to each section.
-  func rank(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool = false, limit: Int) throws -> Ranking {
+  func rank(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool = false, countAll: Bool = false, limit: Int)
+    throws -> Ranking
+  {
+    if !explain, !perSection, !countAll,
+      let ranker = try PrunedRanker(query: query, index: index, analyzer: analyzer, limit: limit, reports: reports(satisfying:))
+    {
+      return try ranker.rank(threads: ProcessInfo.processInfo.activeProcessorCount)
+    }
+    return try rankEveryMatch(query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit)
+  }
+
+  /// Finds and scores every matching section.
+  private func rankEveryMatch(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool, limit: Int) throws -> Ranking {
     var allowed = index.liveDocs
     if let numbers = query.sections {
       allowed = Bitset(capacity: index.docCount) { index.liveDocs.contains($0) && numbers.contains(index.sectionNumber(of: $0)) }
@@ -238,8 +260,10 @@ public final class Searcher: Sendable {
       }
     }
     for (part, match) in positive {
+      let grams = PhraseMatcher.grams(of: part.normalized)
       for (field, occurrences) in match.perField {
-        add(occurrences, kind: "phrase", term: part.normalized, field: field, df: match.docs.count, weight: field.weight)
+        let df = try index.phraseDocumentFrequency(grams, in: field)
+        add(occurrences, kind: "phrase", term: part.normalized, field: field, df: df, weight: field.weight)
       }
       // ICU words of the part add to its sections where they stand as words.
       for word in analyzer.words(ofNormalized: part.normalized) {
@@ -268,6 +292,7 @@ public final class Searcher: Sendable {
     func better(_ a: (key: Int64, doc: UInt32), _ b: (key: Int64, doc: UInt32)) -> Bool {
       a.key != b.key ? a.key > b.key : a.doc < b.doc
     }
+    guard limit > 0 else { return [] }
     guard limit < entries.count, limit <= 64 else { return entries.sorted(by: better) }
     // A small sorted buffer: most entries lose to its last one at a single comparison.
     var top: [(key: Int64, doc: UInt32)] = []

@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+@testable import DisclosureSearch
+
+/// The pruned ranking returns exactly the hits of ranking every match, and a total that
+/// never overstates (and is exact whenever it says so).
+final class PrunedRankerTests: XCTestCase {
+  func testPrunedHitsEqualEveryMatchRanked() throws {
+    let searcher = SampleIndex.searcher
+    let index = searcher.index
+    let normalizer = Normalizer()
+    // Typical queries, then random substrings of section text, alone, in pairs and filtered.
+    var queries = [
+      "行政处罚", "行政许可", "政府 信息 公开", "主动公开 政府信息", "\"政府信息公开工作\"", "label:行政处罚", "heading:总体情况",
+      "行政复议 信息处理费", "year:2021 行政处罚", "agency:财政局 行政事业性收费", "section:三 予以公开", "region:淄博 政府信息",
+      "交通运输局", "12345", "title:2020 公开",
+    ]
+    var generator = SeededGenerator(seed: 20_261_126)
+    var pieces: [String] = []
+    while pieces.count < 120 {
+      let doc = UInt32.random(in: 0..<UInt32(index.docCount), using: &generator)
+      let scalars = Array(normalizer.normalize(try searcher.fieldText(of: doc, .body)).unicodeScalars)
+      guard scalars.count > 8 else { continue }
+      let start = Int.random(in: 0..<(scalars.count - 4), using: &generator)
+      let window = scalars[start..<(start + Int.random(in: 2...4, using: &generator))]
+      guard window.allSatisfy(CharacterClass.isSearchable) else { continue }
+      pieces.append(String(String.UnicodeScalarView(window)))
+    }
+    queries += pieces.prefix(60)
+    queries += stride(from: 60, to: 120, by: 2).map { "\(pieces[$0]) \(pieces[$0 + 1])" }
+    queries += pieces.prefix(10).map { "year:2021 \($0)" }
+
+    var pruned = 0
+    for query in queries {
+      for limit in [1, 10] {
+        let fast = try searcher.search(query, options: SearchOptions(limit: limit))
+        let full = try searcher.search(query, options: SearchOptions(limit: limit, countAll: true))
+        XCTAssertTrue(full.total_exact)
+        XCTAssertEqual(fast.hits, full.hits, "\(query), limit \(limit)")
+        XCTAssertLessThanOrEqual(fast.total, full.total, "\(query)")
+        XCTAssertGreaterThanOrEqual(fast.total, fast.hits.count, "\(query)")
+        if fast.total_exact { XCTAssertEqual(fast.total, full.total, "\(query)") } else { pruned += 1 }
+      }
+    }
+    // The comparison means something only if sections were in fact skipped.
+    XCTAssertGreaterThan(pruned, queries.count / 4)
+  }
+
+  /// Read in two halves at once, a segment gives the same best sections as read whole.
+  func testSegmentHalvesJoinToTheWholeRanking() throws {
+    let searcher = SampleIndex.searcher
+    let analyzer = try Analyzer()
+    for text in ["行政处罚", "政府 信息 公开", "label:行政复议", "公开 年度报告", "依申请"] {
+      let query = try QueryParser.parse(text)
+      for limit in [1, 10, 30] {
+        let ranker = try XCTUnwrap(
+          PrunedRanker(query: query, index: searcher.index, analyzer: analyzer, limit: limit) { _ in searcher.index.liveReports })
+        let whole = try ranker.rank(threads: 1)
+        let halves = try ranker.rank(threads: 2, splitDocCount: 100)
+        XCTAssertEqual(halves.top.map(\.doc), whole.top.map(\.doc), "\(text), limit \(limit)")
+        XCTAssertEqual(halves.top.map(\.scored.score), whole.top.map(\.scored.score), "\(text), limit \(limit)")
+        let full = try searcher.rank(query, analyzer: analyzer, explain: false, countAll: true, limit: limit)
+        XCTAssertEqual(halves.top.map(\.doc), full.top.map(\.doc), "\(text), limit \(limit)")
+        XCTAssertLessThanOrEqual(halves.total, full.total)
+      }
+    }
+  }
+}
