@@ -6,7 +6,7 @@ let folder = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "In
 do {
   let searcher = try Searcher(indexFolder: folder)
   let result = try searcher.search("行政处罚", options: SearchOptions(limit: 3))
-  print("\(result.total) sections match 行政处罚")
+  print("\(result.total_exact ? "" : "at least ")\(result.total) sections match 行政处罚")
   for hit in result.hits {
     print("\(hit.title) — \(hit.section) (\(hit.path):\(hit.line))")
     for row in hit.rows {
