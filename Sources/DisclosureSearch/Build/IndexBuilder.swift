@@ -20,12 +20,13 @@ struct IndexBuilder {
   /// Stored section records by doc, compressed.
   private(set) var sectionRecords: [[UInt8]] = []
   private(set) var docs: [DocEntry] = []
-  /// Word postings by term key (`TermKey.word`).
-  private(set) var wordPostings: [[UInt8]: PostingsWriter] = [:]
+  /// Word postings by field, then by the word's UTF-8 (the term key is the field's prefix
+  /// byte and the word: kept apart so that adding a word builds no key).
+  private(set) var wordPostings = [[[UInt8]: PostingsWriter]](repeating: [:], count: Field.allCases.count)
   /// Gram postings by field (bits 42…) and `GramCode`.
   private(set) var gramPostings: [UInt64: PostingsWriter] = [:]
 
-  var termCount: Int { wordPostings.count + gramPostings.count }
+  var termCount: Int { wordPostings.reduce(0) { $0 + $1.count } + gramPostings.count }
 
   /// Adds a report and its sections; returns the report's ID.
   @discardableResult
@@ -38,7 +39,7 @@ struct IndexBuilder {
       for (field, analyzed) in section.fields {
         lengths[field.rawValue] = analyzed.length
         for (word, count) in analyzed.wordCounts {
-          wordPostings[[TermKey.wordPrefix + UInt8(field.rawValue)] + word, default: PostingsWriter(hasPositions: false)]
+          wordPostings[field.rawValue][word, default: PostingsWriter(hasPositions: false)]
             .add(doc: doc, count: count, length: analyzed.length)
         }
         var start = 0
@@ -68,7 +69,9 @@ struct IndexBuilder {
   /// Completes the postings once every report is added: writes each list's open block. In
   /// place, so that no list is copied.
   mutating func finish() {
-    for key in wordPostings.keys { wordPostings[key]?.finish() }
+    for field in wordPostings.indices {
+      for key in wordPostings[field].keys { wordPostings[field][key]?.finish() }
+    }
     for key in gramPostings.keys { gramPostings[key]?.finish() }
   }
 

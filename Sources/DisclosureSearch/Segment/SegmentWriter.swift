@@ -43,7 +43,9 @@ enum SegmentWriter {
 
     var keyed: [([UInt8], PostingsWriter)] = []
     keyed.reserveCapacity(builder.termCount)
-    for (term, list) in builder.wordPostings { keyed.append((term, list)) }
+    for (field, lists) in builder.wordPostings.enumerated() {
+      for (word, list) in lists { keyed.append(([TermKey.wordPrefix + UInt8(field)] + word, list)) }
+    }
     for (code, list) in builder.gramPostings {
       guard let field = Field(rawValue: Int(code >> 42)) else { continue }
       keyed.append((GramCode.key(code & ((1 << 42) - 1), field: field), list))

@@ -76,4 +76,12 @@ final class ReportParserTests: XCTestCase {
     XCTAssertEqual(report.sections.map(\.number), [0])
     XCTAssertTrue(report.warnings.contains { $0.contains("indexed as one untitled section") })
   }
+
+  /// The listed White_Space scalars are exactly Unicode's.
+  func testSpacesAreUnicodeWhiteSpace() {
+    for value in UInt32(0)...0x10FFFF {
+      guard let scalar = Unicode.Scalar(value) else { continue }
+      XCTAssertEqual(Layout.isSpace(scalar), scalar.properties.isWhitespace, "U+\(String(value, radix: 16))")
+    }
+  }
 }
