@@ -58,24 +58,6 @@ struct PrunedRanker {
     self.limit = limit
   }
 
-  /// A part in one field, in one segment.
-  struct PhraseClause {
-    let part: Int
-    let field: Field
-    let idf: Double
-    /// The gram lists, the rarest first, and each gram's offset in the part.
-    var cursors: [PostingsCursor]
-    let offsets: [UInt32]
-  }
-
-  /// An ICU word of a part in one field, in one segment.
-  struct WordClause {
-    let part: Int
-    let field: Field
-    let idf: Double
-    var cursor: PostingsCursor
-  }
-
   /// Segments of at least this many sections are read on two threads.
   static let splitDocCount = 20_000
 
@@ -206,10 +188,28 @@ struct PrunedRanker {
   }
 }
 
-/// One segment's walk: the clauses' cursors over its memory-mapped postings.
+/// One walk over a segment's docs: the clauses' cursors over its memory-mapped postings.
+/// Cursors and per-doc scratch live in buffers allocated once (`free` releases them): the
+/// inner loops then mutate them in place, without the uniqueness checks of nested arrays.
 private struct SegmentPass {
-  typealias PhraseClause = PrunedRanker.PhraseClause
-  typealias WordClause = PrunedRanker.WordClause
+  /// A part in one field: its gram lists (`count` cursors from `first`, the rarest first)
+  /// and each gram's offset in the part.
+  struct PhraseClause {
+    let part: Int
+    let field: Field
+    let idf: Double
+    let first: Int
+    let offsets: [UInt32]
+    var count: Int { offsets.count }
+  }
+
+  /// An ICU word of a part in one field: its list is cursor `cursor`.
+  struct WordClause {
+    let part: Int
+    let field: Field
+    let idf: Double
+    let cursor: Int
+  }
 
   let ranker: PrunedRanker
   let index: IndexView
@@ -217,25 +217,29 @@ private struct SegmentPass {
   let docCount: Int
   /// The local doc IDs this pass reads.
   let docs: Range<UInt32>
-  /// Clauses that find sections and score them; in `checks`, each part's own cursors that
-  /// tell whether a report holds it somewhere (for parts a section lacks).
-  var phrases: [PhraseClause] = []
-  var words: [WordClause] = []
-  var checks: [[PhraseClause]]
+  /// Clauses that find sections and score them; in `checks`, each part's own clauses (with
+  /// cursors of their own) that tell whether a report holds it somewhere, for the parts a
+  /// section lacks.
+  let phrases: [PhraseClause]
+  let words: [WordClause]
+  let checks: [[PhraseClause]]
+  let averages: [Double]
+  var cursors: UnsafeMutableBufferPointer<PostingsCursor>
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
-  var positions: [PositionBuffer] = []
-  let averages: [Double]
-  // Scratch reused from range to range and doc to doc: each clause's block at the current
-  // range, each part's word bound over it, each phrase driver's next doc in it (UInt32.max:
-  // none), the phrase clauses at the current doc, and the clauses' counts there.
-  var phraseBlocks: [PostingsBlockHeader?] = []
-  var wordBlocks: [PostingsBlockHeader?] = []
-  var wordBounds: [Double] = []
-  var at: [UInt32] = []
-  var here: [Int] = []
-  var phraseTF: [UInt32] = []
-  var wordTF: [UInt32] = []
+  // Scratch reused from range to range and doc to doc: each gram's positions in a doc, each
+  // clause's block at the current range, each part's word bound over it, each phrase
+  // driver's next doc in it (UInt32.max: none), the phrase clauses at the current doc
+  // (`hereCount` of them), and the clauses' counts there.
+  var positions: [PositionBuffer]
+  let phraseBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
+  let wordBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
+  let wordBounds: UnsafeMutableBufferPointer<Double>
+  let at: UnsafeMutableBufferPointer<UInt32>
+  let here: UnsafeMutableBufferPointer<Int>
+  var hereCount = 0
+  let phraseTF: UnsafeMutableBufferPointer<UInt32>
+  let wordTF: UnsafeMutableBufferPointer<UInt32>
 
   init(
     ranker: PrunedRanker, segment: Int, docs: Range<UInt32>, file: UnsafeRawBufferPointer, phraseIDF: [[Field: Double]],
@@ -249,24 +253,26 @@ private struct SegmentPass {
     averages = index.averageFieldLengths
     let reader = index.segments[segment]
     let matcher = PhraseMatcher(segment: reader)
-    checks = Array(repeating: [], count: ranker.parts.count)
-    checked = Array(repeating: nil, count: ranker.parts.count)
+    var lists: [PostingsCursor] = []
+    func list(_ term: Int, hasPositions: Bool) throws -> PostingsCursor {
+      PostingsCursor(UnsafeRawBufferPointer(rebasing: file[try reader.postingsRange(term)]), hasPositions: hasPositions)
+    }
     func phrase(_ number: Int, _ field: Field) throws -> PhraseClause? {
-      var lists: [(cursor: PostingsCursor, offset: UInt32, df: Int)] = []
+      var grams: [(term: Int, offset: UInt32, df: Int)] = []
       for gram in PhraseMatcher.grams(of: ranker.parts[number].normalized) {
-        guard let term = matcher.terms(of: gram, in: field).first else {
-          lists.forEach { $0.cursor.free() }
-          return nil
-        }
-        let range = try reader.postingsRange(term)
-        lists.append((PostingsCursor(UnsafeRawBufferPointer(rebasing: file[range]), hasPositions: true), gram.offset, reader.documentFrequency(term)))
+        guard let term = matcher.terms(of: gram, in: field).first else { return nil }
+        grams.append((term, gram.offset, reader.documentFrequency(term)))
       }
-      lists.sort { $0.df < $1.df }
-      return PhraseClause(
-        part: number, field: field, idf: phraseIDF[number][field] ?? 0, cursors: lists.map(\.cursor), offsets: lists.map(\.offset))
+      grams.sort { $0.df < $1.df }
+      let first = lists.count
+      for gram in grams { lists.append(try list(gram.term, hasPositions: true)) }
+      return PhraseClause(part: number, field: field, idf: phraseIDF[number][field] ?? 0, first: first, offsets: grams.map(\.offset))
     }
     // In the exhaustive ranking's order: per part, the phrase in each field, then each word
     // in each field.
+    var phrases: [PhraseClause] = []
+    var words: [WordClause] = []
+    var checks = [[PhraseClause]](repeating: [], count: ranker.parts.count)
     for (number, part) in ranker.parts.enumerated() {
       let fields = part.field.map { [$0] } ?? Field.allCases
       for field in fields {
@@ -277,26 +283,43 @@ private struct SegmentPass {
       for word in ranker.words[number] {
         for field in fields {
           guard let idf = wordIDF[number][word]?[field], let term = reader.termIndex(TermKey.word(field, word)) else { continue }
-          let range = try reader.postingsRange(term)
-          let cursor = PostingsCursor(UnsafeRawBufferPointer(rebasing: file[range]), hasPositions: false)
-          words.append(WordClause(part: number, field: field, idf: idf, cursor: cursor))
+          words.append(WordClause(part: number, field: field, idf: idf, cursor: lists.count))
+          lists.append(try list(term, hasPositions: false))
         }
       }
     }
-    positions = (0..<(phrases.map(\.cursors.count).max() ?? 0)).map { _ in PositionBuffer() }
-    phraseBlocks = Array(repeating: nil, count: phrases.count)
-    wordBlocks = Array(repeating: nil, count: words.count)
-    wordBounds = Array(repeating: 0, count: ranker.parts.count)
-    at = Array(repeating: .max, count: phrases.count)
-    phraseTF = Array(repeating: 0, count: phrases.count)
-    wordTF = Array(repeating: 0, count: words.count)
+    self.phrases = phrases
+    self.words = words
+    self.checks = checks
+    checked = Array(repeating: nil, count: ranker.parts.count)
+    func buffer<T>(_ count: Int, _ value: T) -> UnsafeMutableBufferPointer<T> {
+      let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
+      buffer.initialize(repeating: value)
+      return buffer
+    }
+    cursors = UnsafeMutableBufferPointer.allocate(capacity: lists.count)
+    _ = cursors.initialize(from: lists)
+    positions = (0..<(phrases.map(\.count).max() ?? 0)).map { _ in PositionBuffer() }
+    phraseBlocks = buffer(phrases.count, nil)
+    wordBlocks = buffer(words.count, nil)
+    wordBounds = buffer(ranker.parts.count, 0)
+    at = buffer(phrases.count, .max)
+    here = buffer(phrases.count, 0)
+    phraseTF = buffer(phrases.count, 0)
+    wordTF = buffer(words.count, 0)
   }
 
   func free() {
-    for clause in phrases { clause.cursors.forEach { $0.free() } }
-    for part in checks { for clause in part { clause.cursors.forEach { $0.free() } } }
-    words.forEach { $0.cursor.free() }
+    cursors.forEach { $0.free() }
+    cursors.deallocate()
     positions.forEach { $0.free() }
+    phraseBlocks.deallocate()
+    wordBlocks.deallocate()
+    wordBounds.deallocate()
+    at.deallocate()
+    here.deallocate()
+    phraseTF.deallocate()
+    wordTF.deallocate()
   }
 
   /// What a clause adds for `tf` occurrences in a field of `length` words: the exhaustive
@@ -306,7 +329,6 @@ private struct SegmentPass {
     weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: Double(length), averageFieldLength: averages[field.rawValue])
   }
 
-  /// What phrase clause `number` adds (read in place: a clause copied out would retain its arrays).
   @inline(__always)
   func phraseScore(_ number: Int, tf: UInt32, length: UInt32) -> Double {
     score(phrases[number].field, idf: phrases[number].idf, weight: phrases[number].field.weight, tf: tf, length: length)
@@ -323,25 +345,29 @@ private struct SegmentPass {
       // The block each clause has at or after `target`; the range reaches to the first end
       // of one of them, and the bounds of the blocks with docs in it add up.
       var upto = docs.upperBound - 1
+      var anyBlock = false
       for number in phrases.indices {
-        phraseBlocks[number] = try phrases[number].cursors[0].peek(atOrAfter: target)
-        if let block = phraseBlocks[number] { upto = min(upto, block.lastDoc) }
+        phraseBlocks[number] = try cursors[phrases[number].first].peek(atOrAfter: target)
+        if let block = phraseBlocks[number] {
+          upto = min(upto, block.lastDoc)
+          anyBlock = true
+        }
       }
-      guard phraseBlocks.contains(where: { $0 != nil }) else { return }
+      guard anyBlock else { return }
       for number in words.indices {
-        wordBlocks[number] = try words[number].cursor.peek(atOrAfter: target)
+        wordBlocks[number] = try cursors[words[number].cursor].peek(atOrAfter: target)
         if let block = wordBlocks[number] { upto = min(upto, block.lastDoc) }
       }
       var bound = 0.0
       var present: UInt64 = 0
-      for (number, block) in phraseBlocks.enumerated() {
-        guard let block, block.previousLastDoc < Int64(upto) else { continue }
+      for number in phrases.indices {
+        guard let block = phraseBlocks[number], block.previousLastDoc < Int64(upto) else { continue }
         bound += phraseScore(number, tf: block.maxCount, length: block.minLength)
         present |= 1 << phrases[number].part
       }
       for part in wordBounds.indices { wordBounds[part] = 0 }
-      for (number, block) in wordBlocks.enumerated() {
-        guard let block, block.previousLastDoc < Int64(upto) else { continue }
+      for number in words.indices {
+        guard let block = wordBlocks[number], block.previousLastDoc < Int64(upto) else { continue }
         wordBounds[words[number].part] += wordScore(number, tf: block.maxCount, length: block.minLength)
       }
       for part in wordBounds.indices where present & 1 << part != 0 { bound += wordBounds[part] }
@@ -362,26 +388,31 @@ private struct SegmentPass {
   ) throws {
     // Each phrase clause's driver at its next doc of the range (UInt32.max: none left).
     for number in phrases.indices {
-      let more = try phrases[number].cursors[0].advance(to: first)
-      at[number] = more && phrases[number].cursors[0].doc <= last ? phrases[number].cursors[0].doc : .max
+      let driver = phrases[number].first
+      at[number] = try cursors[driver].advance(to: first) && cursors[driver].doc <= last ? cursors[driver].doc : .max
     }
     while true {
-      let doc = at.min() ?? .max
+      var doc = UInt32.max
+      for number in at.indices { doc = min(doc, at[number]) }
       guard doc != .max else { return }
-      here.removeAll(keepingCapacity: true)
-      for number in at.indices where at[number] == doc { here.append(number) }
+      hereCount = 0
+      for number in at.indices where at[number] == doc {
+        here[hereCount] = number
+        hereCount += 1
+      }
       try visit(doc, &collector, found: &found, skipped: &skipped)
-      for number in here {
-        let more = try phrases[number].cursors[0].next()
-        at[number] = more && phrases[number].cursors[0].doc <= last ? phrases[number].cursors[0].doc : .max
+      for slot in 0..<hereCount {
+        let number = here[slot]
+        let driver = phrases[number].first
+        at[number] = try cursors[driver].next() && cursors[driver].doc <= last ? cursors[driver].doc : .max
       }
     }
   }
 
   /// Scores section `doc`, where the drivers of the clauses `here` stand, if it can enter
-  /// the top k. Bounds first, cheapest first: the driving grams' counts (a phrase occurs at
-  /// most as often as each of its grams) with the words' block bounds, then with the words'
-  /// own counts; only then the positions.
+  /// the top k. Bounds first, cheapest first: the grams' counts (a phrase occurs at most as
+  /// often as each of its grams) with the words' block bounds, then with the words' own
+  /// counts; only then the positions.
   private mutating func visit(_ doc: UInt32, _ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool)
     throws
   {
@@ -391,8 +422,9 @@ private struct SegmentPass {
     guard ranker.allowedDocs.contains(global), ranker.allowedReports.contains(report) else { return }
     var phraseBound = 0.0
     var maybe: UInt64 = 0
-    for number in here {
-      guard let most = try Self.leastCount(in: &phrases[number], at: doc) else { continue }
+    for slot in 0..<hereCount {
+      let number = here[slot]
+      guard let most = try leastCount(phrases[number], at: doc) else { continue }
       phraseBound += phraseScore(number, tf: most, length: index.fieldLength(of: global, phrases[number].field))
       maybe |= 1 << phrases[number].part
     }
@@ -406,10 +438,9 @@ private struct SegmentPass {
     bound = phraseBound
     for number in words.indices {
       wordTF[number] = 0
-      guard maybe & 1 << words[number].part != 0, try words[number].cursor.advance(to: doc), words[number].cursor.doc == doc else {
-        continue
-      }
-      wordTF[number] = words[number].cursor.count
+      let cursor = words[number].cursor
+      guard maybe & 1 << words[number].part != 0, try cursors[cursor].advance(to: doc), cursors[cursor].doc == doc else { continue }
+      wordTF[number] = cursors[cursor].count
       bound += wordScore(number, tf: wordTF[number], length: index.fieldLength(of: global, words[number].field))
     }
     if collector.excludes(bound) {
@@ -419,8 +450,9 @@ private struct SegmentPass {
     // The exact occurrences of each part here.
     for number in phraseTF.indices { phraseTF[number] = 0 }
     var matched: UInt64 = 0
-    for number in here {
-      phraseTF[number] = try Self.occurrences(in: &phrases[number], at: doc, positions: &positions)
+    for slot in 0..<hereCount {
+      let number = here[slot]
+      phraseTF[number] = try occurrences(phrases[number], at: doc)
       if phraseTF[number] > 0 { matched |= 1 << phrases[number].part }
     }
     guard matched != 0 else { return }
@@ -445,20 +477,20 @@ private struct SegmentPass {
 
   /// The fewest occurrences of a clause's grams in `doc`, where its driver stands (the part
   /// occurs at most that often there); nil when one of them is absent.
-  private static func leastCount(in clause: inout PhraseClause, at doc: UInt32) throws -> UInt32? {
-    var least = clause.cursors[0].count
-    for list in clause.cursors.indices.dropFirst() {
-      guard try clause.cursors[list].advance(to: doc), clause.cursors[list].doc == doc else { return nil }
-      least = min(least, clause.cursors[list].count)
+  private func leastCount(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32? {
+    var least = cursors[clause.first].count
+    for list in (clause.first + 1)..<(clause.first + clause.count) {
+      guard try cursors[list].advance(to: doc), cursors[list].doc == doc else { return nil }
+      least = min(least, cursors[list].count)
     }
     return least
   }
 
   /// How often a clause's part occurs in `doc`, where its driver stands.
-  private static func occurrences(in clause: inout PhraseClause, at doc: UInt32, positions: inout [PositionBuffer]) throws -> UInt32 {
-    guard try leastCount(in: &clause, at: doc) != nil else { return 0 }
-    if clause.cursors.count == 1 { return clause.cursors[0].count }
-    for list in clause.cursors.indices { try clause.cursors[list].positions(into: &positions[list]) }
+  private mutating func occurrences(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32 {
+    guard try leastCount(clause, at: doc) != nil else { return 0 }
+    if clause.count == 1 { return cursors[clause.first].count }
+    for list in 0..<clause.count { try cursors[clause.first + list].positions(into: &positions[list]) }
     return PhraseMatcher.alignedStarts(positions, offsets: clause.offsets)
   }
 
@@ -467,12 +499,12 @@ private struct SegmentPass {
     if let last = checked[part], last.report == report { return last.holds }
     var holds = false
     let sections = index.docs(ofReport: report)
-    search: for number in checks[part].indices {
+    search: for clause in checks[part] {
       var doc = sections.lowerBound - base
-      while try checks[part][number].cursors[0].advance(to: doc) {
-        doc = checks[part][number].cursors[0].doc
+      while try cursors[clause.first].advance(to: doc) {
+        doc = cursors[clause.first].doc
         guard base + doc < sections.upperBound else { break }
-        if ranker.allowedDocs.contains(base + doc), try Self.occurrences(in: &checks[part][number], at: doc, positions: &positions) > 0 {
+        if ranker.allowedDocs.contains(base + doc), try occurrences(clause, at: doc) > 0 {
           holds = true
           break search
         }
