@@ -153,6 +153,12 @@ final class IndexView: Sendable {
     return result
   }
 
+  /// The live docs, or those of them in the given section numbers (a `section:` filter).
+  func liveDocs(inSections numbers: Set<Int>?) -> Bitset {
+    guard let numbers else { return liveDocs }
+    return Bitset(capacity: docCount) { liveDocs.contains($0) && numbers.contains(sectionNumber(of: $0)) }
+  }
+
   /// The global ID of segment `index`'s first doc.
   func docBase(ofSegment index: Int) -> UInt32 { docBases[index] }
 

@@ -8,11 +8,13 @@ import Dispatch
 /// part in one field. Sections are visited in doc order, one block range at a time: the
 /// score bounds in the block headers of every clause add up to a bound for any section of
 /// the range, and a range whose bound cannot beat the k-th best score so far is stepped over
-/// without unpacking it. Inside a range, a section's bound from its driving grams' counts
+/// without unpacking it. Inside a range, a section's bound from its grams' and words' counts
 /// decides whether its positions are read at all.
 ///
 /// Scores are those of the exhaustive ranking (the same terms, added in the same order);
-/// the total counts the sections found, and is exact only when nothing was skipped.
+/// the total counts the sections found, and is exact only when nothing was skipped. On this
+/// corpus the gain is bounded: thousands of template sections tie for the best score, and
+/// each must be scored to show that none beats the k-th.
 struct PrunedRanker {
   let index: IndexView
   let parts: [Query.Part]
@@ -46,14 +48,10 @@ struct PrunedRanker {
     }
     // Parts are tracked as bits of a word.
     guard !parts.isEmpty, parts.count <= 64 else { return nil }
-    var allowedDocs = index.liveDocs
-    if let numbers = query.sections {
-      allowedDocs = Bitset(capacity: index.docCount) { index.liveDocs.contains($0) && numbers.contains(index.sectionNumber(of: $0)) }
-    }
     self.index = index
     self.parts = parts
     words = parts.map { analyzer.words(ofNormalized: $0.normalized) }
-    self.allowedDocs = allowedDocs
+    allowedDocs = index.liveDocs(inSections: query.sections)
     self.allowedReports = allowedReports
     self.limit = limit
   }

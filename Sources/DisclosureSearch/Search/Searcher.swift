@@ -210,10 +210,7 @@ public final class Searcher: Sendable {
 
   /// Finds and scores every matching section.
   private func rankEveryMatch(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool, limit: Int) throws -> Ranking {
-    var allowed = index.liveDocs
-    if let numbers = query.sections {
-      allowed = Bitset(capacity: index.docCount) { index.liveDocs.contains($0) && numbers.contains(index.sectionNumber(of: $0)) }
-    }
+    let allowed = index.liveDocs(inSections: query.sections)
     var matches: [Query.Part: PartMatch] = [:]
     for part in query.allParts {
       matches[part] = try match(part, analyzer: analyzer, allowed: allowed)
