@@ -1,15 +1,16 @@
 import Dispatch
 
 /// Top-k ranking that reads only what can still reach the top k (block-max pruning), for
-/// queries whose parts all must hold (`政府 信息 公开`, `label:行政处罚`, with `year:`,
-/// `agency:`, `region:` and `section:` filters).
+/// queries of parts under AND, OR and NOT with `year:`, `agency:`, `region:` and `section:`
+/// filters (`政府 信息 公开`, `label:行政处罚`, `行政复议 OR 行政诉讼`).
 ///
 /// A clause is a part in one field (its gram lists, the rarest driving) or one ICU word of a
 /// part in one field. Sections are visited in doc order, one block range at a time: the
 /// score bounds in the block headers of every clause add up to a bound for any section of
 /// the range, and a range whose bound cannot beat the k-th best score so far is stepped over
 /// without unpacking it. Inside a range, a section's bound from its grams' and words' counts
-/// decides whether its positions are read at all.
+/// decides whether its positions are read at all; only then is the query's logic checked
+/// against the section's report.
 ///
 /// Scores are those of the exhaustive ranking (the same terms, added in the same order);
 /// the total counts the sections found, and is exact only when nothing was skipped. On this
@@ -17,42 +18,89 @@ import Dispatch
 /// each must be scored to show that none beats the k-th.
 struct PrunedRanker {
   let index: IndexView
+  /// The parts that score (not under a NOT), then those that only take part in the logic.
   let parts: [Query.Part]
-  /// ICU words of each part.
+  let scoringPartCount: Int
+  /// ICU words of each scoring part.
   let words: [[String]]
-  /// Sections a match may come from (live, in the `section:` filter) and reports the
-  /// filters allow.
+  /// Sections a match may come from (live, in the `section:` filter), and the reports that
+  /// the filters of a top-level AND allow (a cheap early test; `logic` decides in the end).
   let allowedDocs: Bitset
   let allowedReports: Bitset
+  let logic: Logic
   let limit: Int
 
-  /// A ranker for `query`, or nil when its shape needs the exhaustive ranking: OR, NOT,
-  /// table conditions, or a part of one character or with punctuation (matched otherwise).
-  init?(query: Query, index: IndexView, analyzer: Analyzer, limit: Int, reports: (Query.Node) throws -> Bitset) rethrows {
-    guard limit >= 1, limit <= 64, let root = query.root else { return nil }
-    var parts: [Query.Part] = []
-    var allowedReports = index.liveReports
-    var nodes = [root]
-    if case .and(let children) = root { nodes = children }
-    for node in nodes {
-      switch node {
-      case .part(let part):
-        let grams = PhraseMatcher.grams(of: part.normalized)
-        guard !grams.isEmpty, grams.allSatisfy({ $0.second != nil }),
-          part.normalized.unicodeScalars.allSatisfy(CharacterClass.isSearchable)
-        else { return nil }
-        if !parts.contains(part) { parts.append(part) }
-      case .year, .agency, .region: allowedReports.formIntersection(try reports(node))
-      default: return nil
+  /// The query's boolean tree over part numbers and report sets, applied to a report.
+  indirect enum Logic: Sendable {
+    case part(Int)
+    case reports(Bitset)
+    case all([Logic])
+    case any([Logic])
+    case not(Logic)
+
+    /// Whether a report satisfies the tree, given whether it holds each part (asked lazily).
+    func holds(report: UInt32, _ holdsPart: (Int) throws -> Bool) rethrows -> Bool {
+      switch self {
+      case .part(let number): return try holdsPart(number)
+      case .reports(let reports): return reports.contains(report)
+      case .all(let nodes): return try nodes.allSatisfy { try $0.holds(report: report, holdsPart) }
+      case .any(let nodes): return try nodes.contains { try $0.holds(report: report, holdsPart) }
+      case .not(let node): return try !node.holds(report: report, holdsPart)
       }
     }
+  }
+
+  /// A ranker for `query`, or nil when it needs the exhaustive ranking: table conditions,
+  /// or a part of one character or with punctuation (matched otherwise).
+  init?(query: Query, index: IndexView, analyzer: Analyzer, limit: Int, reports: (Query.Node) throws -> Bitset) rethrows {
+    guard limit >= 1, limit <= 64, let root = query.root else { return nil }
+    let scoring = query.positiveParts
+    let parts = scoring + query.allParts.filter { !scoring.contains($0) }
     // Parts are tracked as bits of a word.
-    guard !parts.isEmpty, parts.count <= 64 else { return nil }
+    guard !scoring.isEmpty, parts.count <= 64 else { return nil }
+    for part in parts {
+      let grams = PhraseMatcher.grams(of: part.normalized)
+      guard !grams.isEmpty, grams.allSatisfy({ $0.second != nil }), part.normalized.unicodeScalars.allSatisfy(CharacterClass.isSearchable)
+      else { return nil }
+    }
+    func logic(_ node: Query.Node) throws -> Logic? {
+      switch node {
+      case .part(let part): return parts.firstIndex(of: part).map { .part($0) }
+      case .year, .agency, .region:
+        var allowed = try reports(node)
+        allowed.formIntersection(index.liveReports)
+        return .reports(allowed)
+      case .and(let nodes):
+        var children: [Logic] = []
+        for node in nodes {
+          guard let child = try logic(node) else { return nil }
+          children.append(child)
+        }
+        return .all(children)
+      case .or(let nodes):
+        var children: [Logic] = []
+        for node in nodes {
+          guard let child = try logic(node) else { return nil }
+          children.append(child)
+        }
+        return .any(children)
+      case .not(let inner): return try logic(inner).map { .not($0) }
+      case .sections: return .all([])
+      case .condition: return nil
+      }
+    }
+    guard let tree = try logic(root) else { return nil }
+    var allowedReports = index.liveReports
+    if case .all(let nodes) = tree {
+      for case .reports(let reports) in nodes { allowedReports.formIntersection(reports) }
+    }
     self.index = index
     self.parts = parts
-    words = parts.map { analyzer.words(ofNormalized: $0.normalized) }
+    scoringPartCount = scoring.count
+    words = scoring.map { analyzer.words(ofNormalized: $0.normalized) }
     allowedDocs = index.liveDocs(inSections: query.sections)
     self.allowedReports = allowedReports
+    self.logic = tree
     self.limit = limit
   }
 
@@ -76,7 +124,7 @@ struct PrunedRanker {
     let documentCount = max(1, index.liveDocCount)
     // Every clause's idf: the same statistics as the exhaustive ranking.
     var phraseIDF: [[Field: Double]] = []
-    for part in parts {
+    for part in parts.prefix(scoringPartCount) {
       var idfs: [Field: Double] = [:]
       for field in part.field.map({ [$0] }) ?? Field.allCases {
         let df = try index.phraseDocumentFrequency(PhraseMatcher.grams(of: part.normalized), in: field)
@@ -85,7 +133,7 @@ struct PrunedRanker {
       phraseIDF.append(idfs)
     }
     var wordIDF: [[String: [Field: Double]]] = []
-    for (number, part) in parts.enumerated() {
+    for (number, part) in parts.prefix(scoringPartCount).enumerated() {
       var idfs: [String: [Field: Double]] = [:]
       for word in words[number] {
         for field in part.field.map({ [$0] }) ?? Field.allCases {
@@ -264,7 +312,9 @@ private struct SegmentPass {
       grams.sort { $0.df < $1.df }
       let first = lists.count
       for gram in grams { lists.append(try list(gram.term, hasPositions: true)) }
-      return PhraseClause(part: number, field: field, idf: phraseIDF[number][field] ?? 0, first: first, offsets: grams.map(\.offset))
+      // A part under NOT only is checked, never scored.
+      let idf = number < phraseIDF.count ? phraseIDF[number][field] ?? 0 : 0
+      return PhraseClause(part: number, field: field, idf: idf, first: first, offsets: grams.map(\.offset))
     }
     // In the exhaustive ranking's order: per part, the phrase in each field, then each word
     // in each field.
@@ -274,9 +324,11 @@ private struct SegmentPass {
     for (number, part) in ranker.parts.enumerated() {
       let fields = part.field.map { [$0] } ?? Field.allCases
       for field in fields {
-        guard let clause = try phrase(number, field) else { continue }
-        phrases.append(clause)
         if let check = try phrase(number, field) { checks[number].append(check) }
+      }
+      guard number < ranker.scoringPartCount else { continue }
+      for field in fields {
+        if let clause = try phrase(number, field) { phrases.append(clause) }
       }
       for word in ranker.words[number] {
         for field in fields {
@@ -297,10 +349,10 @@ private struct SegmentPass {
     }
     cursors = UnsafeMutableBufferPointer.allocate(capacity: lists.count)
     _ = cursors.initialize(from: lists)
-    positions = (0..<(phrases.map(\.count).max() ?? 0)).map { _ in PositionBuffer() }
+    positions = (0..<((phrases + checks.joined()).map(\.count).max() ?? 0)).map { _ in PositionBuffer() }
     phraseBlocks = buffer(phrases.count, nil)
     wordBlocks = buffer(words.count, nil)
-    wordBounds = buffer(ranker.parts.count, 0)
+    wordBounds = buffer(ranker.scoringPartCount, 0)
     at = buffer(phrases.count, .max)
     here = buffer(phrases.count, 0)
     phraseTF = buffer(phrases.count, 0)
@@ -454,14 +506,15 @@ private struct SegmentPass {
       if phraseTF[number] > 0 { matched |= 1 << phrases[number].part }
     }
     guard matched != 0 else { return }
-    // Every part must hold somewhere in the report.
-    for part in ranker.parts.indices where matched & 1 << part == 0 {
-      guard try reportHolds(part, report) else { return }
+    // The query's logic, on the report: a part this section holds holds there too.
+    let satisfied = try ranker.logic.holds(report: report) { part in
+      try matched & 1 << part != 0 || reportHolds(part, report)
     }
+    guard satisfied else { return }
     found += 1
     // In the exhaustive ranking's order: per part, the phrase in each field, then its words.
     var total = 0.0
-    for part in ranker.parts.indices {
+    for part in 0..<ranker.scoringPartCount {
       for number in phrases.indices where phrases[number].part == part && phraseTF[number] > 0 {
         total += phraseScore(number, tf: phraseTF[number], length: index.fieldLength(of: global, phrases[number].field))
       }

@@ -14,7 +14,8 @@ final class PrunedRankerTests: XCTestCase {
     var queries = [
       "行政处罚", "行政许可", "政府 信息 公开", "主动公开 政府信息", "\"政府信息公开工作\"", "label:行政处罚", "heading:总体情况",
       "行政复议 信息处理费", "year:2021 行政处罚", "agency:财政局 行政事业性收费", "section:三 予以公开", "region:淄博 政府信息",
-      "交通运输局", "12345", "title:2020 公开",
+      "交通运输局", "12345", "title:2020 公开", "行政复议 OR 行政诉讼", "依申请公开 NOT 信息处理费", "(行政复议 OR 行政诉讼) 信息处理费",
+      "政府 -公开", "行政处罚 (year:2021 OR agency:财政局)", "NOT 行政处罚 政府", "label:行政许可 OR heading:总体情况 NOT 罚款",
     ]
     var generator = SeededGenerator(seed: 20_261_126)
     var pieces: [String] = []
@@ -30,6 +31,8 @@ final class PrunedRankerTests: XCTestCase {
     queries += pieces.prefix(60)
     queries += stride(from: 60, to: 120, by: 2).map { "\(pieces[$0]) \(pieces[$0 + 1])" }
     queries += pieces.prefix(10).map { "year:2021 \($0)" }
+    queries += stride(from: 0, to: 40, by: 2).map { "\(pieces[$0]) OR \(pieces[$0 + 1])" }
+    queries += stride(from: 40, to: 80, by: 2).map { "\(pieces[$0]) NOT \(pieces[$0 + 1])" }
 
     var pruned = 0
     for query in queries {
@@ -51,7 +54,7 @@ final class PrunedRankerTests: XCTestCase {
   func testSegmentHalvesJoinToTheWholeRanking() throws {
     let searcher = SampleIndex.searcher
     let analyzer = try Analyzer()
-    for text in ["行政处罚", "政府 信息 公开", "label:行政复议", "公开 年度报告", "依申请"] {
+    for text in ["行政处罚", "政府 信息 公开", "label:行政复议", "公开 年度报告", "依申请", "行政复议 OR 行政诉讼", "依申请公开 NOT 信息处理费"] {
       let query = try QueryParser.parse(text)
       for limit in [1, 10, 30] {
         let ranker = try XCTUnwrap(
