@@ -321,22 +321,28 @@ private struct SegmentPass {
     var phrases: [PhraseClause] = []
     var words: [WordClause] = []
     var checks = [[PhraseClause]](repeating: [], count: ranker.parts.count)
-    for (number, part) in ranker.parts.enumerated() {
-      let fields = part.field.map { [$0] } ?? Field.allCases
-      for field in fields {
-        if let check = try phrase(number, field) { checks[number].append(check) }
-      }
-      guard number < ranker.scoringPartCount else { continue }
-      for field in fields {
-        if let clause = try phrase(number, field) { phrases.append(clause) }
-      }
-      for word in ranker.words[number] {
+    do {
+      for (number, part) in ranker.parts.enumerated() {
+        let fields = part.field.map { [$0] } ?? Field.allCases
         for field in fields {
-          guard let idf = wordIDF[number][word]?[field], let term = reader.termIndex(TermKey.word(field, word)) else { continue }
-          words.append(WordClause(part: number, field: field, idf: idf, cursor: lists.count))
-          lists.append(try list(term, hasPositions: false))
+          if let check = try phrase(number, field) { checks[number].append(check) }
+        }
+        guard number < ranker.scoringPartCount else { continue }
+        for field in fields {
+          if let clause = try phrase(number, field) { phrases.append(clause) }
+        }
+        for word in ranker.words[number] {
+          for field in fields {
+            guard let idf = wordIDF[number][word]?[field], let term = reader.termIndex(TermKey.word(field, word)) else { continue }
+            words.append(WordClause(part: number, field: field, idf: idf, cursor: lists.count))
+            lists.append(try list(term, hasPositions: false))
+          }
         }
       }
+    } catch {
+      // A damaged postings pointer: the cursors opened so far are not kept.
+      lists.forEach { $0.free() }
+      throw error
     }
     self.phrases = phrases
     self.words = words
