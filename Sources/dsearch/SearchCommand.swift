@@ -83,7 +83,12 @@ struct SearchCommand: ParsableCommand {
 
   private func printHuman(_ result: SearchResult) {
     let (open, close) = isTerminal ? ("\u{1B}[1m", "\u{1B}[0m") : ("【", "】")
-    print("\(result.total_exact ? "" : "at least ")\(result.total) matching sections for \(result.query) (\(String(format: "%.1f", Double(result.took_us) / 1000)) ms)")
+    let took = String(format: "%.1f ms", Double(result.took_us) / 1000)
+    if result.total_exact {
+      print("\(result.total) matching sections for \(result.query) (\(took))")
+    } else {
+      print("at least \(result.total) matching sections for \(result.query) (\(took); --count-all counts every one)")
+    }
     for (rank, hit) in result.hits.enumerated() {
       print("")
       let section = hit.section.isEmpty ? "(before section 一)" : hit.section
