@@ -25,9 +25,11 @@ final class IndexView: Sendable {
   private let fieldLengths: [UInt32]
   let liveDocs: Bitset
   let liveReports: Bitset
-  /// Whether each segment has deleted reports (its stored document frequencies then count
-  /// dead sections too).
-  private let segmentHasDeletions: [Bool]
+  /// Each report's place among its segment's reports in the order of their first paths.
+  private let reportPlaces: [UInt32]
+  /// Each segment's deleted sections (local doc IDs, ascending): its stored document
+  /// frequencies count them too.
+  private let deletedDocs: [[UInt32]]
 
   init(segments: [SegmentReader], deletedReports: [Set<UInt32>]) {
     self.segments = segments
@@ -50,6 +52,10 @@ final class IndexView: Sendable {
     }
     docCount = docReports.count
     reportCount = reports
+    var reportPlaces: [UInt32] = []
+    reportPlaces.reserveCapacity(reports)
+    for segment in segments { segment.appendReportOrder(&reportPlaces) }
+    self.reportPlaces = reportPlaces
     var liveReports = Bitset(capacity: reportCount, full: true)
     for (index, deleted) in deletedReports.enumerated() {
       for local in deleted where Int(local) < segments[index].meta.reportCount { liveReports.remove(reportBases[index] + local) }
@@ -71,7 +77,11 @@ final class IndexView: Sendable {
     }
     let live = liveDocs.count
     self.docBases = docBases
-    segmentHasDeletions = segments.indices.map { $0 < deletedReports.count && !deletedReports[$0].isEmpty }
+    deletedDocs = segments.indices.map { index in
+      let base = docBases[index]
+      let end = index + 1 < docBases.count ? docBases[index + 1] : UInt32(docReports.count)
+      return (base..<end).filter { !liveDocs.contains($0) }.map { $0 - base }
+    }
     self.reportBases = reportBases
     self.docReports = docReports
     self.docSections = docSections
@@ -125,6 +135,12 @@ final class IndexView: Sendable {
     return firstDoc { $0 < report }..<firstDoc { $0 <= report }
   }
 
+  /// Where `doc` stands among its segment's sections in the order of report paths, then
+  /// section numbers (what doc order is in a segment a full build wrote).
+  func placeInSegment(_ doc: UInt32) -> (report: UInt32, section: Int) {
+    (reportPlaces[Int(docReports[Int(doc)])], sectionNumber(of: doc))
+  }
+
   /// Whether `doc` is the first section of its report (the one that holds the title field).
   func isFirstSection(_ doc: UInt32) -> Bool {
     doc == 0 || docReports[Int(doc) - 1] != docReports[Int(doc)]
@@ -163,20 +179,25 @@ final class IndexView: Sendable {
   func docBase(ofSegment index: Int) -> UInt32 { docBases[index] }
 
   /// The live sections of segment `index` holding `term` (a gram, with positions, or a word):
-  /// the stored document frequency, or in a segment with deletions, a count over its list.
+  /// the stored document frequency, less the deleted sections the list names (found by
+  /// leaping to each, over block headers).
   func liveDocumentFrequency(segment index: Int, term: Int, isGram: Bool) throws -> Int {
     let segment = segments[index]
-    guard segmentHasDeletions[index] else { return segment.documentFrequency(term) }
+    let deleted = deletedDocs[index]
+    guard !deleted.isEmpty else { return segment.documentFrequency(term) }
     let range = try segment.postingsRange(term)
-    let base = docBases[index]
     do {
-      return try segment.withBytes { file in
+      let dead = try segment.withBytes { file in
         try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[range]), hasPositions: isGram) { cursor in
           var count = 0
-          while try cursor.next() { if liveDocs.contains(base + cursor.doc) { count += 1 } }
+          for doc in deleted {
+            guard try cursor.advance(to: doc) else { break }
+            if cursor.doc == doc { count += 1 }
+          }
           return count
         }
       }
+      return segment.documentFrequency(term) - dead
     } catch {
       throw IndexFormatError.corrupt(file: segment.name, offset: range.lowerBound, reason: "bad postings list")
     }

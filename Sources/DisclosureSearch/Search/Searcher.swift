@@ -311,7 +311,9 @@ public final class Searcher: Sendable {
 
   /// Orders sections of equal score by report path and section number — what doc order is
   /// in a single segment — for the runs of ties that reach into the first `limit` hits, so an
-  /// updated index lists hits exactly as a rebuilt one does.
+  /// updated index lists hits exactly as a rebuilt one does. Each segment's share of a run is
+  /// put in path order by the segment's report order; the shares are then merged, reading the
+  /// paths of only the reports that reach the first `limit` places (and the one beside each).
   private func orderTies(_ ranked: inout [(doc: UInt32, scored: Scored)], limit: Int) throws {
     guard index.segments.count > 1 else { return }
     let key = Self.tieKey
@@ -323,15 +325,32 @@ public final class Searcher: Sendable {
       paths[report] = path
       return path
     }
+    func precedes(_ a: UInt32, _ b: UInt32) throws -> Bool {
+      let (pathA, pathB) = (try path(a), try path(b))
+      return pathA != pathB ? pathA.utf8.lexicographicallyPrecedes(pathB.utf8) : index.sectionNumber(of: a) < index.sectionNumber(of: b)
+    }
     var start = 0
     while start < min(limit, ranked.count) {
       var end = start + 1
       while end < ranked.count && key(ranked[end].scored.score) == key(ranked[start].scored.score) { end += 1 }
       if end - start > 1 {
-        var run: [(path: String, number: Int, entry: (doc: UInt32, scored: Scored))] = []
-        for entry in ranked[start..<end] { run.append((try path(entry.doc), index.sectionNumber(of: entry.doc), entry)) }
-        run.sort { $0.path != $1.path ? $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) : $0.number < $1.number }
-        ranked.replaceSubrange(start..<end, with: run.map(\.entry))
+        var shares: [Int: [(doc: UInt32, scored: Scored)]] = [:]
+        for entry in ranked[start..<end] { shares[index.locate(doc: entry.doc).segment, default: []].append(entry) }
+        var queues = shares.keys.sorted().map { segment in
+          shares[segment, default: []].sorted { index.placeInSegment($0.doc) < index.placeInSegment($1.doc) }[...]
+        }
+        var merged: [(doc: UInt32, scored: Scored)] = []
+        while merged.count < min(limit - start, end - start) {
+          var best: Int?
+          for queue in queues.indices where !queues[queue].isEmpty {
+            if let current = best, !(try precedes(queues[queue].first!.doc, queues[current].first!.doc)) { continue }
+            best = queue
+          }
+          guard let chosen = best else { break }
+          merged.append(queues[chosen].removeFirst())
+        }
+        let rest = queues.flatMap { Array($0) }
+        ranked.replaceSubrange(start..<end, with: merged + rest)
       }
       start = end
     }

@@ -31,6 +31,9 @@ enum SegmentFormat {
     case postings = 8
     /// The preset zlib dictionary of every record in `reports` and `sections` (≤ 32 KB).
     case dictionary = 9
+    /// u32 per report: its place among the segment's reports ordered by first path, so that
+    /// ties across segments are ordered by path without reading every tied report.
+    case reportOrder = 10
   }
 }
 

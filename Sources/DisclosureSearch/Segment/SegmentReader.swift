@@ -76,7 +76,7 @@ final class SegmentReader: Sendable {
       checksums[block] = Self.u32(data, entry + 20)
     }
     guard blocks.count == blockCount else { throw corrupt(directoryOffset, "duplicate blocks") }
-    for block in [SegmentFormat.Block.meta, .docs, .termOffsets, .termBytes, .termInfos, .dictionary] {
+    for block in [SegmentFormat.Block.meta, .docs, .termOffsets, .termBytes, .termInfos, .dictionary, .reportOrder] {
       guard let range = blocks[block], Self.crc(data, range) == checksums[block] else {
         throw corrupt(blocks[block]?.lowerBound ?? 0, "checksum mismatch in block \(block)")
       }
@@ -93,7 +93,8 @@ final class SegmentReader: Sendable {
       let offsets = blocks[.termOffsets], offsets.count == (termCount + 1) * 4,
       let infos = blocks[.termInfos], infos.count == termCount * SegmentFormat.termInfoSize,
       let termBytes = blocks[.termBytes], Int(Self.u32(data, offsets.upperBound - 4)) == termBytes.count,
-      meta.averageFieldLengths.count == Field.allCases.count, meta.totalFieldLengths.count == Field.allCases.count
+      meta.averageFieldLengths.count == Field.allCases.count, meta.totalFieldLengths.count == Field.allCases.count,
+      let order = blocks[.reportOrder], order.count == meta.reportCount * 4
     else { throw corrupt(0, "block sizes disagree with the meta block") }
     docsStart = docs.lowerBound
     termOffsetsStart = offsets.lowerBound
@@ -102,6 +103,12 @@ final class SegmentReader: Sendable {
     postingsRange = blocks[.postings, default: 0..<0]
     dictionaryRange = blocks[.dictionary, default: 0..<0]
     verifiedTerms = Mutex(Bitset(capacity: termCount))
+    var places = Bitset(capacity: meta.reportCount)
+    for report in 0..<meta.reportCount {
+      let place = Self.u32(data, order.lowerBound + 4 * report)
+      guard Int(place) < meta.reportCount, !places.contains(place) else { throw corrupt(order.lowerBound, "the report order is not a permutation") }
+      places.insert(place)
+    }
   }
 
   // MARK: Docs
@@ -219,6 +226,13 @@ final class SegmentReader: Sendable {
         }
       }
     }
+  }
+
+  /// Appends each report's place in the order of first paths (`reportOrder` block, checked
+  /// at open to be a permutation).
+  func appendReportOrder(_ places: inout [UInt32]) {
+    let start = blocks[.reportOrder, default: 0..<0].lowerBound
+    for report in 0..<meta.reportCount { places.append(Self.u32(data, start + 4 * report)) }
   }
 
   // MARK: Records

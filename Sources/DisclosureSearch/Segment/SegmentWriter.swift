@@ -106,6 +106,16 @@ enum SegmentWriter {
       for (_, list) in keyed { try emit(list.bytes) }
     }
     try block(.dictionary) { emit in try emit(compressor.dictionary) }
+    try block(.reportOrder) { emit in
+      let byPath = builder.reports.indices.sorted {
+        (builder.reports[$0].paths.first ?? "").utf8.lexicographicallyPrecedes((builder.reports[$1].paths.first ?? "").utf8)
+      }
+      var places = [UInt32](repeating: 0, count: byPath.count)
+      for (place, report) in byPath.enumerated() { places[report] = UInt32(place) }
+      var order = ByteWriter()
+      for place in places { order.u32(place) }
+      try emit(order.bytes)
+    }
 
     var directoryBytes = ByteWriter()
     directoryBytes.u32(UInt32(directory.count))
