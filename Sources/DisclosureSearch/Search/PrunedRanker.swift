@@ -63,27 +63,24 @@ struct PrunedRanker {
       guard !grams.isEmpty, grams.allSatisfy({ $0.second != nil }), part.normalized.unicodeScalars.allSatisfy(CharacterClass.isSearchable)
       else { return nil }
     }
+    /// The tree of `node`, or nil when some node needs the exhaustive ranking.
     func logic(_ node: Query.Node) throws -> Logic? {
+      func each(_ nodes: [Query.Node]) throws -> [Logic]? {
+        var children: [Logic] = []
+        for node in nodes {
+          guard let child = try logic(node) else { return nil }
+          children.append(child)
+        }
+        return children
+      }
       switch node {
       case .part(let part): return parts.firstIndex(of: part).map { .part($0) }
       case .year, .agency, .region:
         var allowed = try reports(node)
         allowed.formIntersection(index.liveReports)
         return .reports(allowed)
-      case .and(let nodes):
-        var children: [Logic] = []
-        for node in nodes {
-          guard let child = try logic(node) else { return nil }
-          children.append(child)
-        }
-        return .all(children)
-      case .or(let nodes):
-        var children: [Logic] = []
-        for node in nodes {
-          guard let child = try logic(node) else { return nil }
-          children.append(child)
-        }
-        return .any(children)
+      case .and(let nodes): return try each(nodes).map { .all($0) }
+      case .or(let nodes): return try each(nodes).map { .any($0) }
       case .not(let inner): return try logic(inner).map { .not($0) }
       case .sections: return .all([])
       case .condition: return nil
