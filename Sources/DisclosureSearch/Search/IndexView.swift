@@ -78,6 +78,7 @@ final class IndexView: Sendable {
     let live = liveDocs.count
     self.docBases = docBases
     deletedDocs = segments.indices.map { index in
+      guard index < deletedReports.count, !deletedReports[index].isEmpty else { return [] }
       let base = docBases[index]
       let end = index + 1 < docBases.count ? docBases[index + 1] : UInt32(docReports.count)
       return (base..<end).filter { !liveDocs.contains($0) }.map { $0 - base }
