@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes an `IndexBuilder`'s content as one segment file (see Index/FORMAT.md):
 ///
-///     Segment  := Header Block{9} Directory Footer
+///     Segment  := Header Block{10} Directory Footer
 ///     Header   := | magic u32 | formatVersion u16 | reserved u16 | reserved u64 |
 ///     Directory:= blockCount u32, (blockID u32, offset u64, length u64, crc32 u32)^blockCount
 ///     Footer   := | directoryOffset u64 | directoryLength u32 | directoryCRC u32 | formatVersion u16 | reserved u16 | magic u32 |
