@@ -9,6 +9,9 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
     /// The field it is scoped to, or nil for every field.
     public var field: Field?
 
+    /// The fields the part is matched in: its own, or all.
+    var fields: [Field] { field.map { [$0] } ?? Field.allCases }
+
     /// A part; `normalized` must be the normalized form of `text` (QueryParser makes both).
     public init(text: String, normalized: String, field: Field?) {
       self.text = text

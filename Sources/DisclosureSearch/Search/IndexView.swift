@@ -222,6 +222,17 @@ final class IndexView: Sendable {
     return min(rarest ?? 0, liveDocCount)
   }
 
+  /// The live sections holding `word` in `field`, from the dictionary (what `wordPostings`
+  /// counts by reading the lists).
+  func wordDocumentFrequency(_ word: String, in field: Field) throws -> Int {
+    var frequency = 0
+    let key = TermKey.word(field, word)
+    for (index, segment) in segments.enumerated() {
+      if let term = segment.termIndex(key) { frequency += try liveDocumentFrequency(segment: index, term: term, isGram: false) }
+    }
+    return frequency
+  }
+
   /// Calls `body` with each live doc holding `word` in `field` and the word's frequency
   /// there, ascending by doc; returns the number of such docs (the document frequency).
   @discardableResult

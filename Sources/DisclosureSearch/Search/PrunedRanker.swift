@@ -121,29 +121,21 @@ struct PrunedRanker {
     let documentCount = max(1, index.liveDocCount)
     // Every clause's idf: the same statistics as the exhaustive ranking.
     var phraseIDF: [[Field: Double]] = []
-    for part in parts.prefix(scoringPartCount) {
-      var idfs: [Field: Double] = [:]
-      for field in part.field.map({ [$0] }) ?? Field.allCases {
-        let df = try index.phraseDocumentFrequency(PhraseMatcher.grams(of: part.normalized), in: field)
-        idfs[field] = BM25.idf(documentCount: documentCount, documentFrequency: df)
-      }
-      phraseIDF.append(idfs)
-    }
     var wordIDF: [[String: [Field: Double]]] = []
     for (number, part) in parts.prefix(scoringPartCount).enumerated() {
-      var idfs: [String: [Field: Double]] = [:]
-      for word in words[number] {
-        for field in part.field.map({ [$0] }) ?? Field.allCases {
-          var df = 0
-          for segment in index.segments.indices {
-            if let term = index.segments[segment].termIndex(TermKey.word(field, word)) {
-              df += try index.liveDocumentFrequency(segment: segment, term: term, isGram: false)
-            }
-          }
-          if df > 0 { idfs[word, default: [:]][field] = BM25.idf(documentCount: documentCount, documentFrequency: df) }
+      let grams = PhraseMatcher.grams(of: part.normalized)
+      var phraseIDFs: [Field: Double] = [:]
+      var wordIDFs: [String: [Field: Double]] = [:]
+      for field in part.fields {
+        let df = try index.phraseDocumentFrequency(grams, in: field)
+        phraseIDFs[field] = BM25.idf(documentCount: documentCount, documentFrequency: df)
+        for word in words[number] {
+          let wordDF = try index.wordDocumentFrequency(word, in: field)
+          if wordDF > 0 { wordIDFs[word, default: [:]][field] = BM25.idf(documentCount: documentCount, documentFrequency: wordDF) }
         }
       }
-      wordIDF.append(idfs)
+      phraseIDF.append(phraseIDFs)
+      wordIDF.append(wordIDFs)
     }
     for segment in index.segments.indices {
       let reader = index.segments[segment]
@@ -320,7 +312,7 @@ private struct SegmentPass {
     var checks = [[PhraseClause]](repeating: [], count: ranker.parts.count)
     do {
       for (number, part) in ranker.parts.enumerated() {
-        let fields = part.field.map { [$0] } ?? Field.allCases
+        let fields = part.fields
         for field in fields {
           if let check = try phrase(number, field) { checks[number].append(check) }
         }

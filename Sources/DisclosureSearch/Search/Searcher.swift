@@ -264,7 +264,7 @@ public final class Searcher: Sendable {
       }
       // ICU words of the part add to its sections where they stand as words.
       for word in analyzer.words(ofNormalized: part.normalized) {
-        for field in part.field.map({ [$0] }) ?? Field.allCases {
+        for field in part.fields {
           var frequencies: [(doc: UInt32, count: UInt32)] = []
           let wordDF = try index.wordPostings(word, in: field) { doc, tf in
             if match.docs.contains(doc) && candidates.contains(doc) { frequencies.append((doc, tf)) }
@@ -361,7 +361,7 @@ public final class Searcher: Sendable {
     // Grams pin down letters and digits; punctuation between them is checked in the text.
     let needsTextCheck = part.normalized.unicodeScalars.contains { !CharacterClass.isSearchable($0) }
     var result = PartMatch(docs: Bitset(capacity: index.docCount))
-    for field in part.field.map({ [$0] }) ?? Field.allCases {
+    for field in part.fields {
       var occurrences = try index.occurrences(of: grams, in: field).filter { allowed.contains($0.doc) }
       if needsTextCheck {
         occurrences = try verified(occurrences, of: part.normalized, in: field, normalizer: analyzer.normalizer)
