@@ -25,8 +25,11 @@ struct PhraseMatcher {
     }
   }
 
-  /// The grams that pin down `normalized` (empty if it has no searchable scalar).
-  static func grams(of normalized: String) -> [Gram] {
+  /// The grams that pin down `normalized` (empty if it has no searchable scalar): bigrams
+  /// that cover each run of searchable scalars, or with `overlapping` the bigram at every
+  /// offset (more lists to read, but the fewest occurrences of any of them bounds the
+  /// phrase's far more tightly: 行政复议's middle gram 政复 is rarer than 行政 and 复议).
+  static func grams(of normalized: String, overlapping: Bool = false) -> [Gram] {
     let scalars = Array(normalized.unicodeScalars)
     var grams: [Gram] = []
     var runStart: Int?
@@ -38,7 +41,7 @@ struct PhraseMatcher {
         if length == 1 {
           grams.append(Gram(first: scalars[start], second: nil, offset: UInt32(start)))
         } else {
-          var offsets = Array(stride(from: 0, to: length - 1, by: 2))
+          var offsets = Array(stride(from: 0, to: length - 1, by: overlapping ? 1 : 2))
           if offsets.last != length - 2 { offsets.append(length - 2) }
           for offset in offsets {
             grams.append(Gram(first: scalars[start + offset], second: scalars[start + offset + 1], offset: UInt32(start + offset)))

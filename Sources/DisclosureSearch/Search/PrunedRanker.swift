@@ -189,19 +189,23 @@ struct PrunedRanker {
     let limit: Int
     let keepTies: Bool
     private(set) var entries: [(key: Int64, doc: UInt32, score: Double)] = []
-    /// Scores at or below this cannot enter (−∞ until there are `limit` entries).
-    private var threshold = -Double.infinity
+    /// The k-th entry's tie key (Int64.min until there are `limit` entries).
+    private var lastKey = Int64.min
 
     init(limit: Int, keepTies: Bool) {
       self.limit = limit
       self.keepTies = keepTies
     }
 
-    /// Whether no section scoring at most `bound` can enter. The bound is widened by far
-    /// less than the 1e-9 of a tie key, against sums rounded in another order.
+    /// Whether no section scoring at most `bound` can enter. Entries are compared by tie key,
+    /// so a bound whose key is the k-th's ties at best, and a tie with an earlier doc loses;
+    /// keeping ties, only a key below the k-th's is out. The bound is widened by far less than
+    /// a key's step, against sums rounded in another order than the exact score's.
     @inline(__always)
     func excludes(_ bound: Double) -> Bool {
-      bound + abs(bound) * 1e-12 + 1e-12 <= threshold
+      guard lastKey != .min else { return false }
+      let key = Searcher.tieKey(bound + abs(bound) * 1e-12 + 1e-12)
+      return keepTies ? key < lastKey : key <= lastKey
     }
 
     mutating func add(doc: UInt32, score: Double) {
@@ -216,9 +220,7 @@ struct PrunedRanker {
       guard entries.count >= limit else { return }
       let last = entries[limit - 1]
       while entries.count > limit && (!keepTies || entries[entries.count - 1].key < last.key) { entries.removeLast() }
-      // A score at or below the k-th's ties at best, and a tie with an earlier doc loses;
-      // keeping ties, only a score whose key is below the k-th's is out.
-      threshold = keepTies ? (Double(last.key) - 0.5) / 1e9 - 1e-12 : last.score
+      lastKey = last.key
     }
   }
 }
@@ -227,8 +229,8 @@ struct PrunedRanker {
 /// Cursors and per-doc scratch live in buffers allocated once (`free` releases them): the
 /// inner loops then mutate them in place, without the uniqueness checks of nested arrays.
 private struct SegmentPass {
-  /// A part in one field: its gram lists (`count` cursors from `first`, the rarest first)
-  /// and each gram's offset in the part.
+  /// A part in one field: the lists of its bigram at every offset (`count` cursors from
+  /// `first`, the rarest first) and each gram's offset in the part.
   struct PhraseClause {
     let part: Int
     let field: Field
@@ -294,7 +296,7 @@ private struct SegmentPass {
     }
     func phrase(_ number: Int, _ field: Field) throws -> PhraseClause? {
       var grams: [(term: Int, offset: UInt32, df: Int)] = []
-      for gram in PhraseMatcher.grams(of: ranker.parts[number].normalized) {
+      for gram in PhraseMatcher.grams(of: ranker.parts[number].normalized, overlapping: true) {
         guard let term = matcher.terms(of: gram, in: field).first else { return nil }
         grams.append((term, gram.offset, reader.documentFrequency(term)))
       }
@@ -392,7 +394,7 @@ private struct SegmentPass {
       var upto = docs.upperBound - 1
       var anyBlock = false
       for number in phrases.indices {
-        phraseBlocks[number] = try cursors[phrases[number].first].peek(atOrAfter: target)
+        phraseBlocks[number] = try phraseBlock(phrases[number], atOrAfter: target)
         if let block = phraseBlocks[number] {
           upto = min(upto, block.lastDoc)
           anyBlock = true
@@ -425,6 +427,22 @@ private struct SegmentPass {
       }
       target = upto + 1
     }
+  }
+
+  /// What the blocks of a phrase clause's grams at or after `target` tell of the part in
+  /// any doc up to the first of their ends: it occurs at most as often as each gram, in a
+  /// field at least as long as each block's shortest, and only after every block's start;
+  /// nil when some gram has no docs left.
+  private func phraseBlock(_ clause: PhraseClause, atOrAfter target: UInt32) throws -> PostingsBlockHeader? {
+    guard var combined = try cursors[clause.first].peek(atOrAfter: target) else { return nil }
+    for list in (clause.first + 1)..<(clause.first + clause.count) {
+      guard let block = try cursors[list].peek(atOrAfter: target) else { return nil }
+      combined.previousLastDoc = max(combined.previousLastDoc, block.previousLastDoc)
+      combined.lastDoc = min(combined.lastDoc, block.lastDoc)
+      combined.maxCount = min(combined.maxCount, block.maxCount)
+      combined.minLength = max(combined.minLength, block.minLength)
+    }
+    return combined
   }
 
   /// Scores the sections of `first...last` that hold a part.
