@@ -17,9 +17,8 @@ final class Analyzer: @unchecked Sendable {
   }
 
   struct AnalyzedField {
-    /// ICU words (UTF-8; byte arrays hash far faster than Strings, which hash in NFC)
-    /// and how often each occurs.
-    var wordCounts: [[UInt8]: UInt32] = [:]
+    /// ICU words (slices of the normalized text) and how often each occurs.
+    var wordCounts: [Word: UInt32] = [:]
     /// Number of ICU words: the field length for BM25.
     var length: UInt32 = 0
     /// Character grams (`GramCode`) with their positions, sorted by gram then position.
@@ -30,7 +29,7 @@ final class Analyzer: @unchecked Sendable {
     var field = AnalyzedField()
     let normalized = normalizer.foldedUTF8(text)
     for range in wordBreaker.words(normalized) {
-      field.wordCounts[Array(normalized[range]), default: 0] += 1
+      field.wordCounts[Word(normalized[range]), default: 0] += 1
       field.length += 1
     }
     var previous: UInt32 = 0

@@ -20,9 +20,9 @@ struct IndexBuilder {
   /// Stored section records by doc, compressed.
   private(set) var sectionRecords: [[UInt8]] = []
   private(set) var docs: [DocEntry] = []
-  /// Word postings by field, then by the word's UTF-8 (the term key is the field's prefix
-  /// byte and the word: kept apart so that adding a word builds no key).
-  private(set) var wordPostings = [[[UInt8]: PostingsWriter]](repeating: [:], count: Field.allCases.count)
+  /// Word postings by field, then by the word (the term key is the field's prefix byte and
+  /// the word: kept apart so that adding a word builds no key).
+  private(set) var wordPostings = [[Word: PostingsWriter]](repeating: [:], count: Field.allCases.count)
   /// Gram postings by field (bits 42…) and `GramCode`.
   private(set) var gramPostings: [UInt64: PostingsWriter] = [:]
 
@@ -39,8 +39,13 @@ struct IndexBuilder {
       for (field, analyzed) in section.fields {
         lengths[field.rawValue] = analyzed.length
         for (word, count) in analyzed.wordCounts {
-          wordPostings[field.rawValue][word, default: PostingsWriter(hasPositions: false)]
-            .add(doc: doc, count: count, length: analyzed.length)
+          if let known = wordPostings[field.rawValue].index(forKey: word) {
+            wordPostings[field.rawValue].values[known].add(doc: doc, count: count, length: analyzed.length)
+          } else {
+            var list = PostingsWriter(hasPositions: false)
+            list.add(doc: doc, count: count, length: analyzed.length)
+            wordPostings[field.rawValue][word.compacted] = list
+          }
         }
         var start = 0
         let grams = analyzed.grams

@@ -44,7 +44,7 @@ enum SegmentWriter {
     var keyed: [([UInt8], PostingsWriter)] = []
     keyed.reserveCapacity(builder.termCount)
     for (field, lists) in builder.wordPostings.enumerated() {
-      for (word, list) in lists { keyed.append(([TermKey.wordPrefix + UInt8(field)] + word, list)) }
+      for (word, list) in lists { keyed.append(([TermKey.wordPrefix + UInt8(field)] + word.bytes, list)) }
     }
     for (code, list) in builder.gramPostings {
       guard let field = Field(rawValue: Int(code >> 42)) else { continue }

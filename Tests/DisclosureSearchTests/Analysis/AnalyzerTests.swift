@@ -6,10 +6,10 @@ final class AnalyzerTests: XCTestCase {
   func testWordsAreICUSegmentsOfTheNormalizedText() throws {
     let analyzer = try Analyzer()
     let field = analyzer.analyze("２０２０年，本局共作出行政处罚550件。")
-    XCTAssertEqual(field.wordCounts[Array("2020".utf8)], 1)
-    XCTAssertEqual(field.wordCounts[Array("550".utf8)], 1)
-    XCTAssertNil(field.wordCounts[Array("，".utf8)], "punctuation is dropped")
-    XCTAssertNil(field.wordCounts[Array("。".utf8)])
+    XCTAssertEqual(field.wordCounts[Word("2020")], 1)
+    XCTAssertEqual(field.wordCounts[Word("550")], 1)
+    XCTAssertNil(field.wordCounts[Word("，")], "punctuation is dropped")
+    XCTAssertNil(field.wordCounts[Word("。")])
     XCTAssertEqual(field.length, UInt32(field.wordCounts.values.reduce(0, +)))
   }
 
