@@ -11,14 +11,14 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
-    // C shim: the ICU, libxml2 and zlib calls, behind a header of plain C types
+    // C shim: the ICU, libxml2, zlib and zstd calls, behind a header of plain C types
     // (importing ICU's own headers into Swift clashes with Foundation's bundled ICU).
     .target(
       name: "CICU",
       dependencies: ["CLibXML2"],
       linkerSettings: [
         .linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata"),
-        .linkedLibrary("z"),
+        .linkedLibrary("z"), .linkedLibrary("zstd"),
       ]
     ),
     .systemLibrary(

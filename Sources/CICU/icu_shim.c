@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY  // for the magicless frame format (stable since zstd 1.4)
+#include <zstd.h>
 #include <unicode/ubrk.h>
 #include <unicode/ucnv.h>
 #include <unicode/unorm2.h>
@@ -158,53 +160,75 @@ uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length) {
   return crc;
 }
 
-void *cicu_deflater_open(void) {
-  z_stream *stream = calloc(1, sizeof(z_stream));
-  if (!stream) return NULL;
-  // Raw deflate (no zlib header or Adler-32 trailer): records carry their own CRC-32, and a
-  // zlib header would make inflate recompute the dictionary's Adler-32 for every record.
-  if (deflateInit2(stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    free(stream);
+// Records are zstd frames without the magic number (each record's own header says what it
+// is), made and read with the segment's dictionary digested once per compressor.
+struct cicu_record_compressor {
+  ZSTD_CCtx *context;
+  ZSTD_CDict *dictionary;
+};
+
+void *cicu_record_compressor_open(const uint8_t *dictionary, uint64_t dictionaryLength, int32_t level) {
+  struct cicu_record_compressor *compressor = calloc(1, sizeof *compressor);
+  if (!compressor) return NULL;
+  compressor->context = ZSTD_createCCtx();
+  if (dictionaryLength > 0) compressor->dictionary = ZSTD_createCDict(dictionary, dictionaryLength, level);
+  if (!compressor->context || (dictionaryLength > 0 && !compressor->dictionary) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(compressor->context, ZSTD_c_compressionLevel, level)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(compressor->context, ZSTD_c_format, ZSTD_f_zstd1_magicless)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(compressor->context, ZSTD_c_contentSizeFlag, 0)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(compressor->context, ZSTD_c_checksumFlag, 0)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(compressor->context, ZSTD_c_dictIDFlag, 0)) ||
+      ZSTD_isError(ZSTD_CCtx_refCDict(compressor->context, compressor->dictionary))) {
+    cicu_record_compressor_close(compressor);
     return NULL;
   }
-  return stream;
+  return compressor;
 }
 
-int64_t cicu_deflater_run(void *deflater, const uint8_t *dictionary, uint64_t dictionaryLength, const uint8_t *bytes,
-                          uint64_t length, uint8_t *output, uint64_t capacity) {
-  z_stream *stream = deflater;
-  if (deflateReset(stream) != Z_OK) return -1;
-  if (dictionaryLength > 0 && deflateSetDictionary(stream, dictionary, (uInt)dictionaryLength) != Z_OK) return -1;
-  stream->next_in = (Bytef *)bytes;
-  stream->avail_in = (uInt)length;
-  stream->next_out = output;
-  stream->avail_out = (uInt)capacity;
-  if (deflate(stream, Z_FINISH) != Z_STREAM_END) return -1;
-  return (int64_t)(capacity - stream->avail_out);
+int64_t cicu_record_compress(void *compressor, const uint8_t *bytes, uint64_t length, uint8_t *output, uint64_t capacity) {
+  struct cicu_record_compressor *self = compressor;
+  size_t written = ZSTD_compress2(self->context, output, capacity, bytes, length);
+  return ZSTD_isError(written) ? -1 : (int64_t)written;
 }
 
-void cicu_deflater_close(void *deflater) {
-  deflateEnd(deflater);
-  free(deflater);
+void cicu_record_compressor_close(void *compressor) {
+  struct cicu_record_compressor *self = compressor;
+  ZSTD_freeCCtx(self->context);
+  ZSTD_freeCDict(self->dictionary);
+  free(self);
 }
 
-int32_t cicu_inflate(const uint8_t *bytes, uint64_t length, const uint8_t *dictionary, uint64_t dictionaryLength,
-                     uint8_t *output, uint64_t outputLength) {
-  z_stream stream;
-  memset(&stream, 0, sizeof stream);
-  if (inflateInit2(&stream, -15) != Z_OK) return -1;
-  if (dictionaryLength > 0 && inflateSetDictionary(&stream, dictionary, (uInt)dictionaryLength) != Z_OK) {
-    inflateEnd(&stream);
-    return -1;
+uint64_t cicu_record_bound(uint64_t length) { return (uint64_t)ZSTD_compressBound(length); }
+
+struct cicu_record_decompressor {
+  ZSTD_DCtx *context;
+  ZSTD_DDict *dictionary;
+};
+
+void *cicu_record_decompressor_open(const uint8_t *dictionary, uint64_t dictionaryLength) {
+  struct cicu_record_decompressor *decompressor = calloc(1, sizeof *decompressor);
+  if (!decompressor) return NULL;
+  decompressor->context = ZSTD_createDCtx();
+  if (dictionaryLength > 0) decompressor->dictionary = ZSTD_createDDict(dictionary, dictionaryLength);
+  if (!decompressor->context || (dictionaryLength > 0 && !decompressor->dictionary) ||
+      ZSTD_isError(ZSTD_DCtx_setParameter(decompressor->context, ZSTD_d_format, ZSTD_f_zstd1_magicless)) ||
+      ZSTD_isError(ZSTD_DCtx_refDDict(decompressor->context, decompressor->dictionary))) {
+    cicu_record_decompressor_close(decompressor);
+    return NULL;
   }
-  stream.next_in = (Bytef *)bytes;
-  stream.avail_in = (uInt)length;
-  stream.next_out = output;
-  stream.avail_out = (uInt)outputLength;
-  int status = inflate(&stream, Z_FINISH);
-  int complete = status == Z_STREAM_END && stream.avail_out == 0 && stream.avail_in == 0;
-  inflateEnd(&stream);
-  return complete ? 0 : -1;
+  return decompressor;
 }
 
-uint64_t cicu_deflate_bound(uint64_t length) { return (uint64_t)compressBound((uLong)length); }
+int32_t cicu_record_decompress(void *decompressor, const uint8_t *bytes, uint64_t length, uint8_t *output,
+                               uint64_t outputLength) {
+  struct cicu_record_decompressor *self = decompressor;
+  size_t written = ZSTD_decompressDCtx(self->context, output, outputLength, bytes, length);
+  return !ZSTD_isError(written) && written == outputLength ? 0 : -1;
+}
+
+void cicu_record_decompressor_close(void *decompressor) {
+  struct cicu_record_decompressor *self = decompressor;
+  ZSTD_freeDCtx(self->context);
+  ZSTD_freeDDict(self->dictionary);
+  free(self);
+}

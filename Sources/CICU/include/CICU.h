@@ -1,6 +1,6 @@
 #ifndef CICU_H
 #define CICU_H
-// The few ICU (and zlib) calls DisclosureSearch needs, behind plain C types.
+// The few ICU (and zlib, zstd) calls DisclosureSearch needs, behind plain C types.
 // ICU's own headers are included only in icu_shim.c: importing them into Swift
 // clashes with Foundation's bundled _FoundationICU.
 // Every function returns a negative value on failure; no function keeps global state.
@@ -50,20 +50,22 @@ char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength,
                      int32_t *lineCount);
 void cicu_free(void *pointer);
 
-/// A reusable raw-deflate compressor (zlib, level 6, no zlib header) for many small records
-/// that share a preset dictionary; NULL when zlib cannot allocate one.
-void *cicu_deflater_open(void);
-/// Compresses bytes with the preset dictionary `dictionary` (may be empty) into output;
-/// returns the compressed length, or a negative value when output is too small.
-int64_t cicu_deflater_run(void *deflater, const uint8_t *dictionary, uint64_t dictionaryLength, const uint8_t *bytes,
-                          uint64_t length, uint8_t *output, uint64_t capacity);
-void cicu_deflater_close(void *deflater);
-/// Decompresses exactly `outputLength` bytes of a stream made by `cicu_deflater_run` with
-/// the same dictionary; returns 0 on success, negative on damaged input.
-int32_t cicu_inflate(const uint8_t *bytes, uint64_t length, const uint8_t *dictionary, uint64_t dictionaryLength,
-                     uint8_t *output, uint64_t outputLength);
+/// A reusable compressor (zstd at `level`, frames without the magic number, no checksum or
+/// content size) for many small records that share `dictionary` (may be empty), which it
+/// digests once; NULL when zstd cannot allocate one.
+void *cicu_record_compressor_open(const uint8_t *dictionary, uint64_t dictionaryLength, int32_t level);
+/// Compresses bytes into output; returns the compressed length, or -1 when output is too small.
+int64_t cicu_record_compress(void *compressor, const uint8_t *bytes, uint64_t length, uint8_t *output, uint64_t capacity);
+void cicu_record_compressor_close(void *compressor);
 /// An upper bound of the compressed size of `length` bytes.
-uint64_t cicu_deflate_bound(uint64_t length);
+uint64_t cicu_record_bound(uint64_t length);
+/// A reusable decompressor for records made with `dictionary` (it keeps a copy); NULL when
+/// zstd cannot allocate one.
+void *cicu_record_decompressor_open(const uint8_t *dictionary, uint64_t dictionaryLength);
+/// Decompresses exactly `outputLength` bytes of a record; returns 0 on success, -1 on damaged input.
+int32_t cicu_record_decompress(void *decompressor, const uint8_t *bytes, uint64_t length, uint8_t *output,
+                               uint64_t outputLength);
+void cicu_record_decompressor_close(void *decompressor);
 
 /// CRC-32 (zlib polynomial) of bytes, continuing from crc (start with 0).
 uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length);

@@ -213,7 +213,7 @@ enum CorpusIndexer {
     }
   }
 
-  /// The preset dictionary of a new segment's stored records: the last 32 KB of the first
+  /// The dictionary of a new segment's stored records: the last 112 KB of the first
   /// reports' records, from at most 16 files (those are analyzed once more with the others).
   private static func recordDictionary(_ entries: [CorpusScanner.Entry], options: IndexOptions) throws(SearchError) -> [UInt8] {
     let analyzer: Analyzer

@@ -3,8 +3,8 @@ import CICU
 /// Constants of the segment file format; `Index/FORMAT.md` is the specification.
 enum SegmentFormat {
   static let magic: UInt32 = 0x4753_5344  // "DSSG" little-endian
-  static let formatVersion: UInt16 = 5
-  static let oldestReadableFormatVersion: UInt16 = 5
+  static let formatVersion: UInt16 = 6
+  static let oldestReadableFormatVersion: UInt16 = 6
   static let headerSize = 16
   static let footerSize = 24
   static let directoryEntrySize = 24
@@ -29,7 +29,7 @@ enum SegmentFormat {
     case termInfos = 7
     /// Postings lists, concatenated.
     case postings = 8
-    /// The preset zlib dictionary of every record in `reports` and `sections` (≤ 32 KB).
+    /// The zstd dictionary of every record in `reports` and `sections` (≤ 112 KB).
     case dictionary = 9
     /// u32 per report: its place among the segment's reports ordered by first path, so that
     /// ties across segments are ordered by path without reading every tied report.

@@ -25,6 +25,8 @@ final class SegmentReader: Sendable {
   private let dictionaryRange: Range<Int>
   /// Terms whose postings passed their CRC check.
   private let verifiedTerms: Mutex<Bitset>
+  /// Record decompressors not in use (made on demand: one per thread reading at once).
+  private let decompressors = Mutex<[RecordDecompressor]>([])
 
   init(url: URL) throws {
     name = url.lastPathComponent
@@ -269,8 +271,11 @@ final class SegmentReader: Sendable {
     }
     do {
       return try data.withUnsafeBytes { raw throws(RecordReader.Failure) in
-        try RecordCoding.decompress(
-          UnsafeRawBufferPointer(rebasing: raw[payload]), dictionary: UnsafeRawBufferPointer(rebasing: raw[dictionaryRange]))
+        let decompressor =
+          decompressors.withLock { $0.popLast() }
+          ?? RecordDecompressor(dictionary: UnsafeRawBufferPointer(rebasing: raw[dictionaryRange]))
+        defer { decompressors.withLock { $0.append(decompressor) } }
+        return try decompressor.decompress(UnsafeRawBufferPointer(rebasing: raw[payload]))
       }
     } catch {
       throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "record does not decompress")

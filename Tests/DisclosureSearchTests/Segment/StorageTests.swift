@@ -67,7 +67,7 @@ final class StorageTests: XCTestCase {
     // Another dictionary cannot give the record back (the segment's own is CRC-checked).
     XCTAssertNotEqual(try? inflate(RecordCompressor(dictionary: Array("另一个字典".utf8)).dictionary), record)
     XCTAssertThrowsError(try inflate([]))
-    // A dictionary shorter than 32 KB (a small segment) works the same.
+    // A dictionary shorter than the full size (a small segment) works the same.
     let small = RecordCompressor(dictionary: record)
     XCTAssertEqual(try small.compress(record).withUnsafeBytes { bytes in
       try small.dictionary.withUnsafeBytes { try RecordCoding.decompress(bytes, dictionary: $0) }
