@@ -21,7 +21,7 @@ public enum SegmentationCeiling {
     let started = DispatchTime.now()
     DispatchQueue.concurrentPerform(iterations: threads) { worker in
       var words = 0
-      for index in stride(from: worker, to: inputs.count, by: threads) { words += breakers[worker].words(inputs[index]).count }
+      for index in stride(from: worker, to: inputs.count, by: threads) { words += breakers[worker].icuWords(inputs[index][...]).count }
       counts.set(worker, words)
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9

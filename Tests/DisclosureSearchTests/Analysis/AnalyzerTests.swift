@@ -38,3 +38,36 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(PhraseMatcher.grams(of: "第(六)项").map { "\($0.text)@\($0.offset)" }, ["第@0", "六@2", "项@4"])
   }
 }
+
+final class WordBreakerTests: XCTestCase {
+  /// Cutting text into stretches and remembering their words gives exactly ICU's words on
+  /// the whole text: over every line and every whole text of the sample corpus (twice, so
+  /// that remembered stretches are used), and over mixed scripts.
+  func testRememberedStretchesGiveICUsWords() throws {
+    let breaker = try WordBreaker()
+    let normalizer = Normalizer()
+    var texts = [
+      "第3.5条规定，A.B公司的e-mail:x@y.cn；2021年12月31日",
+      "カタカナ漢字ひらがな混在テキスト_abc行政处罚", "〇〇七号 々 〆 行政·处罚“不予公开”……——（一）",
+      "abc汉字123汉字。。。   汉", "🙂行政😀处罚", "x\u{0301}汉字\u{0301}b", "",
+    ]
+    for entry in try CorpusScanner.scan(Fixtures.corpus) {
+      let isHTML = HTMLReader.extensions.contains(entry.url.pathExtension.lowercased())
+      let text = ReportFile.decode([UInt8](try Data(contentsOf: entry.url)), isHTML: isHTML).text
+      texts.append(text)
+      texts += text.split(separator: "\n").map(String.init)
+    }
+    XCTAssertGreaterThan(texts.count, 10_000)
+    for _ in 0..<2 {
+      for text in texts {
+        let utf8 = normalizer.foldedUTF8(text)
+        let words = breaker.words(utf8)
+        let whole = breaker.icuWords(utf8[...])
+        if words != whole {
+          XCTFail("words differ from ICU's in \(text.prefix(80))")
+          return
+        }
+      }
+    }
+  }
+}
