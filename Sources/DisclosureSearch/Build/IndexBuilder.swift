@@ -23,10 +23,12 @@ struct IndexBuilder {
   /// Word postings by field, then by the word (the term key is the field's prefix byte and
   /// the word: kept apart so that adding a word builds no key).
   private(set) var wordPostings = [[Word: PostingsWriter]](repeating: [:], count: Field.allCases.count)
-  /// Gram postings by field (bits 42…) and `GramCode`.
-  private(set) var gramPostings: [UInt64: PostingsWriter] = [:]
+  /// Gram postings, and the key of each (field bits 42…, `GramCode`); `gramTable` finds a key's list.
+  private(set) var gramLists: [PostingsWriter] = []
+  private(set) var gramKeys: [UInt64] = []
+  private var gramTable = GramTable()
 
-  var termCount: Int { wordPostings.reduce(0) { $0 + $1.count } + gramPostings.count }
+  var termCount: Int { wordPostings.reduce(0) { $0 + $1.count } + gramLists.count }
 
   /// Adds a report and its sections; returns the report's ID.
   @discardableResult
@@ -52,8 +54,17 @@ struct IndexBuilder {
         while start < grams.count {
           var end = start + 1
           while end < grams.count && grams[end].code == grams[start].code { end += 1 }
-          gramPostings[UInt64(field.rawValue) << 42 | grams[start].code, default: PostingsWriter(hasPositions: true)]
-            .add(doc: doc, count: UInt32(end - start), length: analyzed.length) { bytes in
+          let key = UInt64(field.rawValue) << 42 | grams[start].code
+          let place: Int
+          if let known = gramTable.place(of: key) {
+            place = Int(known)
+          } else {
+            place = gramLists.count
+            gramTable.insert(key, place: Int32(place))
+            gramLists.append(PostingsWriter(hasPositions: true))
+            gramKeys.append(key)
+          }
+          gramLists[place].add(doc: doc, count: UInt32(end - start), length: analyzed.length) { bytes in
               var last: UInt32 = 0
               for index in start..<end {
                 VarInt.append(grams[index].position - last, to: &bytes)
@@ -77,7 +88,7 @@ struct IndexBuilder {
     for field in wordPostings.indices {
       for key in wordPostings[field].keys { wordPostings[field][key]?.finish() }
     }
-    for key in gramPostings.keys { gramPostings[key]?.finish() }
+    for place in gramLists.indices { gramLists[place].finish() }
   }
 
   /// Names one more path for an already added report (a duplicate file).

@@ -46,7 +46,7 @@ enum SegmentWriter {
     for (field, lists) in builder.wordPostings.enumerated() {
       for (word, list) in lists { keyed.append(([TermKey.wordPrefix + UInt8(field)] + word.bytes, list)) }
     }
-    for (code, list) in builder.gramPostings {
+    for (code, list) in zip(builder.gramKeys, builder.gramLists) {
       guard let field = Field(rawValue: Int(code >> 42)) else { continue }
       keyed.append((GramCode.key(code & ((1 << 42) - 1), field: field), list))
     }
