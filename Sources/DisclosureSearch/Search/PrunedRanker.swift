@@ -272,6 +272,11 @@ private struct SegmentPass {
   let phraseBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
   let wordBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
   let wordBounds: UnsafeMutableBufferPointer<Double>
+  /// Each phrase clause's bound over the current range, whether it drives there, and the
+  /// clauses by ascending bound.
+  let phraseBounds: UnsafeMutableBufferPointer<Double>
+  let drives: UnsafeMutableBufferPointer<Bool>
+  let byBound: UnsafeMutableBufferPointer<Int>
   let at: UnsafeMutableBufferPointer<UInt32>
   let here: UnsafeMutableBufferPointer<Int>
   var hereCount = 0
@@ -350,6 +355,9 @@ private struct SegmentPass {
     phraseBlocks = buffer(phrases.count, nil)
     wordBlocks = buffer(words.count, nil)
     wordBounds = buffer(ranker.scoringPartCount, 0)
+    phraseBounds = buffer(phrases.count, 0)
+    drives = buffer(phrases.count, true)
+    byBound = buffer(phrases.count, 0)
     at = buffer(phrases.count, .max)
     here = buffer(phrases.count, 0)
     phraseTF = buffer(phrases.count, 0)
@@ -363,6 +371,9 @@ private struct SegmentPass {
     phraseBlocks.deallocate()
     wordBlocks.deallocate()
     wordBounds.deallocate()
+    phraseBounds.deallocate()
+    drives.deallocate()
+    byBound.deallocate()
     at.deallocate()
     here.deallocate()
     phraseTF.deallocate()
@@ -405,11 +416,13 @@ private struct SegmentPass {
         wordBlocks[number] = try cursors[words[number].cursor].peek(atOrAfter: target)
         if let block = wordBlocks[number] { upto = min(upto, block.lastDoc) }
       }
-      var bound = 0.0
+      var phraseBound = 0.0
       var present: UInt64 = 0
       for number in phrases.indices {
+        phraseBounds[number] = 0  // none in the range (a clause with docs there bounds above 0)
         guard let block = phraseBlocks[number], block.previousLastDoc < Int64(upto) else { continue }
-        bound += phraseScore(number, tf: block.maxCount, length: block.minLength)
+        phraseBounds[number] = phraseScore(number, tf: block.maxCount, length: block.minLength)
+        phraseBound += phraseBounds[number]
         present |= 1 << phrases[number].part
       }
       for part in wordBounds.indices { wordBounds[part] = 0 }
@@ -417,11 +430,13 @@ private struct SegmentPass {
         guard let block = wordBlocks[number], block.previousLastDoc < Int64(upto) else { continue }
         wordBounds[words[number].part] += wordScore(number, tf: block.maxCount, length: block.minLength)
       }
-      for part in wordBounds.indices where present & 1 << part != 0 { bound += wordBounds[part] }
+      var wordBound = 0.0
+      for part in wordBounds.indices where present & 1 << part != 0 { wordBound += wordBounds[part] }
       if present != 0 {
-        if collector.excludes(bound) {
+        if collector.excludes(phraseBound + wordBound) {
           skipped = true
         } else {
+          chooseDrivers(wordBound: wordBound, collector)
           try readRange(from: target, through: upto, &collector, found: &found, skipped: &skipped)
         }
       }
@@ -445,6 +460,31 @@ private struct SegmentPass {
     return combined
   }
 
+  /// Which phrase clauses drive the current range (MaxScore): the clauses of smallest bound,
+  /// as long as a section holding only them, with every word at its bound, cannot enter,
+  /// need not — such a section is read only when a stronger clause finds it.
+  private func chooseDrivers(wordBound: Double, _ collector: PrunedRanker.TopCollector) {
+    for number in phrases.indices {
+      byBound[number] = number
+      drives[number] = true
+      var slot = number
+      while slot > 0 && phraseBounds[byBound[slot - 1]] > phraseBounds[number] {
+        byBound[slot] = byBound[slot - 1]
+        slot -= 1
+      }
+      byBound[slot] = number
+    }
+    var bound = wordBound
+    for slot in phrases.indices {
+      let number = byBound[slot]
+      // A clause with no block in the range has nothing to look up.
+      guard phraseBounds[number] > 0 else { continue }
+      guard collector.excludes(bound + phraseBounds[number]) else { return }
+      bound += phraseBounds[number]
+      drives[number] = false
+    }
+  }
+
   /// Scores the sections of `first...last` that hold a part.
   private mutating func readRange(
     from first: UInt32, through last: UInt32, _ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool
@@ -452,20 +492,25 @@ private struct SegmentPass {
     // Each phrase clause's driver at its next doc of the range (UInt32.max: none left).
     for number in phrases.indices {
       let driver = phrases[number].first
-      at[number] = try cursors[driver].advance(to: first) && cursors[driver].doc <= last ? cursors[driver].doc : .max
+      at[number] = .max
+      if drives[number], try cursors[driver].advance(to: first), cursors[driver].doc <= last { at[number] = cursors[driver].doc }
     }
     while true {
       var doc = UInt32.max
       for number in at.indices { doc = min(doc, at[number]) }
       guard doc != .max else { return }
       hereCount = 0
-      for number in at.indices where at[number] == doc {
+      for number in at.indices {
+        let driver = phrases[number].first
+        // A clause that does not drive is looked up at the docs the others find.
+        if at[number] != doc {
+          guard !drives[number], try cursors[driver].advance(to: doc), cursors[driver].doc == doc else { continue }
+        }
         here[hereCount] = number
         hereCount += 1
       }
       try visit(doc, &collector, found: &found, skipped: &skipped)
-      for slot in 0..<hereCount {
-        let number = here[slot]
+      for number in at.indices where at[number] == doc {
         let driver = phrases[number].first
         at[number] = try cursors[driver].next() && cursors[driver].doc <= last ? cursors[driver].doc : .max
       }
