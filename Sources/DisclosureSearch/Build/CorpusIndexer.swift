@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Builds an index folder from a corpus folder: scan → decode → parse → analyze (on every
 /// core) → one writer → segment file → manifest (the atomic commit).
@@ -194,9 +195,12 @@ enum CorpusIndexer {
       let results = ResultSlots<Analyzed>(count: batch.count)
       if !batch.isEmpty {
         DispatchQueue.global().async(group: group) {
+          // Each worker takes the next file when done with one: files differ in cost (a page
+          // of HTML takes several times a text file), and a fixed share leaves a core idle.
+          let next = Atomic<Int>(0)
           DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-            for index in stride(from: worker, to: batch.count, by: workerCount) {
-              let (analyzer, compressor) = workers[worker]
+            let (analyzer, compressor) = workers[worker]
+            while case let index = next.add(1, ordering: .relaxed).oldValue, index < batch.count {
               results.set(index, analyze(batch[index], analyzer: analyzer, compressor: compressor, options: options))
             }
           }
