@@ -16,9 +16,14 @@ final class Analyzer: @unchecked Sendable {
     wordBreaker = try WordBreaker()
   }
 
+  /// Occurrences of each word of `WordBreaker.vocabulary` in the field being analyzed, and
+  /// the words counted so far.
+  private var counts: [UInt32] = []
+  private var counted: [Int32] = []
+
   struct AnalyzedField {
-    /// ICU words (slices of the normalized text) and how often each occurs.
-    var wordCounts: [Word: UInt32] = [:]
+    /// Each ICU word once, with how often it occurs.
+    var wordCounts: [(word: Word, count: UInt32)] = []
     /// Number of ICU words: the field length for BM25.
     var length: UInt32 = 0
     /// Character grams (`GramCode`) with their positions, sorted by gram then position.
@@ -28,10 +33,16 @@ final class Analyzer: @unchecked Sendable {
   func analyze(_ text: String) -> AnalyzedField {
     var field = AnalyzedField()
     let normalized = normalizer.foldedUTF8(text)
-    for range in wordBreaker.words(normalized) {
-      field.wordCounts[Word(normalized[range]), default: 0] += 1
-      field.length += 1
+    let words = wordBreaker.words(normalized)
+    if counts.count < wordBreaker.vocabulary.count { counts += repeatElement(0, count: wordBreaker.vocabulary.count - counts.count) }
+    for (_, word) in words {
+      if counts[Int(word)] == 0 { counted.append(word) }
+      counts[Int(word)] += 1
     }
+    field.length = UInt32(words.count)
+    field.wordCounts = counted.map { (wordBreaker.vocabulary[Int($0)], counts[Int($0)]) }
+    for word in counted { counts[Int(word)] = 0 }
+    counted.removeAll(keepingCapacity: true)
     var previous: UInt32 = 0
     var position: UInt32 = 0
     field.grams.reserveCapacity(normalized.count / 2)
@@ -64,7 +75,7 @@ final class Analyzer: @unchecked Sendable {
   /// The ICU words of normalized query text.
   func words(ofNormalized text: String) -> [String] {
     let utf8 = Array(text.utf8)
-    return wordBreaker.words(utf8).map { String(decoding: utf8[$0], as: UTF8.self) }
+    return wordBreaker.words(utf8).map { String(decoding: utf8[$0.range], as: UTF8.self) }
   }
 }
 

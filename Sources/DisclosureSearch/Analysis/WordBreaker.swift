@@ -7,15 +7,23 @@ import CICU
 /// always breaks and no rule looks across — between a Han character and ASCII or common
 /// punctuation — and each stretch's words are remembered: on the generated corpus nine Han
 /// characters in ten are in a stretch seen before. The words are exactly ICU's on the whole
-/// text (a test compares them over the sample corpus).
+/// text (a test compares them over the sample corpus). Each distinct word gets a number, so
+/// that analysis counts words without hashing each occurrence.
 /// Not thread-safe: one per thread.
 final class WordBreaker: @unchecked Sendable {  // each instance is used by one thread at a time
   private let handle: OpaquePointer
   private var starts = [Int32](repeating: 0, count: 4096)
   private var ends = [Int32](repeating: 0, count: 4096)
-  /// Words of stretches seen before, as start and end offsets in the stretch.
-  private var known: [Word: [Int32]] = [:]
+  /// The words of stretches seen before: start and end offsets in the stretch, and the
+  /// number of each word in `vocabulary`.
+  private var known: [Word: (offsets: [Int32], words: [Int32])] = [:]
+  /// Every word of the known stretches, once (so that a caller counts words by number).
+  private(set) var vocabulary: [Word] = []
+  private var numbers: [Word: Int32] = [:]
+  /// Past this many stretches or words, the memory starts afresh (so numbers are valid only
+  /// until the next call).
   static let knownLimit = 200_000
+  static let vocabularyLimit = 500_000
 
   init() throws(AnalysisError) {
     guard let handle = cicu_wordbreaker_open() else { throw .icuUnavailable("word break iterator for zh") }
@@ -24,9 +32,15 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
 
   deinit { cicu_wordbreaker_close(handle) }
 
-  /// The words of `utf8` (valid UTF-8) as byte ranges.
-  func words(_ utf8: [UInt8]) -> [Range<Int>] {
-    var result: [Range<Int>] = []
+  /// The words of `utf8` (valid UTF-8) as byte ranges, each with its number in `vocabulary`
+  /// (valid until the next call).
+  func words(_ utf8: [UInt8]) -> [(range: Range<Int>, word: Int32)] {
+    if known.count > Self.knownLimit || vocabulary.count > Self.vocabularyLimit {
+      known.removeAll()
+      numbers.removeAll()
+      vocabulary.removeAll()
+    }
+    var result: [(range: Range<Int>, word: Int32)] = []
     var stretchStart = 0
     var previous = Kind.other
     var index = 0
@@ -45,20 +59,33 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
     return result
   }
 
-  private func appendWords(of stretch: ArraySlice<UInt8>, to result: inout [Range<Int>]) {
+  private func appendWords(of stretch: ArraySlice<UInt8>, to result: inout [(range: Range<Int>, word: Int32)]) {
     guard !stretch.isEmpty else { return }
     let key = Word(stretch)
-    let offsets: [Int32]
-    if let seen = known[key] {
-      offsets = seen
+    let seen: (offsets: [Int32], words: [Int32])
+    if let known = known[key] {
+      seen = known
     } else {
-      offsets = icuWords(stretch).flatMap { [Int32($0.lowerBound), Int32($0.upperBound)] }
-      if known.count >= Self.knownLimit { known.removeAll(keepingCapacity: true) }
-      known[key.compacted] = offsets
+      var offsets: [Int32] = []
+      var words: [Int32] = []
+      for range in icuWords(stretch) {
+        offsets += [Int32(range.lowerBound), Int32(range.upperBound)]
+        let word = Word(stretch[(stretch.startIndex + range.lowerBound)..<(stretch.startIndex + range.upperBound)])
+        if let number = numbers[word] {
+          words.append(number)
+        } else {
+          let compacted = word.compacted
+          numbers[compacted] = Int32(vocabulary.count)
+          words.append(Int32(vocabulary.count))
+          vocabulary.append(compacted)
+        }
+      }
+      seen = (offsets, words)
+      known[key.compacted] = seen
     }
     let base = stretch.startIndex
-    for pair in stride(from: 0, to: offsets.count, by: 2) {
-      result.append((base + Int(offsets[pair]))..<(base + Int(offsets[pair + 1])))
+    for (index, word) in seen.words.enumerated() {
+      result.append(((base + Int(seen.offsets[2 * index]))..<(base + Int(seen.offsets[2 * index + 1])), word))
     }
   }
 

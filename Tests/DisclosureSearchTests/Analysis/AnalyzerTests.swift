@@ -5,12 +5,17 @@ import XCTest
 final class AnalyzerTests: XCTestCase {
   func testWordsAreICUSegmentsOfTheNormalizedText() throws {
     let analyzer = try Analyzer()
-    let field = analyzer.analyze("２０２０年，本局共作出行政处罚550件。")
-    XCTAssertEqual(field.wordCounts[Word("2020")], 1)
-    XCTAssertEqual(field.wordCounts[Word("550")], 1)
-    XCTAssertNil(field.wordCounts[Word("，")], "punctuation is dropped")
-    XCTAssertNil(field.wordCounts[Word("。")])
-    XCTAssertEqual(field.length, UInt32(field.wordCounts.values.reduce(0, +)))
+    let field = analyzer.analyze("２０２０年，本局共作出行政处罚550件。行政处罚")
+    let counts = Dictionary(uniqueKeysWithValues: field.wordCounts.map { (String(decoding: $0.word.bytes, as: UTF8.self), $0.count) })
+    XCTAssertEqual(counts.count, field.wordCounts.count, "each word once")
+    XCTAssertEqual(counts["2020"], 1)
+    XCTAssertEqual(counts["550"], 1)
+    XCTAssertEqual(counts["处罚"], 2)
+    XCTAssertNil(counts["，"], "punctuation is dropped")
+    XCTAssertNil(counts["。"])
+    XCTAssertEqual(field.length, field.wordCounts.reduce(0) { $0 + $1.count })
+    // The next field counts afresh.
+    XCTAssertEqual(analyzer.analyze("处罚").wordCounts.map(\.count), [1])
   }
 
   func testEachSearchableCharacterStartsOneGram() throws {
@@ -63,7 +68,8 @@ final class WordBreakerTests: XCTestCase {
         let utf8 = normalizer.foldedUTF8(text)
         let words = breaker.words(utf8)
         let whole = breaker.icuWords(utf8[...])
-        if words != whole {
+        let numbered = words.map { breaker.vocabulary[Int($0.word)] }
+        if words.map(\.range) != whole || numbered != whole.map({ Word(utf8[$0]) }) {
           XCTFail("words differ from ICU's in \(text.prefix(80))")
           return
         }
