@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/SAX2.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 
 typedef struct {
@@ -60,13 +62,6 @@ static void newline(Buffer *buffer) {
   if (buffer->length > 0 && buffer->bytes[buffer->length - 1] != '\n') append(buffer, "\n", 1);
 }
 
-static int is_named(const xmlNode *node, const char *const *names) {
-  for (; *names != NULL; names++) {
-    if (xmlStrcasecmp(node->name, (const xmlChar *)*names) == 0) return 1;
-  }
-  return 0;
-}
-
 static const char *const dropped[] = {"script", "style", "noscript", "head", "template", "iframe", "select",
                                       "button", "nav", "header", "footer", "object", "svg", "form", NULL};
 static const char *const blocks[] = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt",
@@ -78,17 +73,18 @@ static const char *const chromeWords[] = {"nav", "menu", "header", "footer", "to
                                           "crumb", "position", "location", "share", "tools", "copyright",
                                           "bottom", "sidebar", "foot", NULL};
 
-static int is_chrome(const xmlNode *node) {
-  const char *attributes[] = {"class", "id", NULL};
-  for (const char **attribute = attributes; *attribute != NULL; attribute++) {
-    xmlChar *value = xmlGetProp(node, (const xmlChar *)*attribute);
-    if (value == NULL) continue;
+/// Whether an element's class or id names page chrome.
+static int is_chrome(const xmlChar **attributes) {
+  for (const xmlChar **attribute = attributes; attribute != NULL && attribute[0] != NULL; attribute += 2) {
+    const xmlChar *value = attribute[1];
+    if (value == NULL || (xmlStrcasecmp(attribute[0], (const xmlChar *)"class") != 0 &&
+                          xmlStrcasecmp(attribute[0], (const xmlChar *)"id") != 0))
+      continue;
     char lowered[256];
     size_t length = strlen((const char *)value);
     if (length >= sizeof lowered) length = sizeof lowered - 1;
     for (size_t i = 0; i < length; i++) lowered[i] = (char)tolower(value[i]);
     lowered[length] = 0;
-    xmlFree(value);
     // Whole words only: "nav" matches "nav main-nav" but not "canvas".
     for (const char *const *word = chromeWords; *word != NULL; word++) {
       size_t wordLength = strlen(*word);
@@ -103,69 +99,169 @@ static int is_chrome(const xmlNode *node) {
 }
 
 /// Appends text with runs of ASCII whitespace collapsed to one space (as a browser shows it).
-static void append_text(Buffer *buffer, const char *text) {
+static void append_text(Buffer *buffer, const char *text, size_t length) {
   int pendingSpace = 0;
-  for (const char *c = text; *c != 0; c++) {
-    if (*c == ' ' || *c == '\n' || *c == '\r' || *c == '\t' || *c == '\f') {
-      pendingSpace = 1;
+  size_t run = 0;  // start of the run of other bytes being gathered
+  for (size_t i = 0; i <= length; i++) {
+    char c = i < length ? text[i] : ' ';
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\f') {
+      if (i == run && pendingSpace && buffer->length > 0 && buffer->bytes[buffer->length - 1] != '\n' &&
+          buffer->bytes[buffer->length - 1] != ' ')
+        append(buffer, " ", 1);
+      pendingSpace = 0;
       continue;
     }
-    if (pendingSpace && buffer->length > 0 && buffer->bytes[buffer->length - 1] != '\n' &&
-        buffer->bytes[buffer->length - 1] != ' ')
-      append(buffer, " ", 1);
-    pendingSpace = 0;
-    append(buffer, c, 1);
+    append(buffer, text + run, i - run);
+    if (i < length) pendingSpace = 1;
+    run = i + 1;
   }
   if (pendingSpace && buffer->length > 0 && buffer->bytes[buffer->length - 1] != '\n' &&
       buffer->bytes[buffer->length - 1] != ' ')
     append(buffer, " ", 1);
 }
 
-static void walk(const xmlNode *node, Buffer *buffer, int depth);
+// The page is read as a stream of parser events (SAX), not built into a tree first: the
+// tree's thousands of small allocations cost more than the reading itself.
 
-/// The text of a table cell on one line.
-static void cell_text(const xmlNode *cell, Buffer *buffer, int depth) {
-  Buffer inner = {0};
-  inner.currentLine = buffer->currentLine;
-  for (const xmlNode *child = cell->children; child != NULL; child = child->next) walk(child, &inner, depth + 1);
-  for (size_t i = 0; i < inner.length; i++) {
-    if (inner.bytes[i] == '\n' || inner.bytes[i] == '|') inner.bytes[i] = ' ';
-  }
-  size_t start = 0, end = inner.length;
-  while (start < end && inner.bytes[start] == ' ') start++;
-  while (end > start && inner.bytes[end - 1] == ' ') end--;
-  append(buffer, inner.bytes + start, end - start);
-  free(inner.bytes);
+enum FrameKind { INLINE, BLOCK, ROW, CELL };
+
+typedef struct {
+  enum FrameKind kind;
+  int cells;  // for a ROW: cells seen so far
+} Frame;
+
+typedef struct {
+  htmlParserCtxtPtr parser;
+  /// Open elements, innermost last.
+  Frame *frames;
+  size_t depth;
+  size_t frameCapacity;
+  /// The output, then one buffer per open table cell (a cell's text is put on one line when it closes).
+  Buffer *buffers;
+  size_t bufferCount;
+  size_t bufferCapacity;
+  /// Open elements inside one whose content is dropped (0: none).
+  int skipped;
+  /// Whether the last event was text (the parser hands a long text over in pieces).
+  int inText;
+  int failed;
+} Reader;
+
+static Buffer *current(Reader *reader) { return &reader->buffers[reader->bufferCount - 1]; }
+
+/// Notes the source line where the parser stands, outside table cells (a cell's line is its row's).
+static void note_line(Reader *reader) {
+  if (reader->bufferCount == 1) reader->buffers[0].currentLine = (int32_t)xmlSAX2GetLineNumber(reader->parser);
 }
 
-static void walk(const xmlNode *node, Buffer *buffer, int depth) {
-  if (depth > 200) return;  // pathological nesting: stop rather than overflow the stack
-  long line = xmlGetLineNo(node);
-  if (line > 0) buffer->currentLine = (int32_t)line;
-  if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
-    if (node->content != NULL) append_text(buffer, (const char *)node->content);
+static int push_frame(Reader *reader, enum FrameKind kind) {
+  if (reader->depth == reader->frameCapacity) {
+    size_t capacity = reader->frameCapacity * 2 + 32;
+    Frame *grown = realloc(reader->frames, capacity * sizeof(Frame));
+    if (grown == NULL) return 0;
+    reader->frames = grown;
+    reader->frameCapacity = capacity;
+  }
+  reader->frames[reader->depth++] = (Frame){kind, 0};
+  return 1;
+}
+
+static int name_in(const xmlChar *name, const char *const *names) {
+  for (; *names != NULL; names++) {
+    if (xmlStrcasecmp(name, (const xmlChar *)*names) == 0) return 1;
+  }
+  return 0;
+}
+
+static int is_cell_name(const xmlChar *name) {
+  return xmlStrcasecmp(name, (const xmlChar *)"td") == 0 || xmlStrcasecmp(name, (const xmlChar *)"th") == 0;
+}
+
+static void start_element(void *context, const xmlChar *name, const xmlChar **attributes) {
+  Reader *reader = context;
+  reader->inText = 0;
+  if (reader->failed) return;
+  if (reader->skipped > 0) {
+    reader->skipped++;
     return;
   }
-  if (node->type != XML_ELEMENT_NODE) return;
-  if (is_named(node, dropped) || is_chrome(node)) return;
-  if (xmlStrcasecmp(node->name, (const xmlChar *)"tr") == 0) {
-    newline(buffer);
-    int first = 1;
-    for (const xmlNode *cell = node->children; cell != NULL; cell = cell->next) {
-      if (cell->type != XML_ELEMENT_NODE) continue;
-      if (xmlStrcasecmp(cell->name, (const xmlChar *)"td") != 0 && xmlStrcasecmp(cell->name, (const xmlChar *)"th") != 0)
-        continue;
-      if (!first) append(buffer, " | ", 3);
-      first = 0;
-      cell_text(cell, buffer, depth);
+  Frame *parent = reader->depth > 0 ? &reader->frames[reader->depth - 1] : NULL;
+  if (parent != NULL && parent->kind == ROW) {
+    // A row keeps only its cells, each on the row's line.
+    if (!is_cell_name(name)) {
+      reader->skipped = 1;
+      return;
     }
-    newline(buffer);
+    if (parent->cells++ > 0) append(current(reader), " | ", 3);
+    if (reader->bufferCount == reader->bufferCapacity) {
+      size_t capacity = reader->bufferCapacity * 2 + 4;
+      Buffer *grown = realloc(reader->buffers, capacity * sizeof(Buffer));
+      if (grown == NULL) {
+        reader->failed = 1;
+        return;
+      }
+      reader->buffers = grown;
+      reader->bufferCapacity = capacity;
+    }
+    reader->buffers[reader->bufferCount++] = (Buffer){0};
+    if (!push_frame(reader, CELL)) reader->failed = 1;
     return;
   }
-  int block = is_named(node, blocks);
-  if (block) newline(buffer);
-  for (const xmlNode *child = node->children; child != NULL; child = child->next) walk(child, buffer, depth + 1);
-  if (block) newline(buffer);
+  if (reader->depth > 200) {  // pathological nesting: its content is dropped
+    reader->skipped = 1;
+    return;
+  }
+  note_line(reader);
+  if (name_in(name, dropped) || is_chrome(attributes)) {
+    reader->skipped = 1;
+    return;
+  }
+  enum FrameKind kind = xmlStrcasecmp(name, (const xmlChar *)"tr") == 0 ? ROW : name_in(name, blocks) ? BLOCK : INLINE;
+  if (kind != INLINE) newline(current(reader));
+  if (!push_frame(reader, kind)) reader->failed = 1;
+}
+
+static void end_element(void *context, const xmlChar *name) {
+  (void)name;
+  Reader *reader = context;
+  reader->inText = 0;
+  if (reader->failed) return;
+  if (reader->skipped > 0) {
+    reader->skipped--;
+    return;
+  }
+  if (reader->depth == 0) return;
+  Frame frame = reader->frames[--reader->depth];
+  if (frame.kind == CELL) {
+    Buffer inner = reader->buffers[--reader->bufferCount];
+    for (size_t i = 0; i < inner.length; i++) {
+      if (inner.bytes[i] == '\n' || inner.bytes[i] == '|') inner.bytes[i] = ' ';
+    }
+    size_t start = 0, end = inner.length;
+    while (start < end && inner.bytes[start] == ' ') start++;
+    while (end > start && inner.bytes[end - 1] == ' ') end--;
+    append(current(reader), inner.bytes + start, end - start);
+    if (inner.failed) reader->failed = 1;
+    free(inner.bytes);
+  } else if (frame.kind != INLINE) {
+    newline(current(reader));
+  }
+}
+
+static void text(void *context, const xmlChar *characters, int length) {
+  Reader *reader = context;
+  if (reader->failed || reader->skipped > 0 || reader->depth == 0 || reader->frames[reader->depth - 1].kind == ROW) {
+    reader->inText = 1;
+    return;
+  }
+  if (!reader->inText) note_line(reader);
+  reader->inText = 1;
+  append_text(current(reader), (const char *)characters, (size_t)length);
+}
+
+static void comment(void *context, const xmlChar *value) {
+  (void)value;
+  ((Reader *)context)->inText = 0;
 }
 
 char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength, int32_t **sourceLines,
@@ -173,17 +269,38 @@ char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength,
   *outputLength = 0;
   *sourceLines = NULL;
   *lineCount = 0;
-  htmlDocPtr document = htmlReadMemory((const char *)utf8, length, NULL, "UTF-8",
-                                       HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                           HTML_PARSE_NONET | HTML_PARSE_COMPACT);
-  if (document == NULL) return NULL;
-  Buffer buffer = {0};
-  buffer.tracksLines = 1;
-  buffer.currentLine = 1;
-  xmlNode *root = xmlDocGetRootElement(document);
-  if (root != NULL) walk(root, &buffer, 0);
-  xmlFreeDoc(document);
-  if (buffer.failed) {
+  htmlParserCtxtPtr parser = htmlCreateMemoryParserCtxt((const char *)utf8, length);
+  if (parser == NULL) return NULL;
+  xmlCharEncodingHandlerPtr encoding = xmlFindCharEncodingHandler("UTF-8");
+  if (encoding != NULL) xmlSwitchToEncoding(parser, encoding);
+  // Only these events; no tree is built.
+  memset(parser->sax, 0, sizeof *parser->sax);
+  parser->sax->startElement = start_element;
+  parser->sax->endElement = end_element;
+  parser->sax->characters = text;
+  parser->sax->cdataBlock = text;
+  parser->sax->comment = comment;
+  htmlCtxtUseOptions(parser, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+  Reader reader = {0};
+  reader.parser = parser;
+  reader.buffers = calloc(4, sizeof(Buffer));
+  reader.bufferCapacity = reader.buffers ? 4 : 0;
+  reader.failed = reader.buffers == NULL;
+  if (!reader.failed) {
+    reader.bufferCount = 1;
+    reader.buffers[0].tracksLines = 1;
+    reader.buffers[0].currentLine = 1;
+    parser->userData = &reader;
+    htmlParseDocument(parser);
+  }
+  if (parser->myDoc != NULL) xmlFreeDoc(parser->myDoc);
+  htmlFreeParserCtxt(parser);
+  // Cells still open at the end (the parser closes every element, so only after a failure).
+  for (size_t i = 1; i < reader.bufferCount; i++) free(reader.buffers[i].bytes);
+  free(reader.frames);
+  Buffer buffer = reader.bufferCount > 0 ? reader.buffers[0] : (Buffer){0};
+  free(reader.buffers);
+  if (reader.failed || buffer.failed) {
     free(buffer.bytes);
     free(buffer.lines);
     return NULL;
