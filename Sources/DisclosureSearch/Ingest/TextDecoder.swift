@@ -28,7 +28,7 @@ enum TextDecoder {
     }
     let utf8Check = UTF8Validation(bytes)
     if utf8Check.invalidCount == 0 {
-      return utf8(bytes, encoding: "utf-8", offsetBase: 0)
+      return utf8(bytes, encoding: "utf-8", offsetBase: 0, check: utf8Check)
     }
     // Not valid UTF-8: GB18030 (the usual encoding of Chinese text that is not UTF-8, a
     // superset of GB2312 and GBK) or Big5 (繁體 text), whichever reads as more common Chinese.
@@ -38,22 +38,22 @@ enum TextDecoder {
     if best.warnings.isEmpty || utf8Check.invalidCount > 8 {
       return best
     }
-    return utf8(bytes, encoding: "utf-8", offsetBase: 0)
+    return utf8(bytes, encoding: "utf-8", offsetBase: 0, check: utf8Check)
   }
 
   /// Characters frequent in these reports, simplified and traditional: decoding with the
   /// wrong legacy charset turns them into rare ones.
-  private static let commonCharacters: Set<Character> = Set(
-    "的政府信息公开年度报告工作情况本机关申请处理行政主动依法规定一二三四五六和了在是有为不" + "報資開處機關請導與為會華們數據")
+  private static let commonCharacters: Set<Unicode.Scalar> = Set(
+    ("的政府信息公开年度报告工作情况本机关申请处理行政主动依法规定一二三四五六和了在是有为不" + "報資開處機關請導與為會華們數據").unicodeScalars)
 
   static func commonCharacterCount(_ text: String) -> Int {
     var count = 0
-    for character in text.prefix(20_000) where commonCharacters.contains(character) { count += 1 }
+    for scalar in text.unicodeScalars.prefix(20_000) where commonCharacters.contains(scalar) { count += 1 }
     return count
   }
 
-  private static func utf8(_ bytes: [UInt8], encoding: String, offsetBase: Int) -> DecodedText {
-    let check = UTF8Validation(bytes)
+  private static func utf8(_ bytes: [UInt8], encoding: String, offsetBase: Int, check: UTF8Validation? = nil) -> DecodedText {
+    let check = check ?? UTF8Validation(bytes)
     var warnings: [String] = []
     if let first = check.firstInvalidOffset {
       warnings.append(
