@@ -24,7 +24,7 @@ enum Layout {
     guard self != .tabCells else { return tabRows(lines) }
     return lines.compactMap { line in
       guard !Layout.isPageNumber(line) else { return nil }
-      let cells = line.utf8.contains(0x7C) ? line.split(separator: "|").map { $0.trimmingCharacters() } : Layout.spaceCells(line)
+      let cells = line.utf8.contains(0x7C) ? line.cells(separatedBy: 0x7C).map { $0.trimmingCharacters() } : Layout.spaceCells(line)
       let kept = cells.filter { !$0.isEmpty }
       return kept.isEmpty ? nil : kept
     }
@@ -87,6 +87,27 @@ enum Layout {
     if inner.hasPrefix("第") && inner.hasSuffix("页") { inner = String(inner.dropFirst().dropLast()) }
     return !inner.isEmpty && inner.count <= 4 && inner.allSatisfy { $0.isASCII && $0.isNumber }
   }
+}
+
+extension StringProtocol where SubSequence == Substring {
+  /// The text between occurrences of an ASCII byte (`\n`, `|`), empty pieces included: cut
+  /// on UTF-8 bytes, several times faster than splitting on Characters.
+  func cells(separatedBy separator: UInt8) -> [Substring] {
+    var pieces: [Substring] = []
+    var start = startIndex
+    var index = startIndex
+    while index < endIndex {
+      if utf8[index] == separator {
+        pieces.append(self[start..<index])
+        start = utf8.index(after: index)
+      }
+      index = utf8.index(after: index)
+    }
+    pieces.append(self[start..<endIndex])
+    return pieces
+  }
+
+  var lines: [Substring] { cells(separatedBy: 0x0A) }
 }
 
 extension String {

@@ -18,7 +18,7 @@ struct ReportParser {
   /// Parses one report's text. Never fails: what cannot be recognised is kept as text and
   /// reported in `Report.warnings`.
   func parse(_ text: String) -> Report {
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let lines = text.lines
     let layout = Layout.detect(lines)
     let headings = findHeadings(lines)
     var warnings: [String] = []
@@ -220,7 +220,7 @@ struct ReportParser {
     var publisher: String?
     var published: String?
     for line in lines where line.utf8.contains(0x7C) {
-      let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters() }
+      let cells = line.cells(separatedBy: 0x7C).map { $0.trimmingCharacters() }
       for (index, cell) in cells.enumerated() where index + 1 < cells.count {
         let label = cell.trimmingCharacters(in: "：:")
         let value = cells[index + 1]
