@@ -20,6 +20,7 @@ struct TableAssembler {
   init(section: Int, normalizer: Normalizer) {
     self.section = section
     self.normalizer = normalizer
+    places = TemplateKeys.shared.places[section] ?? [:]
     switch section {
     case 3: caption = ReportTemplate.applicationsTable
     case 4: caption = ReportTemplate.reviewTable
@@ -27,8 +28,9 @@ struct TableAssembler {
     }
   }
 
-  private var places: [String: ReportTemplate.RowPlace] { TemplateKeys.shared.places[section] ?? [:] }
-  private var knownHeaders: [String: String] { TemplateKeys.shared.headers }
+  /// The template's labels of this section, and its table headers, by folded key.
+  private let places: [String: ReportTemplate.RowPlace]
+  private let knownHeaders = TemplateKeys.shared.headers
 
   /// The template's labels and headers by folded key, computed once per process.
   struct TemplateKeys: Sendable {
