@@ -189,23 +189,21 @@ struct PrunedRanker {
     let limit: Int
     let keepTies: Bool
     private(set) var entries: [(key: Int64, doc: UInt32, score: Double)] = []
-    /// The k-th entry's tie key (Int64.min until there are `limit` entries).
-    private var lastKey = Int64.min
+    /// A score enters only if its tie key beats the k-th entry's: greater, or keeping ties,
+    /// at least equal (a later doc loses a tie). Keys round half away from zero, so that is
+    /// a score whose 1e9 multiple reaches this (−∞ until there are `limit` entries).
+    private var cutoff = -Double.infinity
 
     init(limit: Int, keepTies: Bool) {
       self.limit = limit
       self.keepTies = keepTies
     }
 
-    /// Whether no section scoring at most `bound` can enter. Entries are compared by tie key,
-    /// so a bound whose key is the k-th's ties at best, and a tie with an earlier doc loses;
-    /// keeping ties, only a key below the k-th's is out. The bound is widened by far less than
-    /// a key's step, against sums rounded in another order than the exact score's.
+    /// Whether no section scoring at most `bound` can enter. The bound is widened by far less
+    /// than a key's step, against sums rounded in another order than the exact score's.
     @inline(__always)
     func excludes(_ bound: Double) -> Bool {
-      guard lastKey != .min else { return false }
-      let key = Searcher.tieKey(bound + abs(bound) * 1e-12 + 1e-12)
-      return keepTies ? key < lastKey : key <= lastKey
+      (bound + abs(bound) * 1e-12 + 1e-12) * 1e9 < cutoff
     }
 
     mutating func add(doc: UInt32, score: Double) {
@@ -220,7 +218,7 @@ struct PrunedRanker {
       guard entries.count >= limit else { return }
       let last = entries[limit - 1]
       while entries.count > limit && (!keepTies || entries[entries.count - 1].key < last.key) { entries.removeLast() }
-      lastKey = last.key
+      cutoff = Double(last.key) + (keepTies ? -0.5 : 0.5)
     }
   }
 }
