@@ -227,8 +227,8 @@ struct PrunedRanker {
 /// Cursors and per-doc scratch live in buffers allocated once (`free` releases them): the
 /// inner loops then mutate them in place, without the uniqueness checks of nested arrays.
 private struct SegmentPass {
-  /// A part in one field: the lists of its bigram at every offset (`count` cursors from
-  /// `first`, the rarest first) and each gram's offset in the part.
+  /// A part in one field: the lists of its bigrams (`count` cursors from `first`, the rarest
+  /// first) and each gram's offset in the part.
   struct PhraseClause {
     let part: Int
     let field: Field
@@ -298,11 +298,22 @@ private struct SegmentPass {
       PostingsCursor(UnsafeRawBufferPointer(rebasing: file[try reader.postingsRange(term)]), hasPositions: hasPositions)
     }
     func phrase(_ number: Int, _ field: Field) throws -> PhraseClause? {
+      // The grams that cover the part, and the rarest of the others: it often bounds the
+      // part's count far better (行政复议's 政复), and more lists would cost more than they add.
+      let text = ranker.parts[number].normalized
+      let cover = Set(PhraseMatcher.grams(of: text).map(\.offset))
       var grams: [(term: Int, offset: UInt32, df: Int)] = []
-      for gram in PhraseMatcher.grams(of: ranker.parts[number].normalized, overlapping: true) {
+      var rarestOther: (term: Int, offset: UInt32, df: Int)?
+      for gram in PhraseMatcher.grams(of: text, overlapping: true) {
         guard let term = matcher.terms(of: gram, in: field).first else { return nil }
-        grams.append((term, gram.offset, reader.documentFrequency(term)))
+        let entry = (term: term, offset: gram.offset, df: reader.documentFrequency(term))
+        if cover.contains(gram.offset) {
+          grams.append(entry)
+        } else if entry.df < rarestOther?.df ?? .max {
+          rarestOther = entry
+        }
       }
+      if let rarestOther { grams.append(rarestOther) }
       grams.sort { $0.df < $1.df }
       let first = lists.count
       for gram in grams { lists.append(try list(gram.term, hasPositions: true)) }
