@@ -445,7 +445,7 @@ private struct SegmentPass {
         if collector.excludes(phraseBound + wordBound) {
           skipped = true
         } else {
-          chooseDrivers(wordBound: wordBound, collector)
+          chooseDrivers(collector)
           try readRange(from: target, through: upto, &collector, found: &found, skipped: &skipped)
         }
       }
@@ -470,9 +470,9 @@ private struct SegmentPass {
   }
 
   /// Which phrase clauses drive the current range (MaxScore): the clauses of smallest bound,
-  /// as long as a section holding only them, with every word at its bound, cannot enter,
-  /// need not — such a section is read only when a stronger clause finds it.
-  private func chooseDrivers(wordBound: Double, _ collector: PrunedRanker.TopCollector) {
+  /// as long as a section holding only them, with the words of their parts at their bounds,
+  /// cannot enter, need not — such a section is read only when a stronger clause finds it.
+  private func chooseDrivers(_ collector: PrunedRanker.TopCollector) {
     for number in phrases.indices {
       byBound[number] = number
       drives[number] = true
@@ -483,13 +483,17 @@ private struct SegmentPass {
       }
       byBound[slot] = number
     }
-    var bound = wordBound
+    var bound = 0.0
+    var parts: UInt64 = 0
     for slot in phrases.indices {
       let number = byBound[slot]
       // A clause with no block in the range has nothing to look up.
       guard phraseBounds[number] > 0 else { continue }
-      guard collector.excludes(bound + phraseBounds[number]) else { return }
-      bound += phraseBounds[number]
+      let part = phrases[number].part
+      let added = phraseBounds[number] + (parts & 1 << part == 0 ? wordBounds[part] : 0)
+      guard collector.excludes(bound + added) else { return }
+      bound += added
+      parts |= 1 << part
       drives[number] = false
     }
   }
