@@ -270,6 +270,7 @@ private struct SegmentPass {
   let phraseBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
   let wordBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
   let wordBounds: UnsafeMutableBufferPointer<Double>
+  let wordClauseBounds: UnsafeMutableBufferPointer<Double>
   /// Each phrase clause's bound over the current range, whether it drives there, and the
   /// clauses by ascending bound.
   let phraseBounds: UnsafeMutableBufferPointer<Double>
@@ -364,6 +365,7 @@ private struct SegmentPass {
     phraseBlocks = buffer(phrases.count, nil)
     wordBlocks = buffer(words.count, nil)
     wordBounds = buffer(ranker.scoringPartCount, 0)
+    wordClauseBounds = buffer(words.count, 0)
     phraseBounds = buffer(phrases.count, 0)
     drives = buffer(phrases.count, true)
     byBound = buffer(phrases.count, 0)
@@ -380,6 +382,7 @@ private struct SegmentPass {
     phraseBlocks.deallocate()
     wordBlocks.deallocate()
     wordBounds.deallocate()
+    wordClauseBounds.deallocate()
     phraseBounds.deallocate()
     drives.deallocate()
     byBound.deallocate()
@@ -436,8 +439,10 @@ private struct SegmentPass {
       }
       for part in wordBounds.indices { wordBounds[part] = 0 }
       for number in words.indices {
+        wordClauseBounds[number] = 0
         guard let block = wordBlocks[number], block.previousLastDoc < Int64(upto) else { continue }
-        wordBounds[words[number].part] += wordScore(number, tf: block.maxCount, length: block.minLength)
+        wordClauseBounds[number] = wordScore(number, tf: block.maxCount, length: block.minLength)
+        wordBounds[words[number].part] += wordClauseBounds[number]
       }
       var wordBound = 0.0
       for part in wordBounds.indices where present & 1 << part != 0 { wordBound += wordBounds[part] }
@@ -556,12 +561,22 @@ private struct SegmentPass {
       skipped = true
       return
     }
-    bound = phraseBound
-    for number in words.indices {
+    // Each word's count replaces its block bound, one at a time: a section is often out
+    // before every word list is read.
+    for number in words.indices where maybe & 1 << words[number].part != 0 {
       wordTF[number] = 0
       let cursor = words[number].cursor
-      guard maybe & 1 << words[number].part != 0, try cursors[cursor].advance(to: doc), cursors[cursor].doc == doc else { continue }
-      wordTF[number] = cursors[cursor].count
+      if try cursors[cursor].advance(to: doc), cursors[cursor].doc == doc { wordTF[number] = cursors[cursor].count }
+      let exact = wordTF[number] == 0 ? 0 : wordScore(number, tf: wordTF[number], length: index.fieldLength(of: global, words[number].field))
+      bound += exact - wordClauseBounds[number]
+      if collector.excludes(bound) {
+        skipped = true
+        return
+      }
+    }
+    // The sum again in the exhaustive ranking's order, for the last comparison.
+    bound = phraseBound
+    for number in words.indices where maybe & 1 << words[number].part != 0 && wordTF[number] > 0 {
       bound += wordScore(number, tf: wordTF[number], length: index.fieldLength(of: global, words[number].field))
     }
     if collector.excludes(bound) {
