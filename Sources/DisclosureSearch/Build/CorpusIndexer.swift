@@ -20,7 +20,7 @@ enum CorpusIndexer {
     let warnings: [String]
     let report: StoredReport?
     let contentKey: ContentKey?
-    /// FNV-1a 64 of the file's bytes.
+    /// The file's `ContentKey.fileHash`.
     let hash: UInt64
     let sections: [IndexBuilder.AnalyzedSection]
   }
@@ -29,7 +29,7 @@ enum CorpusIndexer {
   struct SourceRecord: Codable, Sendable {
     /// Path relative to the corpus root.
     var path: String
-    /// FNV-1a 64 of the file's bytes (what `update` compares).
+    /// `ContentKey.fileHash` of the file's bytes (what `update` compares).
     var hash: UInt64
     /// The decoded text's key (what duplicate detection compares).
     var text: ContentKey
@@ -72,7 +72,7 @@ enum CorpusIndexer {
     var hashes: [String: UInt64] = [:]
     for entry in entries {
       guard let data = try? Data(contentsOf: entry.url) else { continue }
-      hashes[entry.path] = ContentKey.fnv64(data)
+      hashes[entry.path] = ContentKey.fileHash(data)
     }
     // Group the indexed paths by report; a report is affected when any of its paths changed or went away.
     var reports: [String: [CorpusIndexer.SourceRecord]] = [:]
@@ -276,7 +276,7 @@ enum CorpusIndexer {
     }
     return Analyzed(
       entry: entry, skipReason: nil, warnings: parsed.warnings, report: report,
-      contentKey: ContentKey(decoded.text), hash: ContentKey.fnv64(data), sections: sections)
+      contentKey: ContentKey(decoded.text), hash: ContentKey.fileHash(data), sections: sections)
   }
 }
 
@@ -303,8 +303,14 @@ struct ContentKey: Hashable, Sendable, Codable {
     return hash
   }
 
-  static func fnv64(_ data: Data) -> UInt64 { data.withUnsafeBytes(fnv64) }
   static func fnv64(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes(fnv64) }
+
+  /// What `update` compares to tell a changed file: its length (low 32 bits) and CRC-32 in
+  /// one number. An update reads every file of the corpus; CRC-32 runs several times
+  /// faster than FNV's one multiplication per byte.
+  static func fileHash(_ data: Data) -> UInt64 {
+    UInt64(UInt32(truncatingIfNeeded: data.count)) << 32 | UInt64(data.withUnsafeBytes { CRC32.of($0) })
+  }
 }
 
 /// Fixed slots that concurrent workers fill, one index each.
