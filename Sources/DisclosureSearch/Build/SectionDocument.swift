@@ -6,7 +6,7 @@ enum SectionDocument {
   static func fieldTexts(title: String, number: Int, heading: String, text: String, rows: [TableRow]) -> [Field: String] {
     var labels: [String] = []
     // Keyed by UTF-8 bytes: String hashing normalizes to NFC, which costs more here.
-    var seen = Set<[UInt8]>()
+    var seen = Set<Word>()
     var previousHeaders: [String] = []
     for row in rows {
       let headers = row.cells.map(\.header)
@@ -14,7 +14,7 @@ enum SectionDocument {
       let candidates = row.group + [row.labelAsWritten] + (headers == previousHeaders ? [] : headers)
       previousHeaders = headers
       for label in candidates where !label.isEmpty {
-        if seen.insert(Array(label.utf8)).inserted { labels.append(label) }
+        if seen.insert(Word(label)).inserted { labels.append(label) }
       }
     }
     let body: Substring
