@@ -574,15 +574,6 @@ private struct SegmentPass {
         return
       }
     }
-    // The sum again in the exhaustive ranking's order, for the last comparison.
-    bound = phraseBound
-    for number in words.indices where maybe & 1 << words[number].part != 0 && wordTF[number] > 0 {
-      bound += wordScore(number, tf: wordTF[number], length: index.fieldLength(of: global, words[number].field))
-    }
-    if collector.excludes(bound) {
-      skipped = true
-      return
-    }
     // The exact occurrences of each part here.
     for number in phraseTF.indices { phraseTF[number] = 0 }
     var matched: UInt64 = 0
