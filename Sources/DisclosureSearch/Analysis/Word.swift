@@ -1,8 +1,8 @@
 import Foundation
 
-/// An ICU word's UTF-8, as a dictionary key. Analysis counts words as slices of the field's
-/// normalized text (no allocation per occurrence), and the bytes are hashed in one call
-/// rather than one byte at a time as `[UInt8]` hashes.
+/// UTF-8 bytes as a dictionary key (a word, a stretch of text, a label): a slice, so that a
+/// piece of a longer text is looked up without copying it, hashed in one call rather than
+/// one byte at a time as `[UInt8]` hashes.
 struct Word: Hashable, Sendable {
   let bytes: ArraySlice<UInt8>
 

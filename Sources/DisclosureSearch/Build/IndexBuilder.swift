@@ -65,12 +65,12 @@ struct IndexBuilder {
             gramKeys.append(key)
           }
           gramLists[place].add(doc: doc, count: UInt32(end - start), length: analyzed.length) { bytes in
-              var last: UInt32 = 0
-              for index in start..<end {
-                VarInt.append(grams[index].position - last, to: &bytes)
-                last = grams[index].position
-              }
+            var last: UInt32 = 0
+            for index in start..<end {
+              VarInt.append(grams[index].position - last, to: &bytes)
+              last = grams[index].position
             }
+          }
           start = end
         }
       }
