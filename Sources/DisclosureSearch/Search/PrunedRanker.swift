@@ -155,6 +155,7 @@ struct PrunedRanker {
                 ranker: self, segment: segment, docs: bounds[half]..<bounds[half + 1], file: file, phraseIDF: phraseIDF, wordIDF: wordIDF)
               defer { pass.free() }
               var half = Half(collector: startingEntries)
+              half.collector.startPass()
               try pass.run(&half.collector, found: &half.found, skipped: &half.skipped)
               return half
             })
@@ -193,21 +194,43 @@ struct PrunedRanker {
     /// at least equal (a later doc loses a tie). Keys round half away from zero, so that is
     /// a score whose 1e9 multiple reaches this (−∞ until there are `limit` entries).
     private var cutoff = -Double.infinity
+    /// Keeping ties (several segments, ordered by path between them): the best keys of the
+    /// current pass over one segment (or half of one), and the cutoff they make. Inside a
+    /// segment doc order is path order, so a section that only ties the k-th of its own
+    /// pass has k sections ahead of it however the segments merge.
+    private var passKeys: [Int64] = []
+    private var passCutoff = -Double.infinity
 
     init(limit: Int, keepTies: Bool) {
       self.limit = limit
       self.keepTies = keepTies
     }
 
+    /// Starts a pass over one segment or half of one.
+    mutating func startPass() {
+      passKeys.removeAll()
+      passCutoff = -.infinity
+    }
+
     /// Whether no section scoring at most `bound` can enter. The bound is widened by far less
     /// than a key's step, against sums rounded in another order than the exact score's.
     @inline(__always)
     func excludes(_ bound: Double) -> Bool {
-      (bound + abs(bound) * 1e-12 + 1e-12) * 1e9 < cutoff
+      let scaled = (bound + abs(bound) * 1e-12 + 1e-12) * 1e9
+      return scaled < cutoff || scaled < passCutoff
     }
 
     mutating func add(doc: UInt32, score: Double) {
       let key = Searcher.tieKey(score)
+      if keepTies {
+        var position = passKeys.count
+        while position > 0 && passKeys[position - 1] < key { position -= 1 }
+        if position < limit {
+          passKeys.insert(key, at: position)
+          if passKeys.count > limit { passKeys.removeLast() }
+          if passKeys.count == limit { passCutoff = Double(passKeys[limit - 1]) + 0.5 }
+        }
+      }
       if entries.count >= limit {
         let last = entries[limit - 1].key
         guard key > last || (keepTies && key == last) else { return }
