@@ -119,6 +119,12 @@ struct PostingsCursor {
   /// doc at or after `target`, not with `next`.
   mutating func peek(atOrAfter target: UInt32) throws(BadPostings) -> PostingsBlockHeader? {
     if slot >= 0 && slot < current.size && current.lastDoc >= target { return current }
+    return try headerAhead(reaching: target)
+  }
+
+  /// The header read ahead, or else the first unread one, whose last doc reaches `target`
+  /// (kept as the one read ahead); the headers before it are stepped over.
+  private mutating func headerAhead(reaching target: UInt32) throws(BadPostings) -> PostingsBlockHeader? {
     if let peeked, peeked.lastDoc >= target { return peeked }
     while let header = try readHeader() {
       if header.lastDoc >= target {
@@ -184,17 +190,7 @@ struct PostingsCursor {
   /// Loads the next block, or with `skippingBelow`, the first block whose last doc reaches
   /// it, stepping over the others by their headers; positions the cursor at its first slot.
   private mutating func loadBlock(skippingBelow target: UInt32?) throws(BadPostings) -> Bool {
-    var found: PostingsBlockHeader?
-    if let peeked, peeked.lastDoc >= target ?? 0 {
-      found = peeked
-    } else {
-      while let header = try readHeader() {
-        if header.lastDoc >= target ?? 0 {
-          found = header
-          break
-        }
-      }
-    }
+    let found = try headerAhead(reaching: target ?? 0)
     peeked = nil
     guard let header = found else {
       current.size = 0
