@@ -22,18 +22,24 @@ typedef struct {
   int tracksLines;
 } Buffer;
 
+/// Makes room for `needed` items of `size` bytes in the array `*items` of `*capacity`
+/// items (growing it at least twofold); 0 when memory runs out (the array stays as it was).
+static int reserve(void **items, size_t *capacity, size_t needed, size_t size) {
+  if (needed <= *capacity) return 1;
+  size_t grownCapacity = *capacity * 2 + needed + 32;
+  void *grown = realloc(*items, grownCapacity * size);
+  if (grown == NULL) return 0;
+  *items = grown;
+  *capacity = grownCapacity;
+  return 1;
+}
+
 /// Records the source line of the output line that starts now.
 static void start_line(Buffer *buffer) {
   if (buffer->failed) return;
-  if (buffer->lineCount == buffer->lineCapacity) {
-    size_t capacity = buffer->lineCapacity * 2 + 64;
-    int32_t *grown = realloc(buffer->lines, capacity * sizeof(int32_t));
-    if (grown == NULL) {
-      buffer->failed = 1;
-      return;
-    }
-    buffer->lines = grown;
-    buffer->lineCapacity = capacity;
+  if (!reserve((void **)&buffer->lines, &buffer->lineCapacity, buffer->lineCount + 1, sizeof(int32_t))) {
+    buffer->failed = 1;
+    return;
   }
   buffer->lines[buffer->lineCount++] = buffer->currentLine;
 }
@@ -43,15 +49,9 @@ static void append(Buffer *buffer, const char *bytes, size_t length) {
   // Output lines are never empty (newline() adds no second break), so the first byte written
   // after a break starts the next line.
   if (buffer->tracksLines && (buffer->length == 0 || buffer->bytes[buffer->length - 1] == '\n')) start_line(buffer);
-  if (buffer->length + length + 1 > buffer->capacity) {
-    size_t capacity = buffer->capacity * 2 + length + 64;
-    char *grown = realloc(buffer->bytes, capacity);
-    if (grown == NULL) {
-      buffer->failed = 1;
-      return;
-    }
-    buffer->bytes = grown;
-    buffer->capacity = capacity;
+  if (!reserve((void **)&buffer->bytes, &buffer->capacity, buffer->length + length + 1, 1)) {
+    buffer->failed = 1;
+    return;
   }
   memcpy(buffer->bytes + buffer->length, bytes, length);
   buffer->length += length;
@@ -155,13 +155,7 @@ static void note_line(Reader *reader) {
 }
 
 static int push_frame(Reader *reader, enum FrameKind kind) {
-  if (reader->depth == reader->frameCapacity) {
-    size_t capacity = reader->frameCapacity * 2 + 32;
-    Frame *grown = realloc(reader->frames, capacity * sizeof(Frame));
-    if (grown == NULL) return 0;
-    reader->frames = grown;
-    reader->frameCapacity = capacity;
-  }
+  if (!reserve((void **)&reader->frames, &reader->frameCapacity, reader->depth + 1, sizeof(Frame))) return 0;
   reader->frames[reader->depth++] = (Frame){kind, 0};
   return 1;
 }
@@ -193,15 +187,9 @@ static void start_element(void *context, const xmlChar *name, const xmlChar **at
       return;
     }
     if (parent->cells++ > 0) append(current(reader), " | ", 3);
-    if (reader->bufferCount == reader->bufferCapacity) {
-      size_t capacity = reader->bufferCapacity * 2 + 4;
-      Buffer *grown = realloc(reader->buffers, capacity * sizeof(Buffer));
-      if (grown == NULL) {
-        reader->failed = 1;
-        return;
-      }
-      reader->buffers = grown;
-      reader->bufferCapacity = capacity;
+    if (!reserve((void **)&reader->buffers, &reader->bufferCapacity, reader->bufferCount + 1, sizeof(Buffer))) {
+      reader->failed = 1;
+      return;
     }
     reader->buffers[reader->bufferCount++] = (Buffer){0};
     if (!push_frame(reader, CELL)) reader->failed = 1;
@@ -283,11 +271,10 @@ char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength,
   htmlCtxtUseOptions(parser, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
   Reader reader = {0};
   reader.parser = parser;
-  reader.buffers = calloc(4, sizeof(Buffer));
-  reader.bufferCapacity = reader.buffers ? 4 : 0;
-  reader.failed = reader.buffers == NULL;
+  reader.failed = !reserve((void **)&reader.buffers, &reader.bufferCapacity, 1, sizeof(Buffer));
   if (!reader.failed) {
     reader.bufferCount = 1;
+    reader.buffers[0] = (Buffer){0};
     reader.buffers[0].tracksLines = 1;
     reader.buffers[0].currentLine = 1;
     parser->userData = &reader;
