@@ -29,6 +29,9 @@ public struct SearchOptions: Sendable {
 public final class Searcher: Sendable {
   let index: IndexView
   private let metadataCache = Mutex<[ReportMetadata]?>(nil)
+  /// Analyzers of finished searches, for the next: each keeps its ICU break iterator and the
+  /// scalar foldings it has looked up (a fresh one pays ICU for every scalar of the snippets).
+  private let idleAnalyzers = Mutex<[Analyzer]>([])
   /// Words found by ICU get this share of a field's weight, on top of the exact string.
   static let wordMatchWeight = 0.5
 
@@ -84,9 +87,23 @@ public final class Searcher: Sendable {
     var contributions: [ScoreContribution] = []
   }
 
-  private func run(_ query: Query, options: SearchOptions, started: DispatchTime) throws -> SearchResult {
+  /// Runs `body` with an analyzer no other search is using.
+  private func withAnalyzer<T>(_ body: (Analyzer) throws -> T) throws -> T {
     let analyzer: Analyzer
-    do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
+    if let idle = idleAnalyzers.withLock({ $0.popLast() }) {
+      analyzer = idle
+    } else {
+      do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
+    }
+    defer { idleAnalyzers.withLock { if $0.count < 8 { $0.append(analyzer) } } }
+    return try body(analyzer)
+  }
+
+  private func run(_ query: Query, options: SearchOptions, started: DispatchTime) throws -> SearchResult {
+    try withAnalyzer { analyzer in try run(query, options: options, started: started, analyzer: analyzer) }
+  }
+
+  private func run(_ query: Query, options: SearchOptions, started: DispatchTime, analyzer: Analyzer) throws -> SearchResult {
     var ranking = try rank(
       query, analyzer: analyzer, explain: options.explain, perSection: options.perSection, countAll: options.countAll,
       limit: max(0, options.limit))
@@ -147,11 +164,11 @@ public final class Searcher: Sendable {
       var selected: Bitset?
       if let filter, !filter.trimmingCharacters(in: .whitespaces).isEmpty {
         let query = try QueryParser.parse(filter)
-        let analyzer: Analyzer
-        do { analyzer = try Analyzer() } catch { throw SearchError.analysis("\(error)") }
         if let root = query.root {
           var matches: [Query.Part: PartMatch] = [:]
-          for part in query.allParts { matches[part] = try match(part, analyzer: analyzer, allowed: index.liveDocs) }
+          try withAnalyzer { analyzer in
+            for part in query.allParts { matches[part] = try match(part, analyzer: analyzer, allowed: index.liveDocs) }
+          }
           selected = try evaluateReports(root, matches: matches, labels: query.positiveParts.filter { $0.field == .label }.map(\.normalized))
         }
       }
