@@ -11,9 +11,25 @@ enum BM25 {
     return log(1 + (Double(documentCount) - n + 0.5) / (n + 0.5))
   }
 
+  /// A field's k1 × (1 − b + b × dl / avgdl) as `base + perWord × dl`: scoring then takes one
+  /// division, not two.
+  struct FieldNorm: Sendable {
+    let base: Double
+    let perWord: Double
+
+    init(averageFieldLength: Double) {
+      if averageFieldLength > 0 {
+        base = k1 * (1 - b)
+        perWord = k1 * b / averageFieldLength
+      } else {
+        (base, perWord) = (k1, 0)
+      }
+    }
+  }
+
   /// The score of one term in one field: idf × tf / (tf + k1 × (1 − b + b × dl / avgdl)).
-  static func score(idf: Double, termFrequency: Double, fieldLength: Double, averageFieldLength: Double) -> Double {
-    let norm = averageFieldLength > 0 ? fieldLength / averageFieldLength : 1
-    return idf * termFrequency / (termFrequency + k1 * (1 - b + b * norm))
+  @inline(__always)
+  static func score(idf: Double, termFrequency: Double, fieldLength: Double, norm: FieldNorm) -> Double {
+    idf * termFrequency / (termFrequency + norm.base + norm.perWord * fieldLength)
   }
 }

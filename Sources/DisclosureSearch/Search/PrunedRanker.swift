@@ -281,19 +281,25 @@ private struct SegmentPass {
   let phrases: [PhraseClause]
   let words: [WordClause]
   let checks: [[PhraseClause]]
-  let averages: [Double]
+  let norms: [BM25.FieldNorm]
   var cursors: UnsafeMutableBufferPointer<PostingsCursor>
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
   // Scratch reused from range to range and doc to doc: each gram's positions in a doc, each
   // clause's block at the current range, each part's word bound over it, each phrase
   // driver's next doc in it (UInt32.max: none), the phrase clauses at the current doc
-  // (`hereCount` of them), and the clauses' counts there.
+  // (`hereCount` of them), the phrase clauses' counts and the word clauses' scores there.
   var positions: [PositionBuffer]
   let phraseBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
   let wordBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
   let wordBounds: UnsafeMutableBufferPointer<Double>
   let wordClauseBounds: UnsafeMutableBufferPointer<Double>
+  /// Per word clause: how much its counts lowered bounds in all, how often it was read, the
+  /// average gain, and the clauses by descending gain.
+  let wordGains: UnsafeMutableBufferPointer<Double>
+  let wordReads: UnsafeMutableBufferPointer<Int>
+  let wordGain: UnsafeMutableBufferPointer<Double>
+  let wordOrder: UnsafeMutableBufferPointer<Int>
   /// Each phrase clause's bound over the current range, whether it drives there, and the
   /// clauses by ascending bound.
   let phraseBounds: UnsafeMutableBufferPointer<Double>
@@ -303,7 +309,7 @@ private struct SegmentPass {
   let here: UnsafeMutableBufferPointer<Int>
   var hereCount = 0
   let phraseTF: UnsafeMutableBufferPointer<UInt32>
-  let wordTF: UnsafeMutableBufferPointer<UInt32>
+  let wordScores: UnsafeMutableBufferPointer<Double>
 
   init(
     ranker: PrunedRanker, segment: Int, docs: Range<UInt32>, file: UnsafeRawBufferPointer, phraseIDF: [[Field: Double]],
@@ -314,7 +320,7 @@ private struct SegmentPass {
     index = ranker.index
     base = index.docBase(ofSegment: segment)
     docCount = index.segments[segment].docCount
-    averages = index.averageFieldLengths
+    norms = index.averageFieldLengths.map(BM25.FieldNorm.init)
     let reader = index.segments[segment]
     let matcher = PhraseMatcher(segment: reader)
     var lists: [PostingsCursor] = []
@@ -389,13 +395,17 @@ private struct SegmentPass {
     wordBlocks = buffer(words.count, nil)
     wordBounds = buffer(ranker.scoringPartCount, 0)
     wordClauseBounds = buffer(words.count, 0)
+    wordGains = buffer(words.count, 0)
+    wordReads = buffer(words.count, 0)
+    wordGain = buffer(words.count, 0)
+    wordOrder = buffer(words.count, 0)
     phraseBounds = buffer(phrases.count, 0)
     drives = buffer(phrases.count, true)
     byBound = buffer(phrases.count, 0)
     at = buffer(phrases.count, .max)
     here = buffer(phrases.count, 0)
     phraseTF = buffer(phrases.count, 0)
-    wordTF = buffer(words.count, 0)
+    wordScores = buffer(words.count, 0)
   }
 
   func free() {
@@ -406,20 +416,24 @@ private struct SegmentPass {
     wordBlocks.deallocate()
     wordBounds.deallocate()
     wordClauseBounds.deallocate()
+    wordGains.deallocate()
+    wordReads.deallocate()
+    wordGain.deallocate()
+    wordOrder.deallocate()
     phraseBounds.deallocate()
     drives.deallocate()
     byBound.deallocate()
     at.deallocate()
     here.deallocate()
     phraseTF.deallocate()
-    wordTF.deallocate()
+    wordScores.deallocate()
   }
 
   /// What a clause adds for `tf` occurrences in a field of `length` words: the exhaustive
   /// ranking's expression.
   @inline(__always)
   func score(_ field: Field, idf: Double, weight: Double, tf: UInt32, length: UInt32) -> Double {
-    weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: Double(length), averageFieldLength: averages[field.rawValue])
+    weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: Double(length), norm: norms[field.rawValue])
   }
 
   @inline(__always)
@@ -469,6 +483,17 @@ private struct SegmentPass {
       }
       var wordBound = 0.0
       for part in wordBounds.indices where present & 1 << part != 0 { wordBound += wordBounds[part] }
+      // Words are read in the order of how much reading one has lowered a section's bound
+      // on average so far (its bound until it has been read): the best first.
+      for number in words.indices {
+        wordGain[number] = wordReads[number] == 0 ? wordClauseBounds[number] : wordGains[number] / Double(wordReads[number])
+        var slot = number
+        while slot > 0 && wordGain[wordOrder[slot - 1]] < wordGain[number] {
+          wordOrder[slot] = wordOrder[slot - 1]
+          slot -= 1
+        }
+        wordOrder[slot] = number
+      }
       if present != 0 {
         if collector.excludes(phraseBound + wordBound) {
           skipped = true
@@ -586,12 +611,17 @@ private struct SegmentPass {
     }
     // Each word's count replaces its block bound, one at a time: a section is often out
     // before every word list is read.
-    for number in words.indices where maybe & 1 << words[number].part != 0 {
-      wordTF[number] = 0
+    for slot in words.indices where maybe & 1 << words[wordOrder[slot]].part != 0 {
+      let number = wordOrder[slot]
+      var exact = 0.0
       let cursor = words[number].cursor
-      if try cursors[cursor].advance(to: doc), cursors[cursor].doc == doc { wordTF[number] = cursors[cursor].count }
-      let exact = wordTF[number] == 0 ? 0 : wordScore(number, tf: wordTF[number], length: index.fieldLength(of: global, words[number].field))
+      if try cursors[cursor].advance(to: doc), cursors[cursor].doc == doc {
+        exact = wordScore(number, tf: cursors[cursor].count, length: index.fieldLength(of: global, words[number].field))
+      }
+      wordScores[number] = exact
       bound += exact - wordClauseBounds[number]
+      wordGains[number] += wordClauseBounds[number] - exact
+      wordReads[number] += 1
       if collector.excludes(bound) {
         skipped = true
         return
@@ -619,8 +649,8 @@ private struct SegmentPass {
         total += phraseScore(number, tf: phraseTF[number], length: index.fieldLength(of: global, phrases[number].field))
       }
       guard matched & 1 << part != 0 else { continue }
-      for number in words.indices where words[number].part == part && wordTF[number] > 0 {
-        total += wordScore(number, tf: wordTF[number], length: index.fieldLength(of: global, words[number].field))
+      for number in words.indices where words[number].part == part && wordScores[number] > 0 {
+        total += wordScores[number]
       }
     }
     collector.add(doc: global, score: total)

@@ -259,10 +259,11 @@ public final class Searcher: Sendable {
     func add(_ entries: [(doc: UInt32, count: UInt32)], kind: String, term: String, field: Field, df: Int, weight: Double) {
       let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
       let average = index.averageFieldLengths[field.rawValue]
+      let norm = BM25.FieldNorm(averageFieldLength: average)
       scores.withUnsafeMutableBufferPointer { scores in
         for (doc, tf) in entries where candidates.contains(doc) {
           let length = Double(index.fieldLength(of: doc, field))
-          let value = weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, averageFieldLength: average)
+          let value = weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, norm: norm)
           scores[Int(doc)] += value
           if explain {
             contributions[doc, default: []].append(
