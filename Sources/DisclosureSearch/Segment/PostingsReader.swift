@@ -199,10 +199,25 @@ struct PostingsCursor {
     }
     // Unpack: gaps are doc − previous doc − 1; counts are count − 1.
     var previous = header.previousLastDoc
-    for index in 0..<header.size {
-      previous += Int64(PackedBits.value(bytes, at: header.gapsStart, index: index, width: header.gapWidth)) + 1
-      docs[index] = UInt32(truncatingIfNeeded: previous)
-      counts[index] = PackedBits.value(bytes, at: header.countsStart, index: index, width: header.countWidth) &+ 1
+    if header.positionsStart + 8 <= bytes.count {
+      // Every 8-byte load stays inside the list: no check per value.
+      let (gapMask, countMask) = ((UInt64(1) << header.gapWidth) - 1, (UInt64(1) << header.countWidth) - 1)
+      var (gapBit, countBit) = (header.gapsStart * 8, header.countsStart * 8)
+      for index in 0..<header.size {
+        let gap = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: gapBit >> 3, as: UInt64.self)) >> (gapBit & 7) & gapMask
+        let count = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: countBit >> 3, as: UInt64.self)) >> (countBit & 7) & countMask
+        previous += Int64(gap) + 1
+        docs[index] = UInt32(truncatingIfNeeded: previous)
+        counts[index] = UInt32(truncatingIfNeeded: count) &+ 1
+        gapBit += header.gapWidth
+        countBit += header.countWidth
+      }
+    } else {
+      for index in 0..<header.size {
+        previous += Int64(PackedBits.value(bytes, at: header.gapsStart, index: index, width: header.gapWidth)) + 1
+        docs[index] = UInt32(truncatingIfNeeded: previous)
+        counts[index] = PackedBits.value(bytes, at: header.countsStart, index: index, width: header.countWidth) &+ 1
+      }
     }
     guard previous == Int64(header.lastDoc) else { throw BadPostings() }
     current = header
