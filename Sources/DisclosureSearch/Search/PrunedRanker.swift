@@ -5,10 +5,10 @@ import Dispatch
 /// filters (`政府 信息 公开`, `label:行政处罚`, `行政复议 OR 行政诉讼`).
 ///
 /// A clause is a part in one field (its gram lists, the rarest driving) or one ICU word of a
-/// part in one field. Sections are visited in doc order, one block range at a time: the
-/// score bounds in the block headers of every clause add up to a bound for any section of
-/// the range, and a range whose bound cannot beat the k-th best score so far is stepped over
-/// without unpacking it. Inside a range, a section's bound from its grams' and words' counts
+/// part in one field. Sections are visited in doc order, one range at a time (up to the end
+/// of a block of some clause's rarest gram): the score bounds in the headers of every
+/// clause's blocks there add up to a bound for any section of the range, and a range whose
+/// bound cannot beat the k-th best score so far is stepped over without unpacking it. Inside a range, a section's bound from its grams' and words' counts
 /// decides whether its positions are read at all; only then is the query's logic checked
 /// against the section's report.
 ///
@@ -286,12 +286,10 @@ private struct SegmentPass {
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
   // Scratch reused from range to range and doc to doc: each gram's positions in a doc, each
-  // clause's block at the current range, each part's word bound over it, each phrase
-  // driver's next doc in it (UInt32.max: none), the phrase clauses at the current doc
-  // (`hereCount` of them), the phrase clauses' counts and the word clauses' scores there.
+  // part's word bound over the current range, each phrase driver's next doc in it
+  // (UInt32.max: none), the phrase clauses at the current doc (`hereCount` of them), the
+  // phrase clauses' counts and the word clauses' scores there.
   var positions: [PositionBuffer]
-  let phraseBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
-  let wordBlocks: UnsafeMutableBufferPointer<PostingsBlockHeader?>
   let wordBounds: UnsafeMutableBufferPointer<Double>
   let wordClauseBounds: UnsafeMutableBufferPointer<Double>
   /// Per word clause: how much its counts lowered bounds in all, how often it was read, the
@@ -391,8 +389,6 @@ private struct SegmentPass {
     cursors = UnsafeMutableBufferPointer.allocate(capacity: lists.count)
     _ = cursors.initialize(from: lists)
     positions = (0..<((phrases + checks.joined()).map(\.count).max() ?? 0)).map { _ in PositionBuffer() }
-    phraseBlocks = buffer(phrases.count, nil)
-    wordBlocks = buffer(words.count, nil)
     wordBounds = buffer(ranker.scoringPartCount, 0)
     wordClauseBounds = buffer(words.count, 0)
     wordGains = buffer(words.count, 0)
@@ -412,8 +408,6 @@ private struct SegmentPass {
     cursors.forEach { $0.free() }
     cursors.deallocate()
     positions.forEach { $0.free() }
-    phraseBlocks.deallocate()
-    wordBlocks.deallocate()
     wordBounds.deallocate()
     wordClauseBounds.deallocate()
     wordGains.deallocate()
@@ -449,36 +443,31 @@ private struct SegmentPass {
   mutating func run(_ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool) throws {
     var target = docs.lowerBound
     while target < docs.upperBound {
-      // The block each clause has at or after `target`; the range reaches to the first end
-      // of one of them, and the bounds of the blocks with docs in it add up.
+      // The range reaches to the first end of a block of a phrase clause's rarest list (the
+      // lists that find sections); every list bounds its docs in the range by the headers of
+      // the blocks that may hold them, and the bounds add up.
       var upto = docs.upperBound - 1
       var anyBlock = false
       for number in phrases.indices {
-        phraseBlocks[number] = try phraseBlock(phrases[number], atOrAfter: target)
-        if let block = phraseBlocks[number] {
-          upto = min(upto, block.lastDoc)
-          anyBlock = true
-        }
+        guard let block = try cursors[phrases[number].first].peek(atOrAfter: target) else { continue }
+        upto = min(upto, block.lastDoc)
+        anyBlock = true
       }
       guard anyBlock else { return }
-      for number in words.indices {
-        wordBlocks[number] = try cursors[words[number].cursor].peek(atOrAfter: target)
-        if let block = wordBlocks[number] { upto = min(upto, block.lastDoc) }
-      }
       var phraseBound = 0.0
       var present: UInt64 = 0
       for number in phrases.indices {
         phraseBounds[number] = 0  // none in the range (a clause with docs there bounds above 0)
-        guard let block = phraseBlocks[number], block.previousLastDoc < Int64(upto) else { continue }
-        phraseBounds[number] = phraseScore(number, tf: block.maxCount, length: block.minLength)
+        guard let most = try phraseRangeBound(phrases[number], from: target, through: upto) else { continue }
+        phraseBounds[number] = phraseScore(number, tf: most.maxCount, length: most.minLength)
         phraseBound += phraseBounds[number]
         present |= 1 << phrases[number].part
       }
       for part in wordBounds.indices { wordBounds[part] = 0 }
       for number in words.indices {
         wordClauseBounds[number] = 0
-        guard let block = wordBlocks[number], block.previousLastDoc < Int64(upto) else { continue }
-        wordClauseBounds[number] = wordScore(number, tf: block.maxCount, length: block.minLength)
+        guard let most = try cursors[words[number].cursor].bound(from: target, through: upto) else { continue }
+        wordClauseBounds[number] = wordScore(number, tf: most.maxCount, length: most.minLength)
         wordBounds[words[number].part] += wordClauseBounds[number]
       }
       var wordBound = 0.0
@@ -506,18 +495,14 @@ private struct SegmentPass {
     }
   }
 
-  /// What the blocks of a phrase clause's grams at or after `target` tell of the part in
-  /// any doc up to the first of their ends: it occurs at most as often as each gram, in a
-  /// field at least as long as each block's shortest, and only after every block's start;
-  /// nil when some gram has no docs left.
-  private func phraseBlock(_ clause: PhraseClause, atOrAfter target: UInt32) throws -> PostingsBlockHeader? {
-    guard var combined = try cursors[clause.first].peek(atOrAfter: target) else { return nil }
-    for list in (clause.first + 1)..<(clause.first + clause.count) {
-      guard let block = try cursors[list].peek(atOrAfter: target) else { return nil }
-      combined.previousLastDoc = max(combined.previousLastDoc, block.previousLastDoc)
-      combined.lastDoc = min(combined.lastDoc, block.lastDoc)
-      combined.maxCount = min(combined.maxCount, block.maxCount)
-      combined.minLength = max(combined.minLength, block.minLength)
+  /// What the block headers of a phrase clause's grams tell of the part in any doc from
+  /// `target` through `last`: it occurs at most as often as each gram, in a field at least as
+  /// long as each gram's shortest; nil when some gram has no docs there.
+  private func phraseRangeBound(_ clause: PhraseClause, from target: UInt32, through last: UInt32) throws -> (maxCount: UInt32, minLength: UInt32)? {
+    var combined = (maxCount: UInt32.max, minLength: UInt32(0))
+    for list in clause.first..<(clause.first + clause.count) {
+      guard let most = try cursors[list].bound(from: target, through: last) else { return nil }
+      combined = (min(combined.maxCount, most.maxCount), max(combined.minLength, most.minLength))
     }
     return combined
   }

@@ -122,6 +122,27 @@ struct PostingsCursor {
     return try headerAhead(reaching: target)
   }
 
+  /// The largest count and the shortest field of the docs from `target` through `last`, by
+  /// the headers of the blocks that may hold them; nil when none may. Like `peek`, it steps
+  /// over the blocks before `target`; the headers after the first are read without moving on.
+  mutating func bound(from target: UInt32, through last: UInt32) throws(BadPostings) -> (maxCount: UInt32, minLength: UInt32)? {
+    guard let first = try peek(atOrAfter: target), first.previousLastDoc < Int64(last) else { return nil }
+    var bound = (maxCount: first.maxCount, minLength: first.minLength)
+    var reached = first.lastDoc
+    // After the current block comes the header read ahead, if any; then the unread ones.
+    if reached < last, let peeked, peeked.lastDoc > reached {
+      bound = (max(bound.maxCount, peeked.maxCount), min(bound.minLength, peeked.minLength))
+      reached = peeked.lastDoc
+    }
+    var (position, previous) = (nextBlock, previousLastDoc)
+    while reached < last, let header = try Self.header(in: bytes, at: position, after: previous, hasPositions: hasPositions) {
+      bound = (max(bound.maxCount, header.maxCount), min(bound.minLength, header.minLength))
+      reached = header.lastDoc
+      (position, previous) = (header.end, Int64(header.lastDoc))
+    }
+    return bound
+  }
+
   /// The header read ahead, or else the first unread one, whose last doc reaches `target`
   /// (kept as the one read ahead); the headers before it are stepped over.
   private mutating func headerAhead(reaching target: UInt32) throws(BadPostings) -> PostingsBlockHeader? {
@@ -160,8 +181,19 @@ struct PostingsCursor {
 
   /// The header at `nextBlock`, which it then moves past; nil at the end of the list.
   private mutating func readHeader() throws(BadPostings) -> PostingsBlockHeader? {
-    guard nextBlock < bytes.count else { return nil }
-    var decoder = PostingsDecoder(bytes, from: nextBlock, to: bytes.count)
+    guard let header = try Self.header(in: bytes, at: nextBlock, after: previousLastDoc, hasPositions: hasPositions) else { return nil }
+    nextBlock = header.end
+    previousLastDoc = Int64(header.lastDoc)
+    return header
+  }
+
+  /// The header of the block at `start` of `bytes`, the block before which ended at doc
+  /// `previousLastDoc`; nil at the end.
+  private static func header(
+    in bytes: UnsafeRawBufferPointer, at start: Int, after previousLastDoc: Int64, hasPositions: Bool
+  ) throws(BadPostings) -> PostingsBlockHeader? {
+    guard start < bytes.count else { return nil }
+    var decoder = PostingsDecoder(bytes, from: start, to: bytes.count)
     var header = PostingsBlockHeader()
     header.size = Int(try decoder.byte())
     let lastGap = try decoder.varint()
@@ -182,8 +214,6 @@ struct PostingsCursor {
     header.positionsStart = decoder.index
     guard positionBytes <= bytes.count - header.positionsStart else { throw BadPostings() }
     header.end = header.positionsStart + positionBytes
-    nextBlock = header.end
-    previousLastDoc = lastDoc
     return header
   }
 
