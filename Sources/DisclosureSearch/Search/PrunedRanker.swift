@@ -249,6 +249,8 @@ struct PrunedRanker {
 /// One walk over a segment's docs: the clauses' cursors over its memory-mapped postings.
 /// Cursors and per-doc scratch live in buffers allocated once (`free` releases them): the
 /// inner loops then mutate them in place, without the uniqueness checks of nested arrays.
+/// Helpers called from the loops are `mutating` even when they only move cursors: calling a
+/// non-mutating one from a mutating one copied the whole pass (392 bytes) each time.
 private struct SegmentPass {
   /// A part in one field: the lists of its bigrams (`count` cursors from `first`, the rarest
   /// first) and each gram's offset in the part.
@@ -498,7 +500,7 @@ private struct SegmentPass {
   /// What the block headers of a phrase clause's grams tell of the part in any doc from
   /// `target` through `last`: it occurs at most as often as each gram, in a field at least as
   /// long as each gram's shortest; nil when some gram has no docs there.
-  private func phraseRangeBound(_ clause: PhraseClause, from target: UInt32, through last: UInt32) throws -> (maxCount: UInt32, minLength: UInt32)? {
+  private mutating func phraseRangeBound(_ clause: PhraseClause, from target: UInt32, through last: UInt32) throws -> (maxCount: UInt32, minLength: UInt32)? {
     var combined = (maxCount: UInt32.max, minLength: UInt32(0))
     for list in clause.first..<(clause.first + clause.count) {
       guard let most = try cursors[list].bound(from: target, through: last) else { return nil }
@@ -510,7 +512,7 @@ private struct SegmentPass {
   /// Which phrase clauses drive the current range (MaxScore): the clauses of smallest bound,
   /// as long as a section holding only them, with the words of their parts at their bounds,
   /// cannot enter, need not — such a section is read only when a stronger clause finds it.
-  private func chooseDrivers(_ collector: PrunedRanker.TopCollector) {
+  private mutating func chooseDrivers(_ collector: PrunedRanker.TopCollector) {
     for number in phrases.indices {
       byBound[number] = number
       drives[number] = true
@@ -643,7 +645,7 @@ private struct SegmentPass {
 
   /// The fewest occurrences of a clause's grams in `doc`, where its driver stands (the part
   /// occurs at most that often there); nil when one of them is absent.
-  private func leastCount(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32? {
+  private mutating func leastCount(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32? {
     var least = cursors[clause.first].count
     for list in (clause.first + 1)..<(clause.first + clause.count) {
       guard try cursors[list].advance(to: doc), cursors[list].doc == doc else { return nil }
