@@ -35,6 +35,19 @@ struct Bitset: Sendable, Equatable {
 
   var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
+  /// The smallest member at or after `id`, if any.
+  func nextMember(atOrAfter id: UInt32) -> UInt32? {
+    var index = Int(id >> 6)
+    guard index < words.count else { return nil }
+    var word = words[index] & (~0 << UInt64(id & 63))
+    while word == 0 {
+      index += 1
+      guard index < words.count else { return nil }
+      word = words[index]
+    }
+    return UInt32(index * 64 + word.trailingZeroBitCount)
+  }
+
   mutating func formUnion(_ other: Bitset) {
     for index in words.indices { words[index] |= other.words[index] }
   }

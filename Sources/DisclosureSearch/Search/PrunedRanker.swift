@@ -23,10 +23,12 @@ struct PrunedRanker {
   let scoringPartCount: Int
   /// ICU words of each scoring part.
   let words: [[String]]
-  /// Sections a match may come from (live, in the `section:` filter), and the reports that
-  /// the filters of a top-level AND allow (a cheap early test; `logic` decides in the end).
+  /// Sections a match may come from (live, in the `section:` filter, of a report that the
+  /// filters of a top-level AND allow: `logic` decides in the end), and those reports.
   let allowedDocs: Bitset
   let allowedReports: Bitset
+  /// Whether the filters leave out live sections: the walk then leaps from allowed to allowed.
+  let narrowed: Bool
   let logic: Logic
   let limit: Int
 
@@ -95,8 +97,17 @@ struct PrunedRanker {
     self.parts = parts
     scoringPartCount = scoring.count
     words = scoring.map { analyzer.words(ofNormalized: $0.normalized) }
-    allowedDocs = index.liveDocs(inSections: query.sections)
+    var allowedDocs = index.liveDocs(inSections: query.sections)
+    if allowedReports != index.liveReports {
+      var ofReports = Bitset(capacity: index.docCount)
+      allowedReports.forEach { report in
+        for doc in index.docs(ofReport: report) { ofReports.insert(doc) }
+      }
+      allowedDocs.formIntersection(ofReports)
+    }
+    self.allowedDocs = allowedDocs
     self.allowedReports = allowedReports
+    narrowed = allowedDocs.count < index.liveDocCount
     self.logic = tree
     self.limit = limit
   }
@@ -445,6 +456,10 @@ private struct SegmentPass {
   mutating func run(_ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool) throws {
     var target = docs.lowerBound
     while target < docs.upperBound {
+      if ranker.narrowed {
+        guard let next = ranker.allowedDocs.nextMember(atOrAfter: base + target), next < base + docs.upperBound else { return }
+        target = next - base
+      }
       // The range reaches to the first end of a block of a phrase clause's rarest list (the
       // lists that find sections); every list bounds its docs in the range by the headers of
       // the blocks that may hold them, and the bounds add up.
@@ -544,9 +559,7 @@ private struct SegmentPass {
   ) throws {
     // Each phrase clause's driver at its next doc of the range (UInt32.max: none left).
     for number in phrases.indices {
-      let driver = phrases[number].first
-      at[number] = .max
-      if drives[number], try cursors[driver].advance(to: first), cursors[driver].doc <= last { at[number] = cursors[driver].doc }
+      at[number] = drives[number] ? try driverDoc(phrases[number].first, from: first, through: last) : .max
     }
     while true {
       var doc = UInt32.max
@@ -564,10 +577,23 @@ private struct SegmentPass {
       }
       try visit(doc, &collector, found: &found, skipped: &skipped)
       for number in at.indices where at[number] == doc {
-        let driver = phrases[number].first
-        at[number] = try cursors[driver].next() && cursors[driver].doc <= last ? cursors[driver].doc : .max
+        at[number] = doc == last ? .max : try driverDoc(phrases[number].first, from: doc + 1, through: last)
       }
     }
+  }
+
+  /// Moves list `driver` to its first allowed doc from `doc` through `last`, and returns it
+  /// (UInt32.max: none).
+  private mutating func driverDoc(_ driver: Int, from doc: UInt32, through last: UInt32) throws -> UInt32 {
+    var target = doc
+    while try cursors[driver].advance(to: target), cursors[driver].doc <= last {
+      let found = cursors[driver].doc
+      guard ranker.narrowed else { return found }
+      guard let next = ranker.allowedDocs.nextMember(atOrAfter: base + found), next - base <= last else { return .max }
+      if next - base == found { return found }
+      target = next - base
+    }
+    return .max
   }
 
   /// Scores section `doc`, where the drivers of the clauses `here` stand, if it can enter
