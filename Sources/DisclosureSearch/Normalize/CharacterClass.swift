@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which scalars of normalized text take part in exact-substring recall: CJK ideographs and
 /// other letters, and digits. Everything else (spaces, punctuation, symbols) separates runs.
 enum CharacterClass {
@@ -17,6 +19,27 @@ extension StringProtocol {
   /// UTF-8 always starts and ends on scalar boundaries). The parser calls this on every line:
   /// Foundation's `range(of:)` and `contains(_:)` go through NSString and cost far more.
   func firstByteRange(of needle: String) -> Range<String.Index>? {
+    var needle = needle
+    // Native strings hand out their bytes: memchr finds each candidate start, memcmp checks it.
+    let found = utf8.withContiguousStorageIfAvailable { haystack in
+      needle.withUTF8 { target -> Int? in
+        guard let needleBase = target.baseAddress, let first = target.first else { return 0 }
+        guard let base = haystack.baseAddress, target.count <= haystack.count else { return nil }
+        var from = 0
+        let last = haystack.count - target.count
+        while from <= last, let hit = memchr(base + from, Int32(first), last - from + 1) {
+          let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+          if memcmp(base + offset, needleBase, target.count) == 0 { return offset }
+          from = offset + 1
+        }
+        return nil
+      }
+    }
+    if let found {
+      guard let offset = found else { return nil }
+      let start = utf8.index(utf8.startIndex, offsetBy: offset)
+      return start..<utf8.index(start, offsetBy: needle.utf8.count)
+    }
     let target = Array(needle.utf8)
     guard let first = target.first else { return startIndex..<startIndex }
     let view = utf8

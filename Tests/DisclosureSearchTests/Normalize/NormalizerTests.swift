@@ -77,3 +77,18 @@ final class NormalizerTests: XCTestCase {
     try (header + "let traditionalSimplifiedPairs = \"\"\"\n" + lines.joined(separator: "\n") + "\n\"\"\"\n").write(to: url, atomically: true, encoding: .utf8)
   }
 }
+
+final class ByteSearchTests: XCTestCase {
+  /// `firstByteRange(of:)` agrees with Foundation's `range(of:)` on strings and substrings.
+  func testFirstByteRangeFindsTheFirstOccurrence() {
+    let text = "行行政处罚，行政处罚 abc 处罚"
+    for needle in ["行政", "处罚", "abc", "罚", " 处罚", "行行", "不予公开", "罚罚", text, text + "x"] {
+      XCTAssertEqual(text.firstByteRange(of: needle), text.range(of: needle), needle)
+      let tail = text.dropFirst(2)
+      XCTAssertEqual(tail.firstByteRange(of: needle), tail.range(of: needle), "substring, \(needle)")
+    }
+    XCTAssertEqual(text.firstByteRange(of: ""), text.startIndex..<text.startIndex)
+    XCTAssertNil("".firstByteRange(of: "行"))
+    XCTAssertTrue(("第" + String(repeating: "行", count: 100) + "政").containsBytes("行政"))
+  }
+}
