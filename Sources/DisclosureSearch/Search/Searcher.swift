@@ -28,7 +28,7 @@ public struct SearchOptions: Sendable {
 /// searches from many threads.
 public final class Searcher: Sendable {
   let index: IndexView
-  private let metadataCache = Mutex<[ReportMetadata]?>(nil)
+  private let metadataCache = Mutex<ReportMetadata?>(nil)
   /// Analyzers of finished searches, for the next: each keeps its ICU break iterator and the
   /// scalar foldings it has looked up (a fresh one pays ICU for every scalar of the snippets).
   private let idleAnalyzers = Mutex<[Analyzer]>([])
@@ -485,36 +485,62 @@ public final class Searcher: Sendable {
   private func reports(satisfying filter: Query.Node) throws -> Bitset {
     let metadata = try reportMetadata()
     var result = Bitset(capacity: index.reportCount)
-    for (id, report) in metadata.enumerated() {
-      let matches: Bool
-      switch filter {
-      case .year(let range): matches = report.year.map(range.contains) ?? false
-      case .agency(let text): matches = report.agency.containsBytes(text)
-      case .region(let text): matches = report.region.containsBytes(text)
-      default: matches = false
+    func insert(_ names: [Name], holding text: String) {
+      let wanted = Name.signature(of: text)
+      for (id, name) in names.enumerated() where name.signature & wanted == wanted && name.text.containsBytes(text) {
+        result.insert(UInt32(id))
       }
-      if matches { result.insert(UInt32(id)) }
+    }
+    switch filter {
+    case .year(let range):
+      for (id, year) in metadata.years.enumerated() where year.map(range.contains) ?? false { result.insert(UInt32(id)) }
+    case .agency(let text): insert(metadata.agencies, holding: text)
+    case .region(let text): insert(metadata.regions, holding: text)
+    default: break
     }
     return result
   }
 
+  /// Year, agency and region of every report.
   struct ReportMetadata: Sendable {
-    var year: Int?
-    /// Normalized agency and region names ("" when unknown).
-    var agency: String
-    var region: String
+    var years: [Int?] = []
+    var agencies: [Name] = []
+    var regions: [Name] = []
+  }
+
+  /// A normalized name ("" when unknown), and a bit for each of its byte pairs (hashed to
+  /// 64): a name lacking a bit of the wanted text's cannot hold it, which rules out most
+  /// names before their bytes are searched.
+  struct Name: Sendable {
+    let text: String
+    let signature: UInt64
+
+    init(_ text: String) {
+      self.text = text
+      signature = Self.signature(of: text)
+    }
+
+    static func signature(of text: String) -> UInt64 {
+      var bits: UInt64 = 0
+      var previous: UInt8?
+      for byte in text.utf8 {
+        if let previous { bits |= 1 << ((UInt64(previous) &* 31 &+ UInt64(byte)) & 63) }
+        previous = byte
+      }
+      return bits
+    }
   }
 
   /// Year, agency and region of every report, read once, on the first filter.
-  private func reportMetadata() throws -> [ReportMetadata] {
+  private func reportMetadata() throws -> ReportMetadata {
     if let cached = metadataCache.withLock({ $0 }) { return cached }
     let normalizer = Normalizer()
-    var metadata: [ReportMetadata] = []
+    var metadata = ReportMetadata()
     for id in 0..<UInt32(index.reportCount) {
       let report = try index.report(id)
-      metadata.append(
-        ReportMetadata(
-          year: report.year, agency: normalizer.normalize(report.agency ?? ""), region: normalizer.normalize(report.region ?? "")))
+      metadata.years.append(report.year)
+      metadata.agencies.append(Name(normalizer.normalize(report.agency ?? "")))
+      metadata.regions.append(Name(normalizer.normalize(report.region ?? "")))
     }
     metadataCache.withLock { $0 = metadata }
     return metadata
