@@ -22,12 +22,14 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   private var numbers: [Word: Int32] = [:]
   /// Past this many stretches or words, the memory starts afresh (so numbers are valid only
   /// until the next call).
-  static let knownLimit = 200_000
-  static let vocabularyLimit = 500_000
+  let knownLimit: Int
+  let vocabularyLimit: Int
 
-  init() throws(AnalysisError) {
+  init(knownLimit: Int = 200_000, vocabularyLimit: Int = 500_000) throws(AnalysisError) {
     guard let handle = cicu_wordbreaker_open() else { throw .icuUnavailable("word break iterator for zh") }
     self.handle = handle
+    self.knownLimit = knownLimit
+    self.vocabularyLimit = vocabularyLimit
   }
 
   deinit { cicu_wordbreaker_close(handle) }
@@ -35,7 +37,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   /// The words of `utf8` (valid UTF-8) as byte ranges, each with its number in `vocabulary`
   /// (valid until the next call).
   func words(_ utf8: [UInt8]) -> [(range: Range<Int>, word: Int32)] {
-    if known.count > Self.knownLimit || vocabulary.count > Self.vocabularyLimit {
+    if known.count > knownLimit || vocabulary.count > vocabularyLimit {
       known.removeAll()
       numbers.removeAll()
       vocabulary.removeAll()

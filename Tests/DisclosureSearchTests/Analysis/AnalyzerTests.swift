@@ -63,17 +63,27 @@ final class WordBreakerTests: XCTestCase {
       texts += text.split(separator: "\n").map(String.init)
     }
     XCTAssertGreaterThan(texts.count, 10_000)
-    for _ in 0..<2 {
-      for text in texts {
-        let utf8 = normalizer.foldedUTF8(text)
-        let words = breaker.words(utf8)
-        let whole = breaker.icuWords(utf8[...])
-        let numbered = words.map { breaker.vocabulary[Int($0.word)] }
-        if words.map(\.range) != whole || numbered != whole.map({ Word(utf8[$0]) }) {
-          XCTFail("words differ from ICU's in \(text.prefix(80))")
-          return
+    // The same with a memory small enough to start afresh many times: the words are still
+    // ICU's, and the memory stays within its limits (plus one text's worth).
+    let forgetful = try WordBreaker(knownLimit: 50, vocabularyLimit: 200)
+    var resets = 0
+    for (breaker, rounds) in [(breaker, 2), (forgetful, 1)] {
+      for _ in 0..<rounds {
+        for text in texts {
+          let utf8 = normalizer.foldedUTF8(text)
+          let before = breaker.vocabulary.count
+          let words = breaker.words(utf8)
+          if breaker.vocabulary.count < before { resets += 1 }
+          let whole = breaker.icuWords(utf8[...])
+          let numbered = words.map { breaker.vocabulary[Int($0.word)] }
+          if words.map(\.range) != whole || numbered != whole.map({ Word(utf8[$0]) }) {
+            XCTFail("words differ from ICU's in \(text.prefix(80))")
+            return
+          }
+          XCTAssertLessThanOrEqual(breaker.vocabulary.count, breaker.vocabularyLimit + 1 + whole.count)
         }
       }
     }
+    XCTAssertGreaterThan(resets, 100, "the small memory started afresh")
   }
 }
