@@ -263,15 +263,15 @@ struct PrunedRanker {
 /// Helpers called from the loops are `mutating` even when they only move cursors: calling a
 /// non-mutating one from a mutating one copied the whole pass (392 bytes) each time.
 private struct SegmentPass {
-  /// A part in one field: the lists of its bigrams (`count` cursors from `first`, the rarest
-  /// first) and each gram's offset in the part.
+  /// A part in one field: the cursors of its bigrams' lists (the rarest first) and each
+  /// gram's offset in the part.
   struct PhraseClause {
     let part: Int
     let field: Field
     let idf: Double
-    let first: Int
+    let lists: Range<Int>
     let offsets: [UInt32]
-    var count: Int { offsets.count }
+    var first: Int { lists.lowerBound }
   }
 
   /// An ICU word of a part in one field: its list is cursor `cursor`.
@@ -360,7 +360,7 @@ private struct SegmentPass {
       for gram in grams { lists.append(try list(gram.term, hasPositions: true)) }
       // A part under NOT only is checked, never scored.
       let idf = number < phraseIDF.count ? phraseIDF[number][field] ?? 0 : 0
-      return PhraseClause(part: number, field: field, idf: idf, first: first, offsets: grams.map(\.offset))
+      return PhraseClause(part: number, field: field, idf: idf, lists: first..<lists.count, offsets: grams.map(\.offset))
     }
     // In the exhaustive ranking's order: per part, the phrase in each field, then each word
     // in each field.
@@ -401,7 +401,7 @@ private struct SegmentPass {
     }
     cursors = UnsafeMutableBufferPointer.allocate(capacity: lists.count)
     _ = cursors.initialize(from: lists)
-    positions = (0..<((phrases + checks.joined()).map(\.count).max() ?? 0)).map { _ in PositionBuffer() }
+    positions = (0..<((phrases + checks.joined()).map(\.lists.count).max() ?? 0)).map { _ in PositionBuffer() }
     wordBounds = buffer(ranker.scoringPartCount, 0)
     wordClauseBounds = buffer(words.count, 0)
     wordGains = buffer(words.count, 0)
@@ -475,7 +475,7 @@ private struct SegmentPass {
       var present: UInt64 = 0
       for number in phrases.indices {
         phraseBounds[number] = 0  // none in the range (a clause with docs there bounds above 0)
-        guard let most = try phraseRangeBound(phrases[number], from: target, through: upto) else { continue }
+        guard let most = try phraseRangeBound(phrases[number].lists, from: target, through: upto) else { continue }
         phraseBounds[number] = phraseScore(number, tf: most.maxCount, length: most.minLength)
         phraseBound += phraseBounds[number]
         present |= 1 << phrases[number].part
@@ -515,9 +515,9 @@ private struct SegmentPass {
   /// What the block headers of a phrase clause's grams tell of the part in any doc from
   /// `target` through `last`: it occurs at most as often as each gram, in a field at least as
   /// long as each gram's shortest; nil when some gram has no docs there.
-  private mutating func phraseRangeBound(_ clause: PhraseClause, from target: UInt32, through last: UInt32) throws -> (maxCount: UInt32, minLength: UInt32)? {
+  private mutating func phraseRangeBound(_ lists: Range<Int>, from target: UInt32, through last: UInt32) throws -> (maxCount: UInt32, minLength: UInt32)? {
     var combined = (maxCount: UInt32.max, minLength: UInt32(0))
-    for list in clause.first..<(clause.first + clause.count) {
+    for list in lists {
       guard let most = try cursors[list].bound(from: target, through: last) else { return nil }
       combined = (min(combined.maxCount, most.maxCount), max(combined.minLength, most.minLength))
     }
@@ -611,7 +611,7 @@ private struct SegmentPass {
     var maybe: UInt64 = 0
     for slot in 0..<hereCount {
       let number = here[slot]
-      guard let most = try leastCount(phrases[number], at: doc) else { continue }
+      guard let most = try leastCount(phrases[number].lists, at: doc) else { continue }
       phraseBound += phraseScore(number, tf: most, length: index.fieldLength(of: global, phrases[number].field))
       maybe |= 1 << phrases[number].part
     }
@@ -671,9 +671,9 @@ private struct SegmentPass {
 
   /// The fewest occurrences of a clause's grams in `doc`, where its driver stands (the part
   /// occurs at most that often there); nil when one of them is absent.
-  private mutating func leastCount(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32? {
-    var least = cursors[clause.first].count
-    for list in (clause.first + 1)..<(clause.first + clause.count) {
+  private mutating func leastCount(_ lists: Range<Int>, at doc: UInt32) throws -> UInt32? {
+    var least = cursors[lists.lowerBound].count
+    for list in lists.dropFirst() {
       guard try cursors[list].advance(to: doc), cursors[list].doc == doc else { return nil }
       least = min(least, cursors[list].count)
     }
@@ -682,9 +682,9 @@ private struct SegmentPass {
 
   /// How often a clause's part occurs in `doc`, where its driver stands.
   private mutating func occurrences(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32 {
-    guard try leastCount(clause, at: doc) != nil else { return 0 }
-    if clause.count == 1 { return cursors[clause.first].count }
-    for list in 0..<clause.count { try cursors[clause.first + list].positions(into: &positions[list]) }
+    guard try leastCount(clause.lists, at: doc) != nil else { return 0 }
+    if clause.lists.count == 1 { return cursors[clause.first].count }
+    for (slot, list) in clause.lists.enumerated() { try cursors[list].positions(into: &positions[slot]) }
     return PhraseMatcher.alignedStarts(positions, offsets: clause.offsets)
   }
 
