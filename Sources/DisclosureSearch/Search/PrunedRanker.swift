@@ -8,9 +8,10 @@ import Dispatch
 /// part in one field. Sections are visited in doc order, one range at a time (up to the end
 /// of a block of some clause's rarest gram): the score bounds in the headers of every
 /// clause's blocks there add up to a bound for any section of the range, and a range whose
-/// bound cannot beat the k-th best score so far is stepped over without unpacking it. Inside a range, a section's bound from its grams' and words' counts
-/// decides whether its positions are read at all; only then is the query's logic checked
-/// against the section's report.
+/// bound cannot beat the k-th best score so far is stepped over without unpacking it.
+/// Inside a range, a section's bound from its grams' and words' counts decides whether its
+/// positions are read at all; only then is the query's logic checked against the section's
+/// report.
 ///
 /// Scores are those of the exhaustive ranking (the same terms, added in the same order);
 /// the total counts the sections found, and is exact only when nothing was skipped. On this
@@ -305,11 +306,12 @@ private struct SegmentPass {
   var positions: [PositionBuffer]
   let wordBounds: UnsafeMutableBufferPointer<Double>
   let wordClauseBounds: UnsafeMutableBufferPointer<Double>
-  /// Per word clause: how much its counts lowered bounds in all, how often it was read, the
-  /// average gain, and the clauses by descending gain.
-  let wordGains: UnsafeMutableBufferPointer<Double>
+  /// Per word clause: how much reading its counts lowered bounds in all, how often it was
+  /// read, the average of that (its bound before its first read), and the clauses by it,
+  /// highest first: the order words are read in.
+  let wordLowered: UnsafeMutableBufferPointer<Double>
   let wordReads: UnsafeMutableBufferPointer<Int>
-  let wordGain: UnsafeMutableBufferPointer<Double>
+  let wordPriority: UnsafeMutableBufferPointer<Double>
   let wordOrder: UnsafeMutableBufferPointer<Int>
   /// Each phrase clause's bound over the current range, whether it drives there, and the
   /// clauses by ascending bound.
@@ -404,9 +406,9 @@ private struct SegmentPass {
     positions = (0..<((phrases + checks.joined()).map(\.lists.count).max() ?? 0)).map { _ in PositionBuffer() }
     wordBounds = buffer(ranker.scoringPartCount, 0)
     wordClauseBounds = buffer(words.count, 0)
-    wordGains = buffer(words.count, 0)
+    wordLowered = buffer(words.count, 0)
     wordReads = buffer(words.count, 0)
-    wordGain = buffer(words.count, 0)
+    wordPriority = buffer(words.count, 0)
     wordOrder = buffer(words.count, 0)
     phraseBounds = buffer(phrases.count, 0)
     drives = buffer(phrases.count, true)
@@ -423,9 +425,9 @@ private struct SegmentPass {
     positions.forEach { $0.free() }
     wordBounds.deallocate()
     wordClauseBounds.deallocate()
-    wordGains.deallocate()
+    wordLowered.deallocate()
     wordReads.deallocate()
-    wordGain.deallocate()
+    wordPriority.deallocate()
     wordOrder.deallocate()
     phraseBounds.deallocate()
     drives.deallocate()
@@ -492,9 +494,9 @@ private struct SegmentPass {
       // Words are read in the order of how much reading one has lowered a section's bound
       // on average so far (its bound until it has been read): the best first.
       for number in words.indices {
-        wordGain[number] = wordReads[number] == 0 ? wordClauseBounds[number] : wordGains[number] / Double(wordReads[number])
+        wordPriority[number] = wordReads[number] == 0 ? wordClauseBounds[number] : wordLowered[number] / Double(wordReads[number])
         var slot = number
-        while slot > 0 && wordGain[wordOrder[slot - 1]] < wordGain[number] {
+        while slot > 0 && wordPriority[wordOrder[slot - 1]] < wordPriority[number] {
           wordOrder[slot] = wordOrder[slot - 1]
           slot -= 1
         }
@@ -598,7 +600,7 @@ private struct SegmentPass {
 
   /// Scores section `doc`, where the drivers of the clauses `here` stand, if it can enter
   /// the top k. Bounds first, cheapest first: the grams' counts (a phrase occurs at most as
-  /// often as each of its grams) with the words' block bounds, then with the words' own
+  /// often as each of its grams) with the words' range bounds, then with the words' own
   /// counts; only then the positions.
   private mutating func visit(_ doc: UInt32, _ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool)
     throws
@@ -622,8 +624,8 @@ private struct SegmentPass {
       skipped = true
       return
     }
-    // Each word's count replaces its block bound, one at a time: a section is often out
-    // before every word list is read.
+    // Each word's count replaces its range bound, one at a time in `wordOrder`: a section is
+    // often out before every word list is read.
     for slot in words.indices where maybe & 1 << words[wordOrder[slot]].part != 0 {
       let number = wordOrder[slot]
       var exact = 0.0
@@ -633,7 +635,7 @@ private struct SegmentPass {
       }
       wordScores[number] = exact
       bound += exact - wordClauseBounds[number]
-      wordGains[number] += wordClauseBounds[number] - exact
+      wordLowered[number] += wordClauseBounds[number] - exact
       wordReads[number] += 1
       if collector.excludes(bound) {
         skipped = true
