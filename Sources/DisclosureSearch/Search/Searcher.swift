@@ -376,14 +376,13 @@ public final class Searcher: Sendable {
 
   private func match(_ part: Query.Part, analyzer: Analyzer, allowed: Bitset) throws -> PartMatch {
     let grams = PhraseMatcher.grams(of: part.normalized)
+    var perField = try part.fields.map { field in (field, try index.occurrences(of: grams, in: field).filter { allowed.contains($0.doc) }) }
     // Grams pin down letters and digits; punctuation between them is checked in the text.
-    let needsTextCheck = part.normalized.unicodeScalars.contains { !CharacterClass.isSearchable($0) }
+    if part.normalized.unicodeScalars.contains(where: { !CharacterClass.isSearchable($0) }) {
+      perField = try verified(perField, of: part.normalized)
+    }
     var result = PartMatch(docs: Bitset(capacity: index.docCount))
-    for field in part.fields {
-      var occurrences = try index.occurrences(of: grams, in: field).filter { allowed.contains($0.doc) }
-      if needsTextCheck {
-        occurrences = try verified(occurrences, of: part.normalized, in: field, normalizer: analyzer.normalizer)
-      }
+    for (field, occurrences) in perField {
       for occurrence in occurrences { result.docs.insert(occurrence.doc) }
       result.perField.append((field, occurrences))
     }
@@ -546,28 +545,59 @@ public final class Searcher: Sendable {
     return metadata
   }
 
-  /// Keeps the docs whose stored field text really holds `normalized`, with exact counts.
-  private func verified(_ candidates: [PhraseMatcher.Occurrence], of normalized: String, in field: Field, normalizer: Normalizer)
-    throws -> [PhraseMatcher.Occurrence]
-  {
-    var result: [PhraseMatcher.Occurrence] = []
+  /// Keeps the occurrences whose stored field text really holds `normalized`, with exact
+  /// counts. Each section is read once for all its fields, each distinct field text (table
+  /// labels and headings repeat from report to report) is searched once, and large sets of
+  /// sections are read on two threads.
+  private func verified(_ perField: [(Field, [PhraseMatcher.Occurrence])], of normalized: String) throws -> [(Field, [PhraseMatcher.Occurrence])] {
+    var docs: [UInt32] = []
+    var fields: [UInt32: [Int]] = [:]  // by doc, the indexes in `perField` of its fields
+    for (slot, (_, occurrences)) in perField.enumerated() {
+      for (doc, _) in occurrences {
+        if fields[doc] == nil { docs.append(doc) }
+        fields[doc, default: []].append(slot)
+      }
+    }
+    docs.sort()
     let needle = Array(normalized.utf8)
-    for (doc, _) in candidates {
-      let text = try fieldText(of: doc, field)
-      let count = normalizer.normalize(text[...]).utf8.indices(of: needle).count
-      if count > 0 { result.append((doc, UInt32(count))) }
+    let chunkCount = docs.count >= 256 ? 2 : 1
+    let chunks = ResultSlots<Result<[(slot: Int, doc: UInt32, count: UInt32)], Error>>(count: chunkCount)
+    DispatchQueue.concurrentPerform(iterations: chunkCount) { [docs, fields] chunk in
+      chunks.set(
+        chunk,
+        Result {
+          let normalizer = Normalizer()
+          var countOfText: [String: UInt32] = [:]
+          var found: [(slot: Int, doc: UInt32, count: UInt32)] = []
+          for doc in docs[(docs.count * chunk / chunkCount)..<(docs.count * (chunk + 1) / chunkCount)] {
+            let texts = try fieldTexts(of: doc)
+            for slot in fields[doc] ?? [] {
+              let text = texts[perField[slot].0] ?? ""
+              let count = countOfText[text] ?? UInt32(normalizer.normalize(text[...]).utf8.indices(of: needle).count)
+              countOfText[text] = count
+              if count > 0 { found.append((slot, doc, count)) }
+            }
+          }
+          return found
+        })
+    }
+    var result = perField.map { ($0.0, [PhraseMatcher.Occurrence]()) }
+    for chunk in chunks.values {
+      for (slot, doc, count) in try chunk.get() { result[slot].1.append((doc, count)) }
     }
     return result
   }
 
   /// The text of one field of a stored section.
   func fieldText(of doc: UInt32, _ field: Field) throws -> String {
-    let section = try index.section(doc)
-    let title = field == .title && index.isFirstSection(doc) ? try index.report(index.reportID(of: doc)).title : ""
-    let texts = SectionDocument.fieldTexts(
-      title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
-    return texts[field] ?? ""
+    try fieldTexts(of: doc)[field] ?? ""
   }
 
-
+  /// The text of each field of a stored section, as the index analyzed them.
+  private func fieldTexts(of doc: UInt32) throws -> [Field: String] {
+    let section = try index.section(doc)
+    let title = index.isFirstSection(doc) ? try index.report(index.reportID(of: doc)).title : ""
+    return SectionDocument.fieldTexts(
+      title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
+  }
 }
