@@ -222,7 +222,122 @@ public final class Searcher: Sendable {
     {
       return try ranker.rank(threads: ProcessInfo.processInfo.activeProcessorCount)
     }
+    if !explain, !perSection, !countAll, let ranking = try rankOnePart(query, analyzer: analyzer, limit: limit) {
+      return ranking
+    }
     return try rankEveryMatch(query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit)
+  }
+
+  /// The best sections for a query of one part with punctuation (`1.属于国家秘密`, a row label
+  /// as the template writes it), alone or with `year:`, `agency:`, `region:` and `section:`
+  /// filters. Every section where the part's grams line up is scored as if they were the part
+  /// — a bound, as the text between them may differ — and sections are then checked against
+  /// their stored text best bound first, until none left can enter the top `limit`, instead
+  /// of checking every one; the scores are those of the exhaustive ranking. Nil for other
+  /// queries.
+  private func rankOnePart(_ query: Query, analyzer: Analyzer, limit: Int) throws -> Ranking? {
+    guard limit >= 1, query.allParts.count == 1, let part = query.positiveParts.first, let root = query.root,
+      part.normalized.unicodeScalars.contains(where: { !CharacterClass.isSearchable($0) })
+    else { return nil }
+    var allowed = index.liveDocs(inSections: query.sections)
+    switch root {
+    case .part: break
+    case .and(let nodes):
+      for node in nodes {
+        switch node {
+        case .part(part), .sections: continue
+        case .year, .agency, .region:
+          let reports = try reports(satisfying: node)
+          allowed.forEach { doc in if !reports.contains(index.reportID(of: doc)) { allowed.remove(doc) } }
+        default: return nil
+        }
+      }
+    default: return nil
+    }
+    let grams = PhraseMatcher.grams(of: part.normalized)
+    let fields = part.fields
+    let words = analyzer.words(ofNormalized: part.normalized)
+    let documentCount = max(1, index.liveDocCount)
+    /// Each candidate's count per field where the grams line up (a bound of the part's), and
+    /// each word's score per field, in the exhaustive ranking's order of adding.
+    var lined: [UInt32: [UInt32]] = [:]
+    var phraseIDF: [Double] = []
+    for (slot, field) in fields.enumerated() {
+      phraseIDF.append(BM25.idf(documentCount: documentCount, documentFrequency: try index.phraseDocumentFrequency(grams, in: field)))
+      for (doc, count) in try index.occurrences(of: grams, in: field) where allowed.contains(doc) {
+        lined[doc, default: [UInt32](repeating: 0, count: fields.count)][slot] = count
+      }
+    }
+    var wordScores: [UInt32: [Double]] = [:]
+    let wordSlots = words.count * fields.count
+    for (wordNumber, word) in words.enumerated() {
+      for (slot, field) in fields.enumerated() {
+        var entries: [(doc: UInt32, tf: UInt32)] = []
+        let df = try index.wordPostings(word, in: field) { doc, tf in if lined[doc] != nil { entries.append((doc, tf)) } }
+        guard df > 0 else { continue }
+        let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
+        let norm = BM25.FieldNorm(averageFieldLength: index.averageFieldLengths[field.rawValue])
+        for (doc, tf) in entries {
+          let length = Double(index.fieldLength(of: doc, field))
+          let value = field.weight * Self.wordMatchWeight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, norm: norm)
+          wordScores[doc, default: [Double](repeating: 0, count: wordSlots)][wordNumber * fields.count + slot] = value
+        }
+      }
+    }
+    func score(_ doc: UInt32, counts: [UInt32]) -> Double {
+      var total = 0.0
+      for (slot, field) in fields.enumerated() where counts[slot] > 0 {
+        let norm = BM25.FieldNorm(averageFieldLength: index.averageFieldLengths[field.rawValue])
+        let length = Double(index.fieldLength(of: doc, field))
+        total += field.weight * BM25.score(idf: phraseIDF[slot], termFrequency: Double(counts[slot]), fieldLength: length, norm: norm)
+      }
+      for value in wordScores[doc] ?? [] where value > 0 { total += value }
+      return total
+    }
+    let byBound = lined.map { (key: Self.tieKey(score($0.key, counts: $0.value)), doc: $0.key) }.sorted {
+      $0.key != $1.key ? $0.key > $1.key : $0.doc < $1.doc
+    }
+    // Checked best bound first: a section can score no more than its bound.
+    let needle = Array(part.normalized.utf8)
+    let withTies = index.segments.count > 1
+    var countOfText: [String: UInt32] = [:]
+    var found: [(key: Int64, doc: UInt32)] = []
+    var scores: [UInt32: Double] = [:]
+    var best: [(key: Int64, doc: UInt32)] = []  // the first `limit` of `found`
+    var checkedAll = true
+    for candidate in byBound {
+      if best.count == limit, let last = best.last {
+        if candidate.key < last.key || (!withTies && candidate.key == last.key && candidate.doc > last.doc) {
+          checkedAll = false
+          break
+        }
+      }
+      var counts = lined[candidate.doc] ?? []
+      let texts = try fieldTexts(of: candidate.doc)
+      for (slot, field) in fields.enumerated() where counts[slot] > 0 {
+        let text = texts[field] ?? ""
+        let count = countOfText[text] ?? UInt32(analyzer.normalizer.normalize(text[...]).utf8.indices(of: needle).count)
+        countOfText[text] = count
+        counts[slot] = count
+      }
+      guard counts.contains(where: { $0 > 0 }) else { continue }
+      let exact = score(candidate.doc, counts: counts)
+      let entry = (key: Self.tieKey(exact), doc: candidate.doc)
+      found.append(entry)
+      scores[candidate.doc] = exact
+      var position = best.count
+      while position > 0 && (best[position - 1].key < entry.key || (best[position - 1].key == entry.key && best[position - 1].doc > entry.doc)) {
+        position -= 1
+      }
+      if position < limit {
+        best.insert(entry, at: position)
+        if best.count > limit { best.removeLast() }
+      }
+    }
+    let top = Self.best(found, limit: limit, withTies: withTies)
+    return Ranking(
+      total: found.count, totalIsExact: checkedAll,
+      top: top.map { (doc: $0.doc, scored: Scored(score: scores[$0.doc] ?? 0)) })
   }
 
   /// Finds and scores every matching section.

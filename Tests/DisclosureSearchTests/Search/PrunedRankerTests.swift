@@ -50,6 +50,70 @@ final class PrunedRankerTests: XCTestCase {
     XCTAssertGreaterThan(pruned, queries.count / 4)
   }
 
+  /// A part with punctuation (a row label as written, or any text) is checked against the
+  /// stored text only for the sections that can reach the top, with the same hits as
+  /// checking every one.
+  func testPunctuatedPartsGiveTheHitsOfCheckingEveryMatch() throws {
+    let searcher = SampleIndex.searcher
+    let index = searcher.index
+    let normalizer = Normalizer()
+    var queries = ["1.属于国家秘密", "（一）予以公开", "2.重复申请", "“三安全一稳定”", "第二十条第（八）项", "label:（三）不予公开"]
+    var generator = SeededGenerator(seed: 26_112_026)
+    while queries.count < 60 {
+      let doc = UInt32.random(in: 0..<UInt32(index.docCount), using: &generator)
+      let scalars = Array(normalizer.normalize(try searcher.fieldText(of: doc, .body)).unicodeScalars)
+      guard scalars.count > 12 else { continue }
+      let start = Int.random(in: 0..<(scalars.count - 8), using: &generator)
+      let window = scalars[start..<(start + Int.random(in: 3...7, using: &generator))]
+      // Punctuation inside, letters or digits at both ends, no spaces or query syntax.
+      guard let first = window.first, let last = window.last, CharacterClass.isSearchable(first), CharacterClass.isSearchable(last),
+        !window.allSatisfy(CharacterClass.isSearchable),
+        !window.contains(where: { $0.properties.isWhitespace || "()\":-".unicodeScalars.contains($0) })
+      else { continue }
+      queries.append(String(String.UnicodeScalarView(window)))
+    }
+    queries += queries.prefix(12).flatMap { ["year:2021 \($0)", "section:三 \($0)", "agency:局 \($0)"] }
+    var checkedFewer = 0
+    for query in queries {
+      for limit in [1, 3, 10] {
+        let fast = try searcher.search(query, options: SearchOptions(limit: limit))
+        let full = try searcher.search(query, options: SearchOptions(limit: limit, countAll: true))
+        XCTAssertEqual(fast.hits, full.hits, "\(query), limit \(limit)")
+        XCTAssertLessThanOrEqual(fast.total, full.total, "\(query)")
+        XCTAssertGreaterThanOrEqual(fast.total, fast.hits.count, "\(query)")
+        if fast.total_exact { XCTAssertEqual(fast.total, full.total, "\(query)") } else { checkedFewer += 1 }
+      }
+    }
+    XCTAssertGreaterThan(checkedFewer, queries.count / 4, "sections were in fact left unchecked")
+  }
+
+  /// A section whose grams line up more often than the string occurs (甲乙、丙丁 for 甲乙.丙丁)
+  /// is checked first and scores below its bound; the next one by bound must still be checked.
+  func testACheckedSectionBelowItsBoundLetsTheNextOneIn() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-lined-\(UUID().uuidString)")
+    let corpus = folder.appendingPathComponent("Corpus")
+    try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let bodies = [
+      "a": "甲乙、丙丁。甲乙、丙丁。甲乙、丙丁。甲乙.丙丁。其他内容。",  // lined up 4 times, the string once
+      "b": "甲乙.丙丁。甲乙.丙丁。其他内容。另外一些内容。",  // lined up twice, the string twice
+      "c": "甲乙.丙丁。其他内容。另外一些内容。再有一些内容。",
+    ]
+    for (name, body) in bodies {
+      let text = "测试\(name)局2021年政府信息公开工作年度报告\n一、总体情况\n\(body)\n"
+      try text.write(to: corpus.appendingPathComponent("\(name).txt"), atomically: true, encoding: .utf8)
+    }
+    let index = folder.appendingPathComponent("Index")
+    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    let searcher = try Searcher(indexFolder: index)
+    for limit in [1, 2, 3] {
+      let fast = try searcher.search("甲乙.丙丁", options: SearchOptions(limit: limit))
+      let full = try searcher.search("甲乙.丙丁", options: SearchOptions(limit: limit, countAll: true))
+      XCTAssertEqual(fast.hits, full.hits, "limit \(limit)")
+      XCTAssertEqual(fast.hits.first?.path, "b.txt")
+    }
+  }
+
   /// Read in two halves at once, a segment gives the same best sections as read whole.
   func testSegmentHalvesJoinToTheWholeRanking() throws {
     let searcher = SampleIndex.searcher

@@ -8,7 +8,7 @@ import XCTest
 final class StorageTests: XCTestCase {
   static let queries = [
     "行政处罚", "行政许可 year:2021", "依申请公开 NOT 信息处理费", "诉讼", "label:政府集中采购", "罚", "行政复议 OR 行政诉讼",
-    "政府 信息 公开", "测试更新词", "交通运输局", "section:三 予以公开",
+    "政府 信息 公开", "测试更新词", "交通运输局", "section:三 予以公开", "1.属于国家秘密", "（一）予以公开",
   ]
 
   func temporaryFolder() throws -> URL {
