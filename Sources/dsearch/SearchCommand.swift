@@ -84,10 +84,11 @@ struct SearchCommand: ParsableCommand {
   private func printHuman(_ result: SearchResult) {
     let (open, close) = isTerminal ? ("\u{1B}[1m", "\u{1B}[0m") : ("【", "】")
     let took = String(format: "%.1f ms", Double(result.took_us) / 1000)
+    let sections = "\(result.total) matching section\(result.total == 1 ? "" : "s") for \(result.query)"
     if result.total_exact {
-      print("\(result.total) matching sections for \(result.query) (\(took))")
+      print("\(sections) (\(took))")
     } else {
-      print("at least \(result.total) matching sections for \(result.query) (\(took); --count-all counts every one)")
+      print("at least \(sections) (\(took); --count-all counts every one)")
     }
     for (rank, hit) in result.hits.enumerated() {
       print("")
