@@ -209,7 +209,8 @@ public final class Searcher: Sendable {
   }
 
   /// Scores the matching sections and keeps the best `limit`: with `PrunedRanker` where the
-  /// query allows it (unless `countAll` or `explain`), else every match.
+  /// query allows it (unless `countAll` or `explain`), by `rankOnePart` for one part with
+  /// punctuation, else every match.
   ///
   /// By default the boolean logic applies to each report as a whole (a report matches
   /// `A NOT B` when A occurs somewhere in it and B nowhere), and the hits are that report's
@@ -258,6 +259,7 @@ public final class Searcher: Sendable {
     let fields = part.fields
     let words = analyzer.words(ofNormalized: part.normalized)
     let documentCount = max(1, index.liveDocCount)
+    let norms = fields.map { BM25.FieldNorm(averageFieldLength: index.averageFieldLengths[$0.rawValue]) }
     /// Each candidate's count per field where the grams line up (a bound of the part's), and
     /// each word's score per field, in the exhaustive ranking's order of adding.
     var lined: [UInt32: [UInt32]] = [:]
@@ -276,10 +278,9 @@ public final class Searcher: Sendable {
         let df = try index.wordPostings(word, in: field) { doc, tf in if lined[doc] != nil { entries.append((doc, tf)) } }
         guard df > 0 else { continue }
         let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
-        let norm = BM25.FieldNorm(averageFieldLength: index.averageFieldLengths[field.rawValue])
         for (doc, tf) in entries {
           let length = Double(index.fieldLength(of: doc, field))
-          let value = field.weight * Self.wordMatchWeight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, norm: norm)
+          let value = field.weight * Self.wordMatchWeight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, norm: norms[slot])
           wordScores[doc, default: [Double](repeating: 0, count: wordSlots)][wordNumber * fields.count + slot] = value
         }
       }
@@ -287,9 +288,8 @@ public final class Searcher: Sendable {
     func score(_ doc: UInt32, counts: [UInt32]) -> Double {
       var total = 0.0
       for (slot, field) in fields.enumerated() where counts[slot] > 0 {
-        let norm = BM25.FieldNorm(averageFieldLength: index.averageFieldLengths[field.rawValue])
         let length = Double(index.fieldLength(of: doc, field))
-        total += field.weight * BM25.score(idf: phraseIDF[slot], termFrequency: Double(counts[slot]), fieldLength: length, norm: norm)
+        total += field.weight * BM25.score(idf: phraseIDF[slot], termFrequency: Double(counts[slot]), fieldLength: length, norm: norms[slot])
       }
       for value in wordScores[doc] ?? [] where value > 0 { total += value }
       return total
@@ -298,12 +298,11 @@ public final class Searcher: Sendable {
       $0.key != $1.key ? $0.key > $1.key : $0.doc < $1.doc
     }
     // Checked best bound first: a section can score no more than its bound.
-    let needle = Array(part.normalized.utf8)
     let withTies = index.segments.count > 1
-    var countOfText: [String: UInt32] = [:]
+    var counter = TextCounter(part.normalized, normalizer: analyzer.normalizer)
     var found: [(key: Int64, doc: UInt32)] = []
     var scores: [UInt32: Double] = [:]
-    var best: [(key: Int64, doc: UInt32)] = []  // the first `limit` of `found`
+    var best: [(key: Int64, doc: UInt32)] = []  // the best `limit` of `found`
     var checkedAll = true
     for candidate in byBound {
       if best.count == limit, let last = best.last {
@@ -314,12 +313,7 @@ public final class Searcher: Sendable {
       }
       var counts = lined[candidate.doc] ?? []
       let texts = try fieldTexts(of: candidate.doc)
-      for (slot, field) in fields.enumerated() where counts[slot] > 0 {
-        let text = texts[field] ?? ""
-        let count = countOfText[text] ?? UInt32(analyzer.normalizer.normalize(text[...]).utf8.indices(of: needle).count)
-        countOfText[text] = count
-        counts[slot] = count
-      }
+      for (slot, field) in fields.enumerated() where counts[slot] > 0 { counts[slot] = counter.count(in: texts[field] ?? "") }
       guard counts.contains(where: { $0 > 0 }) else { continue }
       let exact = score(candidate.doc, counts: counts)
       let entry = (key: Self.tieKey(exact), doc: candidate.doc)
@@ -661,9 +655,8 @@ public final class Searcher: Sendable {
   }
 
   /// Keeps the occurrences whose stored field text really holds `normalized`, with exact
-  /// counts. Each section is read once for all its fields, each distinct field text (table
-  /// labels and headings repeat from report to report) is searched once, and large sets of
-  /// sections are read on two threads.
+  /// counts. Each section is read once for all its fields, each distinct field text is
+  /// searched once, and large sets of sections are read on two threads.
   private func verified(_ perField: [(Field, [PhraseMatcher.Occurrence])], of normalized: String) throws -> [(Field, [PhraseMatcher.Occurrence])] {
     var docs: [UInt32] = []
     var fields: [UInt32: [Int]] = [:]  // by doc, the indexes in `perField` of its fields
@@ -674,22 +667,18 @@ public final class Searcher: Sendable {
       }
     }
     docs.sort()
-    let needle = Array(normalized.utf8)
     let chunkCount = docs.count >= 256 ? 2 : 1
     let chunks = ResultSlots<Result<[(slot: Int, doc: UInt32, count: UInt32)], Error>>(count: chunkCount)
     DispatchQueue.concurrentPerform(iterations: chunkCount) { [docs, fields] chunk in
       chunks.set(
         chunk,
         Result {
-          let normalizer = Normalizer()
-          var countOfText: [String: UInt32] = [:]
+          var counter = TextCounter(normalized, normalizer: Normalizer())
           var found: [(slot: Int, doc: UInt32, count: UInt32)] = []
           for doc in docs[(docs.count * chunk / chunkCount)..<(docs.count * (chunk + 1) / chunkCount)] {
             let texts = try fieldTexts(of: doc)
             for slot in fields[doc] ?? [] {
-              let text = texts[perField[slot].0] ?? ""
-              let count = countOfText[text] ?? UInt32(normalizer.normalize(text[...]).utf8.indices(of: needle).count)
-              countOfText[text] = count
+              let count = counter.count(in: texts[perField[slot].0] ?? "")
               if count > 0 { found.append((slot, doc, count)) }
             }
           }
@@ -701,6 +690,26 @@ public final class Searcher: Sendable {
       for (slot, doc, count) in try chunk.get() { result[slot].1.append((doc, count)) }
     }
     return result
+  }
+
+  /// Counts a normalized string in field texts as written, folding each text first; a text
+  /// seen before (table labels and headings repeat from report to report) is not searched again.
+  struct TextCounter {
+    let needle: [UInt8]
+    let normalizer: Normalizer
+    private var counts: [String: UInt32] = [:]
+
+    init(_ normalized: String, normalizer: Normalizer) {
+      needle = Array(normalized.utf8)
+      self.normalizer = normalizer
+    }
+
+    mutating func count(in text: String) -> UInt32 {
+      if let known = counts[text] { return known }
+      let count = UInt32(normalizer.normalize(text[...]).utf8.indices(of: needle).count)
+      counts[text] = count
+      return count
+    }
   }
 
   /// The text of one field of a stored section.
