@@ -7,9 +7,6 @@ import XCTest
 /// never overstates (and is exact whenever it says so).
 final class PrunedRankerTests: XCTestCase {
   func testPrunedHitsEqualEveryMatchRanked() throws {
-    let searcher = SampleIndex.searcher
-    let index = searcher.index
-    let normalizer = Normalizer()
     // Typical queries, then random substrings of section text, alone, in pairs and filtered.
     var queries = [
       "行政处罚", "行政许可", "政府 信息 公开", "主动公开 政府信息", "\"政府信息公开工作\"", "label:行政处罚", "heading:总体情况",
@@ -17,73 +14,70 @@ final class PrunedRankerTests: XCTestCase {
       "交通运输局", "12345", "title:2020 公开", "行政复议 OR 行政诉讼", "依申请公开 NOT 信息处理费", "(行政复议 OR 行政诉讼) 信息处理费",
       "政府 -公开", "行政处罚 (year:2021 OR agency:财政局)", "NOT 行政处罚 政府", "label:行政许可 OR heading:总体情况 NOT 罚款",
     ]
-    var generator = SeededGenerator(seed: 20_261_126)
-    var pieces: [String] = []
-    while pieces.count < 120 {
-      let doc = UInt32.random(in: 0..<UInt32(index.docCount), using: &generator)
-      let scalars = Array(normalizer.normalize(try searcher.fieldText(of: doc, .body)).unicodeScalars)
-      guard scalars.count > 8 else { continue }
-      let start = Int.random(in: 0..<(scalars.count - 4), using: &generator)
-      let window = scalars[start..<(start + Int.random(in: 2...4, using: &generator))]
-      guard window.allSatisfy(CharacterClass.isSearchable) else { continue }
-      pieces.append(String(String.UnicodeScalarView(window)))
-    }
+    let pieces = try Self.bodyWindows(120, lengths: 2...4, seed: 20_261_126) { $0.allSatisfy(CharacterClass.isSearchable) }
     queries += pieces.prefix(60)
     queries += stride(from: 60, to: 120, by: 2).map { "\(pieces[$0]) \(pieces[$0 + 1])" }
     queries += pieces.prefix(10).map { "year:2021 \($0)" }
     queries += stride(from: 0, to: 40, by: 2).map { "\(pieces[$0]) OR \(pieces[$0 + 1])" }
     queries += stride(from: 40, to: 80, by: 2).map { "\(pieces[$0]) NOT \(pieces[$0 + 1])" }
+    let pruned = try Self.assertSameHitsAsEveryMatch(queries, limits: [1, 10])
+    // The comparison means something only if sections were in fact skipped.
+    XCTAssertGreaterThan(pruned, queries.count / 4)
+  }
 
-    var pruned = 0
+  /// `count` distinct windows of `lengths` scalars of random sections' normalized body text
+  /// that `keep` accepts.
+  static func bodyWindows(
+    _ count: Int, lengths: ClosedRange<Int>, seed: UInt64, where keep: (ArraySlice<Unicode.Scalar>) -> Bool
+  ) throws -> [String] {
+    let searcher = SampleIndex.searcher
+    let normalizer = Normalizer()
+    var generator = SeededGenerator(seed: seed)
+    var windows: [String] = []
+    while windows.count < count {
+      let doc = UInt32.random(in: 0..<UInt32(searcher.index.docCount), using: &generator)
+      let scalars = Array(normalizer.normalize(try searcher.fieldText(of: doc, .body)).unicodeScalars)
+      guard scalars.count > 2 * lengths.upperBound else { continue }
+      let start = Int.random(in: 0..<(scalars.count - lengths.upperBound), using: &generator)
+      let window = scalars[start..<(start + Int.random(in: lengths, using: &generator))]
+      if keep(window) { windows.append(String(String.UnicodeScalarView(window))) }
+    }
+    return windows
+  }
+
+  /// Asserts that each query finds, at each limit, the hits of ranking every match, with a
+  /// total that never overstates (and is exact when it says so); returns how many totals
+  /// were lower bounds.
+  static func assertSameHitsAsEveryMatch(_ queries: [String], limits: [Int]) throws -> Int {
+    let searcher = SampleIndex.searcher
+    var bounded = 0
     for query in queries {
-      for limit in [1, 10] {
+      for limit in limits {
         let fast = try searcher.search(query, options: SearchOptions(limit: limit))
         let full = try searcher.search(query, options: SearchOptions(limit: limit, countAll: true))
         XCTAssertTrue(full.total_exact)
         XCTAssertEqual(fast.hits, full.hits, "\(query), limit \(limit)")
         XCTAssertLessThanOrEqual(fast.total, full.total, "\(query)")
         XCTAssertGreaterThanOrEqual(fast.total, fast.hits.count, "\(query)")
-        if fast.total_exact { XCTAssertEqual(fast.total, full.total, "\(query)") } else { pruned += 1 }
+        if fast.total_exact { XCTAssertEqual(fast.total, full.total, "\(query)") } else { bounded += 1 }
       }
     }
-    // The comparison means something only if sections were in fact skipped.
-    XCTAssertGreaterThan(pruned, queries.count / 4)
+    return bounded
   }
 
   /// A part with punctuation (a row label as written, or any text) is checked against the
   /// stored text only for the sections that can reach the top, with the same hits as
   /// checking every one.
   func testPunctuatedPartsGiveTheHitsOfCheckingEveryMatch() throws {
-    let searcher = SampleIndex.searcher
-    let index = searcher.index
-    let normalizer = Normalizer()
     var queries = ["1.属于国家秘密", "（一）予以公开", "2.重复申请", "“三安全一稳定”", "第二十条第（八）项", "label:（三）不予公开"]
-    var generator = SeededGenerator(seed: 26_112_026)
-    while queries.count < 60 {
-      let doc = UInt32.random(in: 0..<UInt32(index.docCount), using: &generator)
-      let scalars = Array(normalizer.normalize(try searcher.fieldText(of: doc, .body)).unicodeScalars)
-      guard scalars.count > 12 else { continue }
-      let start = Int.random(in: 0..<(scalars.count - 8), using: &generator)
-      let window = scalars[start..<(start + Int.random(in: 3...7, using: &generator))]
-      // Punctuation inside, letters or digits at both ends, no spaces or query syntax.
-      guard let first = window.first, let last = window.last, CharacterClass.isSearchable(first), CharacterClass.isSearchable(last),
-        !window.allSatisfy(CharacterClass.isSearchable),
-        !window.contains(where: { $0.properties.isWhitespace || "()\":-".unicodeScalars.contains($0) })
-      else { continue }
-      queries.append(String(String.UnicodeScalarView(window)))
+    // Punctuation inside, letters or digits at both ends, no spaces or query syntax.
+    queries += try Self.bodyWindows(54, lengths: 3...7, seed: 26_112_026) { window in
+      guard let first = window.first, let last = window.last else { return false }
+      return CharacterClass.isSearchable(first) && CharacterClass.isSearchable(last) && !window.allSatisfy(CharacterClass.isSearchable)
+        && !window.contains(where: { $0.properties.isWhitespace || "()\":-".unicodeScalars.contains($0) })
     }
     queries += queries.prefix(12).flatMap { ["year:2021 \($0)", "section:三 \($0)", "agency:局 \($0)"] }
-    var checkedFewer = 0
-    for query in queries {
-      for limit in [1, 3, 10] {
-        let fast = try searcher.search(query, options: SearchOptions(limit: limit))
-        let full = try searcher.search(query, options: SearchOptions(limit: limit, countAll: true))
-        XCTAssertEqual(fast.hits, full.hits, "\(query), limit \(limit)")
-        XCTAssertLessThanOrEqual(fast.total, full.total, "\(query)")
-        XCTAssertGreaterThanOrEqual(fast.total, fast.hits.count, "\(query)")
-        if fast.total_exact { XCTAssertEqual(fast.total, full.total, "\(query)") } else { checkedFewer += 1 }
-      }
-    }
+    let checkedFewer = try Self.assertSameHitsAsEveryMatch(queries, limits: [1, 3, 10])
     XCTAssertGreaterThan(checkedFewer, queries.count / 4, "sections were in fact left unchecked")
   }
 
