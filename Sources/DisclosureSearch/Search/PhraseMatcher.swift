@@ -3,9 +3,9 @@ import Foundation
 /// Finds where a normalized string occurs, exactly, using the character-gram postings.
 ///
 /// The string is cut into runs of searchable scalars (at their offsets in the string). A run
-/// of one scalar is every gram that starts with it (a prefix range of the dictionary); a
-/// longer run is the bigrams at offsets 0, 2, 4 … and n − 2, which together cover every
-/// scalar. A start position p matches when every chosen gram occurs at p + its offset. Since
+/// of one scalar is every gram that starts with it (a prefix range of the dictionary), or,
+/// when punctuation follows it in the string, its end gram alone; a longer run is the bigrams
+/// at offsets 0, 2, 4 … and n − 2, which together cover every scalar. A start position p matches when every chosen gram occurs at p + its offset. Since
 /// positions count every scalar of the field's normalized text, this is exactly "the field's
 /// normalized text contains the string" for the searchable scalars; the caller checks the
 /// punctuation between runs in the stored text.
@@ -17,6 +17,9 @@ struct PhraseMatcher {
     /// The second scalar of a bigram; nil for "any gram starting with `first`".
     let second: Unicode.Scalar?
     let offset: UInt32
+    /// For a one-scalar gram: the string goes on with punctuation, so the text holds `first`
+    /// before a scalar that is not searchable — its end gram, not a bigram.
+    var beforePunctuation = false
 
     var text: String {
       var text = String(first)
@@ -39,7 +42,7 @@ struct PhraseMatcher {
       if !searchable, let start = runStart {
         let length = index - start
         if length == 1 {
-          grams.append(Gram(first: scalars[start], second: nil, offset: UInt32(start)))
+          grams.append(Gram(first: scalars[start], second: nil, offset: UInt32(start), beforePunctuation: index < scalars.count))
         } else {
           var offsets = Array(stride(from: 0, to: length - 1, by: overlapping ? 1 : 2))
           if offsets.last != length - 2 { offsets.append(length - 2) }
@@ -53,12 +56,16 @@ struct PhraseMatcher {
     return grams
   }
 
-  /// The dictionary terms a gram stands for: one bigram or end gram, or for a one-scalar
-  /// gram every gram that starts with it (a prefix range).
+  /// The dictionary terms a gram stands for: one bigram, or the end gram of a one-scalar gram
+  /// before punctuation, or for another one-scalar gram every gram that starts with it (a
+  /// prefix range).
   func terms(of gram: Gram, in field: Field) -> Range<Int> {
-    guard let second = gram.second else { return segment.termRange(withPrefix: TermKey.gramPrefix(field, gram.first)) }
     var key = TermKey.gramPrefix(field, gram.first)
-    UTF8.encode(second) { key.append($0) }
+    if let second = gram.second {
+      UTF8.encode(second) { key.append($0) }
+    } else if !gram.beforePunctuation {
+      return segment.termRange(withPrefix: key)
+    }
     guard let term = segment.termIndex(key) else { return 0..<0 }
     return term..<(term + 1)
   }
