@@ -302,14 +302,35 @@ public final class Searcher: Sendable {
     var counter = TextCounter(part.normalized, normalizer: analyzer.normalizer)
     var found: [(key: Int64, doc: UInt32)] = []
     var scores: [UInt32: Double] = [:]
-    var best: [(key: Int64, doc: UInt32)] = []  // the best `limit` of `found`
+    /// Inserts `entry` into `top`, best first, keeping `limit` entries.
+    func keep(_ entry: (key: Int64, doc: UInt32), in top: inout [(key: Int64, doc: UInt32)]) {
+      var position = top.count
+      while position > 0 && (top[position - 1].key < entry.key || (top[position - 1].key == entry.key && top[position - 1].doc > entry.doc)) {
+        position -= 1
+      }
+      guard position < limit else { return }
+      top.insert(entry, at: position)
+      if top.count > limit { top.removeLast() }
+    }
+    /// Whether `candidate` can no longer enter `top`, which holds `limit` entries.
+    func isOut(_ candidate: (key: Int64, doc: UInt32), _ top: [(key: Int64, doc: UInt32)]) -> Bool {
+      guard top.count == limit, let last = top.last else { return false }
+      return candidate.key < last.key || (candidate.key == last.key && candidate.doc > last.doc)
+    }
+    // The best `limit` found, and with several segments each segment's: inside a segment doc
+    // order is path order, so a section that only ties the k-th of its own segment is out.
+    var best: [(key: Int64, doc: UInt32)] = []
+    var bestOfSegment = [[(key: Int64, doc: UInt32)]](repeating: [], count: index.segments.count)
     var checkedAll = true
     for candidate in byBound {
-      if best.count == limit, let last = best.last {
-        if candidate.key < last.key || (!withTies && candidate.key == last.key && candidate.doc > last.doc) {
-          checkedAll = false
-          break
-        }
+      if best.count == limit, let last = best.last, candidate.key < last.key || (!withTies && isOut(candidate, best)) {
+        checkedAll = false
+        break
+      }
+      let segment = index.locate(doc: candidate.doc).segment
+      if withTies && isOut(candidate, bestOfSegment[segment]) {
+        checkedAll = false
+        continue
       }
       var counts = lined[candidate.doc] ?? []
       let texts = try fieldTexts(of: candidate.doc)
@@ -319,14 +340,8 @@ public final class Searcher: Sendable {
       let entry = (key: Self.tieKey(exact), doc: candidate.doc)
       found.append(entry)
       scores[candidate.doc] = exact
-      var position = best.count
-      while position > 0 && (best[position - 1].key < entry.key || (best[position - 1].key == entry.key && best[position - 1].doc > entry.doc)) {
-        position -= 1
-      }
-      if position < limit {
-        best.insert(entry, at: position)
-        if best.count > limit { best.removeLast() }
-      }
+      keep(entry, in: &best)
+      if withTies { keep(entry, in: &bestOfSegment[segment]) }
     }
     let top = Self.best(found, limit: limit, withTies: withTies)
     return Ranking(
