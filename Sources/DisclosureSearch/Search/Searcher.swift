@@ -712,7 +712,9 @@ public final class Searcher: Sendable {
   struct TextCounter {
     let needle: [UInt8]
     let normalizer: Normalizer
-    private var counts: [String: UInt32] = [:]
+    /// Keyed by UTF-8 bytes: hashing a String normalizes it to NFC first, which costs more
+    /// than the search for a long body text.
+    private var counts: [Word: UInt32] = [:]
 
     init(_ normalized: String, normalizer: Normalizer) {
       needle = Array(normalized.utf8)
@@ -720,9 +722,10 @@ public final class Searcher: Sendable {
     }
 
     mutating func count(in text: String) -> UInt32 {
-      if let known = counts[text] { return known }
+      let key = Word(text)
+      if let known = counts[key] { return known }
       let count = UInt32(normalizer.normalize(text[...]).utf8.indices(of: needle).count)
-      counts[text] = count
+      counts[key] = count
       return count
     }
   }
