@@ -263,11 +263,13 @@ public final class Searcher: Sendable {
     /// Each candidate's count per field where the grams line up (a bound of the part's), and
     /// each word's score per field, in the exhaustive ranking's order of adding.
     var lined: [UInt32: [UInt32]] = [:]
+    var isLined = Bitset(capacity: index.docCount)
     var phraseIDF: [Double] = []
     for (slot, field) in fields.enumerated() {
       phraseIDF.append(BM25.idf(documentCount: documentCount, documentFrequency: try index.phraseDocumentFrequency(grams, in: field)))
       for (doc, count) in try index.occurrences(of: grams, in: field) where allowed.contains(doc) {
         lined[doc, default: [UInt32](repeating: 0, count: fields.count)][slot] = count
+        isLined.insert(doc)
       }
     }
     var wordScores: [UInt32: [Double]] = [:]
@@ -275,7 +277,7 @@ public final class Searcher: Sendable {
     for (wordNumber, word) in words.enumerated() {
       for (slot, field) in fields.enumerated() {
         var entries: [(doc: UInt32, tf: UInt32)] = []
-        let df = try index.wordPostings(word, in: field) { doc, tf in if lined[doc] != nil { entries.append((doc, tf)) } }
+        let df = try index.wordPostings(word, in: field) { doc, tf in if isLined.contains(doc) { entries.append((doc, tf)) } }
         guard df > 0 else { continue }
         let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
         for (doc, tf) in entries {
