@@ -176,6 +176,19 @@ final class IndexView: Sendable {
     return Bitset(capacity: docCount) { liveDocs.contains($0) && numbers.contains(sectionNumber(of: $0)) }
   }
 
+  /// The live docs in the given section numbers (nil: any) of the given reports (the live
+  /// reports that `year:`, `agency:` and `region:` filters allow).
+  func liveDocs(inSections numbers: Set<Int>?, ofReports reports: Bitset) -> Bitset {
+    var docs = liveDocs(inSections: numbers)
+    guard reports != liveReports else { return docs }
+    var ofReports = Bitset(capacity: docCount)
+    reports.forEach { report in
+      for doc in self.docs(ofReport: report) { ofReports.insert(doc) }
+    }
+    docs.formIntersection(ofReports)
+    return docs
+  }
+
   /// The global ID of segment `index`'s first doc.
   func docBase(ofSegment index: Int) -> UInt32 { docBases[index] }
 

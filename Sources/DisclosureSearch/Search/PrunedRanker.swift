@@ -98,15 +98,7 @@ struct PrunedRanker {
     self.parts = parts
     scoringPartCount = scoring.count
     words = scoring.map { analyzer.words(ofNormalized: $0.normalized) }
-    var allowedDocs = index.liveDocs(inSections: query.sections)
-    if allowedReports != index.liveReports {
-      var ofReports = Bitset(capacity: index.docCount)
-      allowedReports.forEach { report in
-        for doc in index.docs(ofReport: report) { ofReports.insert(doc) }
-      }
-      allowedDocs.formIntersection(ofReports)
-    }
-    self.allowedDocs = allowedDocs
+    allowedDocs = index.liveDocs(inSections: query.sections, ofReports: allowedReports)
     self.allowedReports = allowedReports
     narrowed = allowedDocs.count < index.liveDocCount
     self.logic = tree

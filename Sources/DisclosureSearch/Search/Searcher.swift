@@ -240,21 +240,20 @@ public final class Searcher: Sendable {
     guard limit >= 1, query.allParts.count == 1, let part = query.positiveParts.first, let root = query.root,
       part.normalized.unicodeScalars.contains(where: { !CharacterClass.isSearchable($0) })
     else { return nil }
-    var allowed = index.liveDocs(inSections: query.sections)
+    var reports = index.liveReports
     switch root {
     case .part: break
     case .and(let nodes):
       for node in nodes {
         switch node {
         case .part(part), .sections: continue
-        case .year, .agency, .region:
-          let reports = try reports(satisfying: node)
-          allowed.forEach { doc in if !reports.contains(index.reportID(of: doc)) { allowed.remove(doc) } }
+        case .year, .agency, .region: reports.formIntersection(try self.reports(satisfying: node))
         default: return nil
         }
       }
     default: return nil
     }
+    let allowed = index.liveDocs(inSections: query.sections, ofReports: reports)
     let grams = PhraseMatcher.grams(of: part.normalized)
     let fields = part.fields
     let words = analyzer.words(ofNormalized: part.normalized)
@@ -296,9 +295,7 @@ public final class Searcher: Sendable {
       for value in wordScores[doc] ?? [] where value > 0 { total += value }
       return total
     }
-    let byBound = lined.map { (key: Self.tieKey(score($0.key, counts: $0.value)), doc: $0.key) }.sorted {
-      $0.key != $1.key ? $0.key > $1.key : $0.doc < $1.doc
-    }
+    let byBound = lined.map { (key: Self.tieKey(score($0.key, counts: $0.value)), doc: $0.key) }.sorted(by: Self.ranksAbove)
     // Checked best bound first: a section can score no more than its bound.
     let withTies = index.segments.count > 1
     var counter = TextCounter(part.normalized, normalizer: analyzer.normalizer)
@@ -307,9 +304,7 @@ public final class Searcher: Sendable {
     /// Inserts `entry` into `top`, best first, keeping `limit` entries.
     func keep(_ entry: (key: Int64, doc: UInt32), in top: inout [(key: Int64, doc: UInt32)]) {
       var position = top.count
-      while position > 0 && (top[position - 1].key < entry.key || (top[position - 1].key == entry.key && top[position - 1].doc > entry.doc)) {
-        position -= 1
-      }
+      while position > 0 && Self.ranksAbove(entry, top[position - 1]) { position -= 1 }
       guard position < limit else { return }
       top.insert(entry, at: position)
       if top.count > limit { top.removeLast() }
@@ -317,7 +312,7 @@ public final class Searcher: Sendable {
     /// Whether `candidate` can no longer enter `top`, which holds `limit` entries.
     func isOut(_ candidate: (key: Int64, doc: UInt32), _ top: [(key: Int64, doc: UInt32)]) -> Bool {
       guard top.count == limit, let last = top.last else { return false }
-      return candidate.key < last.key || (candidate.key == last.key && candidate.doc > last.doc)
+      return !Self.ranksAbove(candidate, last)
     }
     // The best `limit` found, and with several segments each segment's: inside a segment doc
     // order is path order, so a section that only ties the k-th of its own segment is out.
@@ -430,24 +425,26 @@ public final class Searcher: Sendable {
   /// The best `limit` entries, best first (higher key, then lower doc); with `withTies`,
   /// also every entry whose key equals the last one's.
   static func best(_ entries: [(key: Int64, doc: UInt32)], limit: Int, withTies: Bool) -> [(key: Int64, doc: UInt32)] {
-    func better(_ a: (key: Int64, doc: UInt32), _ b: (key: Int64, doc: UInt32)) -> Bool {
-      a.key != b.key ? a.key > b.key : a.doc < b.doc
-    }
     guard limit > 0 else { return [] }
-    guard limit < entries.count, limit <= 64 else { return entries.sorted(by: better) }
+    guard limit < entries.count, limit <= 64 else { return entries.sorted(by: ranksAbove) }
     // A small sorted buffer: most entries lose to its last one at a single comparison.
     var top: [(key: Int64, doc: UInt32)] = []
     top.reserveCapacity(limit + 1)
-    for entry in entries where top.count < limit || better(entry, top[top.count - 1]) {
+    for entry in entries where top.count < limit || ranksAbove(entry, top[top.count - 1]) {
       var index = top.count
-      while index > 0 && better(entry, top[index - 1]) { index -= 1 }
+      while index > 0 && ranksAbove(entry, top[index - 1]) { index -= 1 }
       top.insert(entry, at: index)
       if top.count > limit { top.removeLast() }
     }
     if withTies, let last = top.last {
-      return entries.filter { $0.key >= last.key }.sorted(by: better)
+      return entries.filter { $0.key >= last.key }.sorted(by: ranksAbove)
     }
     return top
+  }
+
+  /// Whether `a` comes before `b` in a ranking: a higher key, or the same key and a lower doc.
+  static func ranksAbove(_ a: (key: Int64, doc: UInt32), _ b: (key: Int64, doc: UInt32)) -> Bool {
+    a.key != b.key ? a.key > b.key : a.doc < b.doc
   }
 
   /// A score rounded to 1e-9, for ordering.
