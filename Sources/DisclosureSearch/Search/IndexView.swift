@@ -157,6 +157,14 @@ final class IndexView: Sendable {
     return try segments[segment].section(local)
   }
 
+  /// The text of each field of a stored section, as the index analyzed them.
+  func fieldTexts(of doc: UInt32) throws -> [Field: String] {
+    let section = try section(doc)
+    let title = isFirstSection(doc) ? try report(reportID(of: doc)).title : ""
+    return SectionDocument.fieldTexts(
+      title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
+  }
+
   /// Occurrences of a phrase (its grams) per live global doc in `field`, ascending by doc.
   func occurrences(of grams: [PhraseMatcher.Gram], in field: Field) throws -> [PhraseMatcher.Occurrence] {
     var result: [PhraseMatcher.Occurrence] = []

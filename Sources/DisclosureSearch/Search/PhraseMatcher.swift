@@ -21,6 +21,9 @@ struct PhraseMatcher {
     /// before a scalar that is not searchable — its end gram, not a bigram.
     var beforePunctuation = false
 
+    /// Whether the gram is one dictionary term (a bigram or an end gram), not a prefix range.
+    var isOneTerm: Bool { second != nil || beforePunctuation }
+
     var text: String {
       var text = String(first)
       if let second { text.unicodeScalars.append(second) }

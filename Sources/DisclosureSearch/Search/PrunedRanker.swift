@@ -2,7 +2,7 @@ import Dispatch
 
 /// Top-k ranking that reads only what can still reach the top k (block-max pruning), for
 /// queries of parts under AND, OR and NOT with `year:`, `agency:`, `region:` and `section:`
-/// filters (`政府 信息 公开`, `label:行政处罚`, `行政复议 OR 行政诉讼`).
+/// filters (`政府 信息 公开`, `label:行政处罚`, `行政复议 OR 行政诉讼`, `1.属于国家秘密`).
 ///
 /// A clause is a part in one field (its gram lists, the rarest driving) or one ICU word of a
 /// part in one field. Sections are visited in doc order, one range at a time (up to the end
@@ -10,8 +10,8 @@ import Dispatch
 /// clause's blocks there add up to a bound for any section of the range, and a range whose
 /// bound cannot beat the k-th best score so far is stepped over without unpacking it.
 /// Inside a range, a section's bound from its grams' and words' counts decides whether its
-/// positions are read at all; only then is the query's logic checked against the section's
-/// report.
+/// positions are read at all, and for a part with punctuation, whether its stored text is;
+/// only then is the query's logic checked against the section's report.
 ///
 /// Scores are those of the exhaustive ranking (the same terms, added in the same order);
 /// the total counts the sections found, and is exact only when nothing was skipped. On this
@@ -24,6 +24,8 @@ struct PrunedRanker {
   let scoringPartCount: Int
   /// ICU words of each scoring part.
   let words: [[String]]
+  /// Whether each part is checked in the stored text of a section where its grams line up.
+  let needsText: [Bool]
   /// Sections a match may come from (live, in the `section:` filter, of a report that the
   /// filters of a top-level AND allow: `logic` decides in the end), and those reports.
   let allowedDocs: Bitset
@@ -43,28 +45,48 @@ struct PrunedRanker {
 
     /// Whether a report satisfies the tree, given whether it holds each part (asked lazily).
     func holds(report: UInt32, _ holdsPart: (Int) throws -> Bool) rethrows -> Bool {
+      try value(report: report, holdsPart)!
+    }
+
+    /// Whether a report satisfies the tree when it is not known of every part whether the
+    /// report holds it (`holdsPart` answers nil): nil when that depends on those parts.
+    func value(report: UInt32, _ holdsPart: (Int) throws -> Bool?) rethrows -> Bool? {
       switch self {
       case .part(let number): return try holdsPart(number)
       case .reports(let reports): return reports.contains(report)
-      case .all(let nodes): return try nodes.allSatisfy { try $0.holds(report: report, holdsPart) }
-      case .any(let nodes): return try nodes.contains { try $0.holds(report: report, holdsPart) }
-      case .not(let node): return try !node.holds(report: report, holdsPart)
+      case .all(let nodes), .any(let nodes):
+        // A false child decides `all`, a true one `any`.
+        let decisive = if case .any = self { true } else { false }
+        var known = true
+        for node in nodes {
+          guard let value = try node.value(report: report, holdsPart) else {
+            known = false
+            continue
+          }
+          if value == decisive { return decisive }
+        }
+        return known ? !decisive : nil
+      case .not(let node): return try node.value(report: report, holdsPart).map { !$0 }
       }
     }
   }
 
   /// A ranker for `query`, or nil when it needs the exhaustive ranking: table conditions,
-  /// or a part of one character or with punctuation (matched otherwise).
+  /// or a part without a bigram or an end gram (one character: a prefix range of grams).
   init?(query: Query, index: IndexView, analyzer: Analyzer, limit: Int, reports: (Query.Node) throws -> Bitset) rethrows {
     guard limit >= 1, limit <= 64, let root = query.root else { return nil }
     let scoring = query.positiveParts
     let parts = scoring + query.allParts.filter { !scoring.contains($0) }
     // Parts are tracked as bits of a word.
     guard !scoring.isEmpty, parts.count <= 64 else { return nil }
+    // A part is found by its grams that are one term each; when that does not pin it down
+    // (punctuation, a one-character run at its end), a section is checked in its text.
+    var needsText: [Bool] = []
     for part in parts {
       let grams = PhraseMatcher.grams(of: part.normalized)
-      guard !grams.isEmpty, grams.allSatisfy({ $0.second != nil }), part.normalized.unicodeScalars.allSatisfy(CharacterClass.isSearchable)
-      else { return nil }
+      guard grams.contains(where: \.isOneTerm) else { return nil }
+      needsText.append(
+        !grams.allSatisfy(\.isOneTerm) || !part.normalized.unicodeScalars.allSatisfy(CharacterClass.isSearchable))
     }
     /// The tree of `node`, or nil when some node needs the exhaustive ranking.
     func logic(_ node: Query.Node) throws -> Logic? {
@@ -96,6 +118,7 @@ struct PrunedRanker {
     }
     self.index = index
     self.parts = parts
+    self.needsText = needsText
     scoringPartCount = scoring.count
     words = scoring.map { analyzer.words(ofNormalized: $0.normalized) }
     allowedDocs = index.liveDocs(inSections: query.sections, ofReports: allowedReports)
@@ -315,6 +338,10 @@ private struct SegmentPass {
   var hereCount = 0
   let phraseTF: UnsafeMutableBufferPointer<UInt32>
   let wordScores: UnsafeMutableBufferPointer<Double>
+  /// For the parts checked in the text: a counter each, and the field texts of the last
+  /// section read.
+  var counters: [Searcher.TextCounter?]
+  var texts: (doc: UInt32, fields: [Field: String])?
 
   init(
     ranker: PrunedRanker, segment: Int, docs: Range<UInt32>, file: UnsafeRawBufferPointer, phraseIDF: [[Field: Double]],
@@ -339,7 +366,7 @@ private struct SegmentPass {
       let cover = Set(PhraseMatcher.grams(of: text).map(\.offset))
       var grams: [(term: Int, offset: UInt32, df: Int)] = []
       var rarestOther: (term: Int, offset: UInt32, df: Int)?
-      for gram in PhraseMatcher.grams(of: text, overlapping: true) {
+      for gram in PhraseMatcher.grams(of: text, overlapping: true) where gram.isOneTerm {
         guard let term = matcher.terms(of: gram, in: field).first else { return nil }
         let entry = (term: term, offset: gram.offset, df: reader.documentFrequency(term))
         if cover.contains(gram.offset) {
@@ -388,6 +415,10 @@ private struct SegmentPass {
     self.words = words
     self.checks = checks
     checked = Array(repeating: nil, count: ranker.parts.count)
+    let normalizer = ranker.needsText.contains(true) ? Normalizer() : nil
+    counters = ranker.parts.indices.map { number in
+      normalizer.flatMap { ranker.needsText[number] ? Searcher.TextCounter(ranker.parts[number].normalized, normalizer: $0) : nil }
+    }
     func buffer<T>(_ count: Int, _ value: T) -> UnsafeMutableBufferPointer<T> {
       let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
       buffer.initialize(repeating: value)
@@ -634,22 +665,47 @@ private struct SegmentPass {
         return
       }
     }
-    // The exact occurrences of each part here.
+    // Where each part's grams line up here.
     for number in phraseTF.indices { phraseTF[number] = 0 }
     var matched: UInt64 = 0
     for slot in 0..<hereCount {
       let number = here[slot]
-      phraseTF[number] = try occurrences(phrases[number], at: doc)
+      phraseTF[number] = try linedUp(phrases[number], at: doc)
       if phraseTF[number] > 0 { matched |= 1 << phrases[number].part }
     }
     guard matched != 0 else { return }
+    // The parts checked in the text: only if the section can enter with its grams' counts,
+    // and the logic can hold whatever the text shows.
+    if counters.contains(where: { $0 != nil }) {
+      if collector.excludes(score(of: global, matched: matched)) {
+        skipped = true
+        return
+      }
+      let possible = try ranker.logic.value(report: report) { part in
+        counters[part] != nil ? nil : try matched & 1 << part != 0 || reportHolds(part, report)
+      }
+      guard possible != false else { return }
+      matched = 0
+      for slot in 0..<hereCount {
+        let number = here[slot]
+        if phraseTF[number] > 0 && counters[phrases[number].part] != nil { phraseTF[number] = try textCount(phrases[number], at: doc) }
+        if phraseTF[number] > 0 { matched |= 1 << phrases[number].part }
+      }
+      guard matched != 0 else { return }
+    }
     // The query's logic, on the report: a part this section holds holds there too.
     let satisfied = try ranker.logic.holds(report: report) { part in
       try matched & 1 << part != 0 || reportHolds(part, report)
     }
     guard satisfied else { return }
     found += 1
-    // In the exhaustive ranking's order: per part, the phrase in each field, then its words.
+    collector.add(doc: global, score: score(of: global, matched: matched))
+  }
+
+  /// The score of section `global` with the phrase counts in `phraseTF`, the word scores in
+  /// `wordScores` and the parts in `matched`, added in the exhaustive ranking's order: per
+  /// part, the phrase in each field, then its words.
+  private func score(of global: UInt32, matched: UInt64) -> Double {
     var total = 0.0
     for part in 0..<ranker.scoringPartCount {
       for number in phrases.indices where phrases[number].part == part && phraseTF[number] > 0 {
@@ -660,7 +716,7 @@ private struct SegmentPass {
         total += wordScores[number]
       }
     }
-    collector.add(doc: global, score: total)
+    return total
   }
 
   /// The fewest occurrences of a clause's grams in `doc`, where its driver stands (the part
@@ -676,10 +732,24 @@ private struct SegmentPass {
 
   /// How often a clause's part occurs in `doc`, where its driver stands.
   private mutating func occurrences(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32 {
+    let lined = try linedUp(clause, at: doc)
+    return lined > 0 && counters[clause.part] != nil ? try textCount(clause, at: doc) : lined
+  }
+
+  /// How often a clause's grams line up in `doc`, where its driver stands: its part's count,
+  /// or for a part checked in the text, a bound of it.
+  private mutating func linedUp(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32 {
     guard try leastCount(clause.lists, at: doc) != nil else { return 0 }
     if clause.lists.count == 1 { return cursors[clause.first].count }
     for (slot, list) in clause.lists.enumerated() { try cursors[list].positions(into: &positions[slot]) }
     return PhraseMatcher.alignedStarts(positions, offsets: clause.offsets)
+  }
+
+  /// How often a clause's part occurs in the stored text of `doc`'s field.
+  private mutating func textCount(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32 {
+    let global = base + doc
+    if texts?.doc != global { texts = (global, try index.fieldTexts(of: global)) }
+    return counters[clause.part]!.count(in: texts?.fields[clause.field] ?? "")
   }
 
   /// Whether some allowed section of `report` holds the part.

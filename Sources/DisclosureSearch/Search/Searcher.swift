@@ -209,8 +209,7 @@ public final class Searcher: Sendable {
   }
 
   /// Scores the matching sections and keeps the best `limit`: with `PrunedRanker` where the
-  /// query allows it (unless `countAll` or `explain`), by `rankOnePart` for one part with
-  /// punctuation, else every match.
+  /// query allows it (unless `countAll` or `explain`), else every match.
   ///
   /// By default the boolean logic applies to each report as a whole (a report matches
   /// `A NOT B` when A occurs somewhere in it and B nowhere), and the hits are that report's
@@ -223,127 +222,7 @@ public final class Searcher: Sendable {
     {
       return try ranker.rank(threads: ProcessInfo.processInfo.activeProcessorCount)
     }
-    if !explain, !perSection, !countAll, let ranking = try rankOnePart(query, analyzer: analyzer, limit: limit) {
-      return ranking
-    }
     return try rankEveryMatch(query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit)
-  }
-
-  /// The best sections for a query of one part with punctuation (`1.属于国家秘密`, a row label
-  /// as the template writes it), alone or with `year:`, `agency:`, `region:` and `section:`
-  /// filters. Every section where the part's grams line up is scored as if they were the part
-  /// — a bound, as the text between them may differ — and sections are then checked against
-  /// their stored text best bound first, until none left can enter the top `limit`, instead
-  /// of checking every one; the scores are those of the exhaustive ranking. Nil for other
-  /// queries.
-  private func rankOnePart(_ query: Query, analyzer: Analyzer, limit: Int) throws -> Ranking? {
-    guard limit >= 1, query.allParts.count == 1, let part = query.positiveParts.first, let root = query.root,
-      part.normalized.unicodeScalars.contains(where: { !CharacterClass.isSearchable($0) })
-    else { return nil }
-    var reports = index.liveReports
-    switch root {
-    case .part: break
-    case .and(let nodes):
-      for node in nodes {
-        switch node {
-        case .part(part), .sections: continue
-        case .year, .agency, .region: reports.formIntersection(try self.reports(satisfying: node))
-        default: return nil
-        }
-      }
-    default: return nil
-    }
-    let allowed = index.liveDocs(inSections: query.sections, ofReports: reports)
-    let grams = PhraseMatcher.grams(of: part.normalized)
-    let fields = part.fields
-    let words = analyzer.words(ofNormalized: part.normalized)
-    let documentCount = max(1, index.liveDocCount)
-    let norms = fields.map { BM25.FieldNorm(averageFieldLength: index.averageFieldLengths[$0.rawValue]) }
-    /// Each candidate's count per field where the grams line up (a bound of the part's), and
-    /// each word's score per field, in the exhaustive ranking's order of adding.
-    var lined: [UInt32: [UInt32]] = [:]
-    var isLined = Bitset(capacity: index.docCount)
-    var phraseIDF: [Double] = []
-    for (slot, field) in fields.enumerated() {
-      phraseIDF.append(BM25.idf(documentCount: documentCount, documentFrequency: try index.phraseDocumentFrequency(grams, in: field)))
-      for (doc, count) in try index.occurrences(of: grams, in: field) where allowed.contains(doc) {
-        lined[doc, default: [UInt32](repeating: 0, count: fields.count)][slot] = count
-        isLined.insert(doc)
-      }
-    }
-    var wordScores: [UInt32: [Double]] = [:]
-    let wordSlots = words.count * fields.count
-    for (wordNumber, word) in words.enumerated() {
-      for (slot, field) in fields.enumerated() {
-        var entries: [(doc: UInt32, tf: UInt32)] = []
-        let df = try index.wordPostings(word, in: field) { doc, tf in if isLined.contains(doc) { entries.append((doc, tf)) } }
-        guard df > 0 else { continue }
-        let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
-        for (doc, tf) in entries {
-          let length = Double(index.fieldLength(of: doc, field))
-          let value = field.weight * Self.wordMatchWeight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: length, norm: norms[slot])
-          wordScores[doc, default: [Double](repeating: 0, count: wordSlots)][wordNumber * fields.count + slot] = value
-        }
-      }
-    }
-    func score(_ doc: UInt32, counts: [UInt32]) -> Double {
-      var total = 0.0
-      for (slot, field) in fields.enumerated() where counts[slot] > 0 {
-        let length = Double(index.fieldLength(of: doc, field))
-        total += field.weight * BM25.score(idf: phraseIDF[slot], termFrequency: Double(counts[slot]), fieldLength: length, norm: norms[slot])
-      }
-      for value in wordScores[doc] ?? [] where value > 0 { total += value }
-      return total
-    }
-    let byBound = lined.map { (key: Self.tieKey(score($0.key, counts: $0.value)), doc: $0.key) }.sorted(by: Self.ranksAbove)
-    // Checked best bound first: a section can score no more than its bound.
-    let withTies = index.segments.count > 1
-    var counter = TextCounter(part.normalized, normalizer: analyzer.normalizer)
-    var found: [(key: Int64, doc: UInt32)] = []
-    var scores: [UInt32: Double] = [:]
-    /// Inserts `entry` into `top`, best first, keeping `limit` entries.
-    func keep(_ entry: (key: Int64, doc: UInt32), in top: inout [(key: Int64, doc: UInt32)]) {
-      var position = top.count
-      while position > 0 && Self.ranksAbove(entry, top[position - 1]) { position -= 1 }
-      guard position < limit else { return }
-      top.insert(entry, at: position)
-      if top.count > limit { top.removeLast() }
-    }
-    /// Whether `candidate` can no longer enter `top`, which holds `limit` entries.
-    func isOut(_ candidate: (key: Int64, doc: UInt32), _ top: [(key: Int64, doc: UInt32)]) -> Bool {
-      guard top.count == limit, let last = top.last else { return false }
-      return !Self.ranksAbove(candidate, last)
-    }
-    // The best `limit` found, and with several segments each segment's: inside a segment doc
-    // order is path order, so a section that only ties the k-th of its own segment is out.
-    var best: [(key: Int64, doc: UInt32)] = []
-    var bestOfSegment = [[(key: Int64, doc: UInt32)]](repeating: [], count: index.segments.count)
-    var checkedAll = true
-    for candidate in byBound {
-      if best.count == limit, let last = best.last, candidate.key < last.key || (!withTies && isOut(candidate, best)) {
-        checkedAll = false
-        break
-      }
-      let segment = index.locate(doc: candidate.doc).segment
-      if withTies && isOut(candidate, bestOfSegment[segment]) {
-        checkedAll = false
-        continue
-      }
-      var counts = lined[candidate.doc] ?? []
-      let texts = try fieldTexts(of: candidate.doc)
-      for (slot, field) in fields.enumerated() where counts[slot] > 0 { counts[slot] = counter.count(in: texts[field] ?? "") }
-      guard counts.contains(where: { $0 > 0 }) else { continue }
-      let exact = score(candidate.doc, counts: counts)
-      let entry = (key: Self.tieKey(exact), doc: candidate.doc)
-      found.append(entry)
-      scores[candidate.doc] = exact
-      keep(entry, in: &best)
-      if withTies { keep(entry, in: &bestOfSegment[segment]) }
-    }
-    let top = Self.best(found, limit: limit, withTies: withTies)
-    return Ranking(
-      total: found.count, totalIsExact: checkedAll,
-      top: top.map { (doc: $0.doc, scored: Scored(score: scores[$0.doc] ?? 0)) })
   }
 
   /// Finds and scores every matching section.
@@ -690,7 +569,7 @@ public final class Searcher: Sendable {
           var counter = TextCounter(normalized, normalizer: Normalizer())
           var found: [(slot: Int, doc: UInt32, count: UInt32)] = []
           for doc in docs[(docs.count * chunk / chunkCount)..<(docs.count * (chunk + 1) / chunkCount)] {
-            let texts = try fieldTexts(of: doc)
+            let texts = try index.fieldTexts(of: doc)
             for slot in fields[doc] ?? [] {
               let count = counter.count(in: texts[perField[slot].0] ?? "")
               if count > 0 { found.append((slot, doc, count)) }
@@ -731,14 +610,6 @@ public final class Searcher: Sendable {
 
   /// The text of one field of a stored section.
   func fieldText(of doc: UInt32, _ field: Field) throws -> String {
-    try fieldTexts(of: doc)[field] ?? ""
-  }
-
-  /// The text of each field of a stored section, as the index analyzed them.
-  private func fieldTexts(of doc: UInt32) throws -> [Field: String] {
-    let section = try index.section(doc)
-    let title = index.isFirstSection(doc) ? try index.report(index.reportID(of: doc)).title : ""
-    return SectionDocument.fieldTexts(
-      title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
+    try index.fieldTexts(of: doc)[field] ?? ""
   }
 }

@@ -65,9 +65,9 @@ final class PrunedRankerTests: XCTestCase {
     return bounded
   }
 
-  /// A part with punctuation (a row label as written, or any text) is checked against the
-  /// stored text only for the sections that can reach the top, with the same hits as
-  /// checking every one.
+  /// A part with punctuation (a row label as written, or any text), alone, filtered or with
+  /// other parts, is checked against the stored text only in the sections that can reach the
+  /// top, with the same hits as checking every one.
   func testPunctuatedPartsGiveTheHitsOfCheckingEveryMatch() throws {
     var queries = ["1.属于国家秘密", "（一）予以公开", "2.重复申请", "“三安全一稳定”", "第二十条第（八）项", "label:（三）不予公开"]
     // Punctuation inside, letters or digits at both ends, no spaces or query syntax.
@@ -77,12 +77,30 @@ final class PrunedRankerTests: XCTestCase {
         && !window.contains(where: { $0.properties.isWhitespace || "()\":-".unicodeScalars.contains($0) })
     }
     queries += queries.prefix(12).flatMap { ["year:2021 \($0)", "section:三 \($0)", "agency:局 \($0)"] }
+    // With other parts: both in a report, either, one without the other, one that occurs nowhere.
+    queries += stride(from: 4, to: 24, by: 2).flatMap { [queries] first in
+      let (a, b) = (queries[first], queries[first + 1])
+      return ["\(a) \(b)", "\(a) OR 行政处罚", "\(a) NOT \(b)", "公开 NOT \(a)", "(\(a) OR \(b)) 壩账"]
+    }
     let checkedFewer = try Self.assertSameHitsAsEveryMatch(queries, limits: [1, 3, 10])
     XCTAssertGreaterThan(checkedFewer, queries.count / 4, "sections were in fact left unchecked")
   }
 
+  /// The query's logic with parts not yet known: decided when the known ones decide it.
+  func testLogicWithUnknownParts() {
+    typealias Logic = PrunedRanker.Logic
+    let logic = Logic.all([.any([.part(0), .part(1)]), .not(.part(2))])
+    func value(_ known: [Bool?]) -> Bool? { logic.value(report: 0) { known[$0] } }
+    XCTAssertEqual(value([nil, nil, true]), false)
+    XCTAssertEqual(value([nil, true, false]), true)
+    XCTAssertNil(value([nil, false, false]))
+    XCTAssertNil(value([true, nil, nil]))
+    XCTAssertEqual(value([false, false, nil]), false)
+    XCTAssertEqual(logic.holds(report: 0) { $0 == 1 }, true)
+  }
+
   /// A section whose grams line up more often than the string occurs (甲乙、丙丁 for 甲乙.丙丁)
-  /// is checked first and scores below its bound; the next one by bound must still be checked.
+  /// scores below its bound once checked; the sections after it must still be checked.
   func testACheckedSectionBelowItsBoundLetsTheNextOneIn() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-lined-\(UUID().uuidString)")
     let corpus = folder.appendingPathComponent("Corpus")
