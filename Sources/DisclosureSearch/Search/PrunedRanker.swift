@@ -341,6 +341,7 @@ private struct SegmentPass {
   /// For the parts checked in the text: a counter each, and the field texts of the last
   /// section read.
   var counters: [Searcher.TextCounter?]
+  let checksText: Bool
   var texts: (doc: UInt32, fields: [Field: String])?
 
   init(
@@ -419,6 +420,7 @@ private struct SegmentPass {
     counters = ranker.parts.indices.map { number in
       normalizer.flatMap { ranker.needsText[number] ? Searcher.TextCounter(ranker.parts[number].normalized, normalizer: $0) : nil }
     }
+    checksText = normalizer != nil
     func buffer<T>(_ count: Int, _ value: T) -> UnsafeMutableBufferPointer<T> {
       let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: count)
       buffer.initialize(repeating: value)
@@ -676,7 +678,7 @@ private struct SegmentPass {
     guard matched != 0 else { return }
     // The parts checked in the text: only if the section can enter with its grams' counts,
     // and the logic can hold whatever the text shows.
-    if counters.contains(where: { $0 != nil }) {
+    if checksText {
       if collector.excludes(score(of: global, matched: matched)) {
         skipped = true
         return
@@ -705,7 +707,7 @@ private struct SegmentPass {
   /// The score of section `global` with the phrase counts in `phraseTF`, the word scores in
   /// `wordScores` and the parts in `matched`, added in the exhaustive ranking's order: per
   /// part, the phrase in each field, then its words.
-  private func score(of global: UInt32, matched: UInt64) -> Double {
+  private mutating func score(of global: UInt32, matched: UInt64) -> Double {
     var total = 0.0
     for part in 0..<ranker.scoringPartCount {
       for number in phrases.indices where phrases[number].part == part && phraseTF[number] > 0 {
