@@ -73,10 +73,24 @@ struct PrunedRanker {
 
   /// A ranker for `query`, or nil when it needs the exhaustive ranking: table conditions,
   /// or a part without a bigram or an end gram (one character: a prefix range of grams).
+  /// `reports` gives the live reports that satisfy a `year:`, `agency:` or `region:` filter,
+  /// or that hold a part in the sections of the `section:` filter.
   init?(query: Query, index: IndexView, analyzer: Analyzer, limit: Int, reports: (Query.Node) throws -> Bitset) rethrows {
     guard limit >= 1, limit <= 64, let root = query.root else { return nil }
     let scoring = query.positiveParts
-    let parts = scoring + query.allParts.filter { !scoring.contains($0) }
+    // A part under NOT only, of one or two letters (its occurrences are one gram's counts,
+    // nothing to line up), is known up front as the reports holding it, as a filter is, and
+    // the walk leaps over them; the other parts are checked report by report as met.
+    var parts = scoring
+    var holders: [Query.Part: Bitset] = [:]
+    for part in query.allParts where !scoring.contains(part) {
+      let scalars = part.normalized.unicodeScalars
+      if scalars.count <= 2 && scalars.allSatisfy(CharacterClass.isSearchable) {
+        holders[part] = try reports(.part(part))
+      } else {
+        parts.append(part)
+      }
+    }
     // Parts are tracked as bits of a word.
     guard !scoring.isEmpty, parts.count <= 64 else { return nil }
     // A part is found by its grams that are one term each; when that does not pin it down
@@ -99,7 +113,7 @@ struct PrunedRanker {
         return children
       }
       switch node {
-      case .part(let part): return parts.firstIndex(of: part).map { .part($0) }
+      case .part(let part): return holders[part].map { .reports($0) } ?? parts.firstIndex(of: part).map { .part($0) }
       case .year, .agency, .region:
         var allowed = try reports(node)
         allowed.formIntersection(index.liveReports)
@@ -114,7 +128,10 @@ struct PrunedRanker {
     guard let tree = try logic(root) else { return nil }
     var allowedReports = index.liveReports
     if case .all(let nodes) = tree {
-      for case .reports(let reports) in nodes { allowedReports.formIntersection(reports) }
+      for node in nodes {
+        if case .reports(let reports) = node { allowedReports.formIntersection(reports) }
+        if case .not(.reports(let reports)) = node { allowedReports.subtract(reports) }
+      }
     }
     self.index = index
     self.parts = parts

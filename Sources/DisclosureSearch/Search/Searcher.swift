@@ -217,12 +217,18 @@ public final class Searcher: Sendable {
   func rank(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool = false, countAll: Bool = false, limit: Int)
     throws -> Ranking
   {
-    if !explain, !perSection, !countAll,
-      let ranker = try PrunedRanker(query: query, index: index, analyzer: analyzer, limit: limit, reports: reports(satisfying:))
-    {
+    if !explain, !perSection, !countAll, let ranker = try prunedRanker(query, analyzer: analyzer, limit: limit) {
       return try ranker.rank(threads: ProcessInfo.processInfo.activeProcessorCount)
     }
     return try rankEveryMatch(query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit)
+  }
+
+  /// The pruned ranking of `query`, if it can take the query.
+  func prunedRanker(_ query: Query, analyzer: Analyzer, limit: Int) throws -> PrunedRanker? {
+    try PrunedRanker(query: query, index: index, analyzer: analyzer, limit: limit) { node in
+      guard case .part(let part) = node else { return try reports(satisfying: node) }
+      return reports(holding: try match(part, analyzer: analyzer, allowed: index.liveDocs(inSections: query.sections)).docs)
+    }
   }
 
   /// Finds and scores every matching section.
@@ -391,22 +397,24 @@ public final class Searcher: Sendable {
     return result
   }
 
+  /// The reports of `docs`.
+  private func reports(holding docs: Bitset) -> Bitset {
+    var result = Bitset(capacity: index.reportCount)
+    docs.forEach { result.insert(index.reportID(of: $0)) }
+    return result
+  }
+
   /// The live reports that satisfy `node`.
   private func evaluateReports(_ node: Query.Node, matches: [Query.Part: PartMatch], labels labelScope: [String] = []) throws
     -> Bitset
   {
-    func reportsHolding(_ docs: Bitset) -> Bitset {
-      var result = Bitset(capacity: index.reportCount)
-      docs.forEach { result.insert(index.reportID(of: $0)) }
-      return result
-    }
     switch node {
-    case .part(let part): return matches[part].map { reportsHolding($0.docs) } ?? Bitset(capacity: index.reportCount)
+    case .part(let part): return matches[part].map { reports(holding: $0.docs) } ?? Bitset(capacity: index.reportCount)
     case .year, .agency, .region:
       var result = try reports(satisfying: node)
       result.formIntersection(index.liveReports)
       return result
-    case .condition: return reportsHolding(try docs(satisfying: node, labels: labelScope))
+    case .condition: return reports(holding: try docs(satisfying: node, labels: labelScope))
     case .and(let nodes):
       var result = index.liveReports
       for node in nodes { result.formIntersection(try evaluateReports(node, matches: matches, labels: labelScope)) }

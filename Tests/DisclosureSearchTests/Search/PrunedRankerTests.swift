@@ -13,6 +13,7 @@ final class PrunedRankerTests: XCTestCase {
       "行政复议 信息处理费", "year:2021 行政处罚", "agency:财政局 行政事业性收费", "section:三 予以公开", "region:淄博 政府信息",
       "交通运输局", "12345", "title:2020 公开", "行政复议 OR 行政诉讼", "依申请公开 NOT 信息处理费", "(行政复议 OR 行政诉讼) 信息处理费",
       "政府 -公开", "行政处罚 (year:2021 OR agency:财政局)", "NOT 行政处罚 政府", "label:行政许可 OR heading:总体情况 NOT 罚款",
+      "政府 NOT 罚", "section:二 行政处罚 NOT 罚款", "year:2021 公开 -复议", "情况 NOT 复议",
     ]
     let pieces = try Self.bodyWindows(120, lengths: 2...4, seed: 20_261_126) { $0.allSatisfy(CharacterClass.isSearchable) }
     queries += pieces.prefix(60)
@@ -133,8 +134,7 @@ final class PrunedRankerTests: XCTestCase {
     for text in ["行政处罚", "政府 信息 公开", "label:行政复议", "公开 年度报告", "依申请", "行政复议 OR 行政诉讼", "依申请公开 NOT 信息处理费"] {
       let query = try QueryParser.parse(text)
       for limit in [1, 10, 30] {
-        let ranker = try XCTUnwrap(
-          PrunedRanker(query: query, index: searcher.index, analyzer: analyzer, limit: limit) { _ in searcher.index.liveReports })
+        let ranker = try XCTUnwrap(try searcher.prunedRanker(query, analyzer: analyzer, limit: limit))
         let whole = try ranker.rank(threads: 1)
         let halves = try ranker.rank(threads: 2, splitDocCount: 100)
         XCTAssertEqual(halves.top.map(\.doc), whole.top.map(\.doc), "\(text), limit \(limit)")
