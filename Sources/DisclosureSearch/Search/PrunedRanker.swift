@@ -166,12 +166,15 @@ struct PrunedRanker {
     // Every clause's idf: the same statistics as the exhaustive ranking.
     var phraseIDF: [[Field: Double]] = []
     var wordIDF: [[String: [Field: Double]]] = []
+    var nowhere: UInt64 = 0  // the parts whose rarest gram is in no field
     for (number, part) in parts.prefix(scoringPartCount).enumerated() {
       let grams = PhraseMatcher.grams(of: part.normalized)
       var phraseIDFs: [Field: Double] = [:]
       var wordIDFs: [String: [Field: Double]] = [:]
+      nowhere |= 1 << number
       for field in part.fields {
         let df = try index.phraseDocumentFrequency(grams, in: field)
+        if df > 0 { nowhere &= ~(1 << number) }
         phraseIDFs[field] = BM25.idf(documentCount: documentCount, documentFrequency: df)
         for word in words[number] {
           let wordDF = try index.wordDocumentFrequency(word, in: field)
@@ -180,6 +183,10 @@ struct PrunedRanker {
       }
       phraseIDF.append(phraseIDFs)
       wordIDF.append(wordIDFs)
+    }
+    // A part that every match needs and that occurs nowhere: there is none.
+    if case .all(let nodes) = logic, nodes.contains(where: { if case .part(let number) = $0 { nowhere & 1 << number != 0 } else { false } }) {
+      return Searcher.Ranking(total: 0, totalIsExact: true, top: [])
     }
     for segment in index.segments.indices {
       let reader = index.segments[segment]

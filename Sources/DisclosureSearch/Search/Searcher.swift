@@ -615,9 +615,4 @@ public final class Searcher: Sendable {
       return count
     }
   }
-
-  /// The text of one field of a stored section.
-  func fieldText(of doc: UInt32, _ field: Field) throws -> String {
-    try index.fieldTexts(of: doc)[field] ?? ""
-  }
 }

@@ -18,7 +18,8 @@ final class BooleanQueryTests: XCTestCase {
     var corpus = Corpus()
     do {
       for doc in 0..<UInt32(searcher.index.docCount) {
-        corpus.texts.append(try Field.allCases.map { normalizer.normalize(try searcher.fieldText(of: doc, $0)) }.joined(separator: "\n"))
+        let fields = try searcher.index.fieldTexts(of: doc)
+        corpus.texts.append(Field.allCases.map { normalizer.normalize(fields[$0] ?? "") }.joined(separator: "\n"))
         corpus.reportOf.append(searcher.index.reportID(of: doc))
       }
       for id in 0..<UInt32(searcher.index.reportCount) { corpus.paths.append(try searcher.index.report(id).paths) }

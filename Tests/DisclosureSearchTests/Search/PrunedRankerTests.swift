@@ -37,7 +37,7 @@ final class PrunedRankerTests: XCTestCase {
     var windows: [String] = []
     while windows.count < count {
       let doc = UInt32.random(in: 0..<UInt32(searcher.index.docCount), using: &generator)
-      let scalars = Array(normalizer.normalize(try searcher.fieldText(of: doc, .body)).unicodeScalars)
+      let scalars = Array(normalizer.normalize(try searcher.index.fieldTexts(of: doc)[.body] ?? "").unicodeScalars)
       guard scalars.count > 2 * lengths.upperBound else { continue }
       let start = Int.random(in: 0..<(scalars.count - lengths.upperBound), using: &generator)
       let window = scalars[start..<(start + Int.random(in: lengths, using: &generator))]
