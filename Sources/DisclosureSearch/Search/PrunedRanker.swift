@@ -78,7 +78,7 @@ struct PrunedRanker {
   init?(query: Query, index: IndexView, analyzer: Analyzer, limit: Int, reports: (Query.Node) throws -> Bitset) rethrows {
     guard limit >= 1, limit <= 64, let root = query.root else { return nil }
     let scoring = query.positiveParts
-    // A part under NOT only, of one or two letters (its occurrences are one gram's counts,
+    // A part under NOT only, of one or two characters (its occurrences are one gram's counts,
     // nothing to line up), is known up front as the reports holding it, as a filter is, and
     // the walk leaps over them; the other parts are checked report by report as met.
     var parts = scoring
