@@ -4,8 +4,9 @@
 /// A `Position` is the ordinal of a scalar in the field's normalized text, counting every
 /// scalar (spaces and punctuation too), so a query string matches exactly where its
 /// normalized form occurs. Character grams: each searchable scalar starts exactly one gram
-/// at its position — the bigram with the next scalar when that one is searchable too, else
-/// an end gram (the scalar alone). A one-character query is the union of the grams that
+/// at its position — the bigram with the next scalar, whatever it is (so the punctuation after
+/// a letter is matched by its gram), or at the end of the field an end gram (the scalar
+/// alone). A one-character query is the union of the grams that
 /// start with it (a prefix range of the dictionary). Not thread-safe: each instance is used by one thread at a time (the indexer
 /// hands one to each worker), hence `@unchecked Sendable`.
 final class Analyzer: @unchecked Sendable {
@@ -49,8 +50,8 @@ final class Analyzer: @unchecked Sendable {
     for scalar in String(decoding: normalized, as: UTF8.self).unicodeScalars {
       let searchable = CharacterClass.isSearchable(scalar)
       if previous != 0 {
-        // The previous scalar's gram: a bigram with this one, or an end gram.
-        field.grams.append((GramCode.make(previous, searchable ? scalar.value : 0), position - 1))
+        // The previous scalar's gram: a bigram with this one.
+        field.grams.append((GramCode.make(previous, scalar.value), position - 1))
       }
       previous = searchable ? scalar.value : 0
       position += 1
@@ -79,7 +80,8 @@ final class Analyzer: @unchecked Sendable {
   }
 }
 
-/// A character gram as an integer: first scalar << 21 | second scalar (0 for an end gram).
+/// A character gram as an integer: first scalar << 21 | second scalar (0 for an end gram, at
+/// the end of a field).
 enum GramCode {
   @inline(__always)
   static func make(_ first: UInt32, _ second: UInt32) -> UInt64 { UInt64(first) << 21 | UInt64(second) }

@@ -2,13 +2,15 @@ import Foundation
 
 /// Finds where a normalized string occurs, exactly, using the character-gram postings.
 ///
-/// The string is cut into runs of searchable scalars (at their offsets in the string). A run
-/// of one scalar is every gram that starts with it (a prefix range of the dictionary), or,
-/// when punctuation follows it in the string, its end gram alone; a longer run is the bigrams
-/// at offsets 0, 2, 4 … and n − 2, which together cover every scalar. A start position p matches when every chosen gram occurs at p + its offset. Since
-/// positions count every scalar of the field's normalized text, this is exactly "the field's
-/// normalized text contains the string" for the searchable scalars; the caller checks the
-/// punctuation between runs in the stored text.
+/// The string is cut into runs of searchable scalars (at their offsets in the string). A
+/// longer run is the bigrams at offsets 0, 2, 4 … and n − 2, which together cover every
+/// scalar; a run followed by punctuation or a space in the string adds the bigram of its last
+/// scalar and that one; a run of one scalar at the end of the string is every gram that
+/// starts with it (a prefix range of the dictionary). A start position p matches when every
+/// chosen gram occurs at p + its offset. Since positions count every scalar of the field's
+/// normalized text, this is exactly "the field's normalized text contains the string", but
+/// for punctuation that does not follow a letter or digit in the string (`needsTextCheck`),
+/// which the caller checks in the stored text.
 struct PhraseMatcher {
   let segment: SegmentReader
 
@@ -17,12 +19,9 @@ struct PhraseMatcher {
     /// The second scalar of a bigram; nil for "any gram starting with `first`".
     let second: Unicode.Scalar?
     let offset: UInt32
-    /// For a one-scalar gram: the string goes on with punctuation, so the text holds `first`
-    /// before a scalar that is not searchable — its end gram, not a bigram.
-    var beforePunctuation = false
 
-    /// Whether the gram is one dictionary term (a bigram or an end gram), not a prefix range.
-    var isOneTerm: Bool { second != nil || beforePunctuation }
+    /// Whether the gram is one dictionary term (a bigram), not a prefix range.
+    var isOneTerm: Bool { second != nil }
 
     var text: String {
       var text = String(first)
@@ -44,14 +43,17 @@ struct PhraseMatcher {
       if searchable, runStart == nil { runStart = index }
       if !searchable, let start = runStart {
         let length = index - start
-        if length == 1 {
-          grams.append(Gram(first: scalars[start], second: nil, offset: UInt32(start), beforePunctuation: index < scalars.count))
-        } else {
+        if length > 1 {
           var offsets = Array(stride(from: 0, to: length - 1, by: overlapping ? 1 : 2))
           if offsets.last != length - 2 { offsets.append(length - 2) }
           for offset in offsets {
             grams.append(Gram(first: scalars[start + offset], second: scalars[start + offset + 1], offset: UInt32(start + offset)))
           }
+        }
+        if index < scalars.count {
+          grams.append(Gram(first: scalars[index - 1], second: scalars[index], offset: UInt32(index - 1)))
+        } else if length == 1 {
+          grams.append(Gram(first: scalars[start], second: nil, offset: UInt32(start)))
         }
         runStart = nil
       }
@@ -59,18 +61,27 @@ struct PhraseMatcher {
     return grams
   }
 
-  /// The dictionary terms a gram stands for: one bigram, or the end gram of a one-scalar gram
-  /// before punctuation, or for another one-scalar gram every gram that starts with it (a
-  /// prefix range).
+  /// The dictionary terms a gram stands for: one bigram, or for a one-scalar gram every gram
+  /// that starts with it (a prefix range).
   func terms(of gram: Gram, in field: Field) -> Range<Int> {
     var key = TermKey.gramPrefix(field, gram.first)
-    if let second = gram.second {
-      UTF8.encode(second) { key.append($0) }
-    } else if !gram.beforePunctuation {
-      return segment.termRange(withPrefix: key)
-    }
+    guard let second = gram.second else { return segment.termRange(withPrefix: key) }
+    UTF8.encode(second) { key.append($0) }
     guard let term = segment.termIndex(key) else { return 0..<0 }
     return term..<(term + 1)
+  }
+
+  /// Whether the grams of `normalized` leave some of its scalars unchecked: punctuation or a
+  /// space at its start or after another such scalar (the gram of the letter or digit before
+  /// one checks it).
+  static func needsTextCheck(_ normalized: String) -> Bool {
+    var previousSearchable = false
+    for scalar in normalized.unicodeScalars {
+      let searchable = CharacterClass.isSearchable(scalar)
+      if !searchable && !previousSearchable { return true }
+      previousSearchable = searchable
+    }
+    return false
   }
 
   /// Occurrence count of the string per doc in `field`, ascending by doc (docs without one

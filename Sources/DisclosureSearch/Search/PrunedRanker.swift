@@ -72,7 +72,7 @@ struct PrunedRanker {
   }
 
   /// A ranker for `query`, or nil when it needs the exhaustive ranking: table conditions,
-  /// or a part without a bigram or an end gram (one character: a prefix range of grams).
+  /// or a part without a bigram (one character: a prefix range of grams).
   /// `reports` gives the live reports that satisfy a `year:`, `agency:` or `region:` filter,
   /// or that hold a part in the sections of the `section:` filter.
   init?(query: Query, index: IndexView, analyzer: Analyzer, limit: Int, reports: (Query.Node) throws -> Bitset) rethrows {
@@ -94,13 +94,13 @@ struct PrunedRanker {
     // Parts are tracked as bits of a word.
     guard !scoring.isEmpty, parts.count <= 64 else { return nil }
     // A part is found by its grams that are one term each; when that does not pin it down
-    // (punctuation, a one-character run at its end), a section is checked in its text.
+    // (punctuation after punctuation, a one-character run at its end), a section is checked
+    // in its text.
     var needsText: [Bool] = []
     for part in parts {
       let grams = PhraseMatcher.grams(of: part.normalized)
       guard grams.contains(where: \.isOneTerm) else { return nil }
-      needsText.append(
-        !grams.allSatisfy(\.isOneTerm) || !part.normalized.unicodeScalars.allSatisfy(CharacterClass.isSearchable))
+      needsText.append(!grams.allSatisfy(\.isOneTerm) || PhraseMatcher.needsTextCheck(part.normalized))
     }
     /// The tree of `node`, or nil when some node needs the exhaustive ranking.
     func logic(_ node: Query.Node) throws -> Logic? {

@@ -385,8 +385,9 @@ public final class Searcher: Sendable {
   private func match(_ part: Query.Part, analyzer: Analyzer, allowed: Bitset) throws -> PartMatch {
     let grams = PhraseMatcher.grams(of: part.normalized)
     var perField = try part.fields.map { field in (field, try index.occurrences(of: grams, in: field).filter { allowed.contains($0.doc) }) }
-    // Grams pin down letters and digits; punctuation between them is checked in the text.
-    if part.normalized.unicodeScalars.contains(where: { !CharacterClass.isSearchable($0) }) {
+    // Grams pin down letters, digits and the punctuation after them; other punctuation is
+    // checked in the text.
+    if PhraseMatcher.needsTextCheck(part.normalized) {
       perField = try verified(perField, of: part.normalized)
     }
     var result = PartMatch(docs: Bitset(capacity: index.docCount))

@@ -50,7 +50,7 @@ enum IndexFolder {
 
   /// Analysis settings of this build of dsearch (pinned in the manifest).
   static var analysisSignature: String {
-    "icu=\(icuVersion);normalize=nfkc_cf+traditional-simplified(\(TraditionalSimplified.pairCount));words=ubrk_word/zh;grams=bigram+end;title=first-section"
+    "icu=\(icuVersion);normalize=nfkc_cf+traditional-simplified(\(TraditionalSimplified.pairCount));words=ubrk_word/zh;grams=bigram-next+end;title=first-section"
   }
 
   /// Opens the live index. A search that races a commit may find a segment just removed;

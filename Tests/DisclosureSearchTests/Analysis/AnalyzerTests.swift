@@ -26,10 +26,11 @@ final class AnalyzerTests: XCTestCase {
     }
     func positions(_ text: String) -> [UInt32] { field.grams.filter { $0.code == code(text) }.map(\.position) }
     XCTAssertEqual(positions("行政"), [0])
-    XCTAssertEqual(positions("政"), [1], "an end gram before the comma")
+    XCTAssertEqual(positions("政,"), [1], "a bigram with the comma (NFKC folds the full-width one)")
     XCTAssertEqual(positions("处罚"), [3])
-    XCTAssertEqual(positions("罚"), [4])
+    XCTAssertEqual(positions("罚"), [4], "an end gram at the end of the field")
     XCTAssertEqual(positions("政处"), [], "no bigram across the comma")
+    XCTAssertEqual(positions(",处"), [], "punctuation starts no gram")
     XCTAssertEqual(field.grams.count, 4)
     XCTAssertEqual(field.grams.map(\.code), field.grams.map(\.code).sorted())
   }
@@ -40,7 +41,11 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(grams, ["行政@0", "处罚@2", "决定@4"])
     XCTAssertEqual(PhraseMatcher.grams(of: "行政处罚").map { "\($0.text)@\($0.offset)" }, ["行政@0", "处罚@2"])
     XCTAssertEqual(PhraseMatcher.grams(of: "行政处").map { "\($0.text)@\($0.offset)" }, ["行政@0", "政处@1"])
-    XCTAssertEqual(PhraseMatcher.grams(of: "第(六)项").map { "\($0.text)@\($0.offset)" }, ["第@0", "六@2", "项@4"])
+    XCTAssertEqual(PhraseMatcher.grams(of: "第(六)项").map { "\($0.text)@\($0.offset)" }, ["第(@0", "六)@2", "项@4"])
+    XCTAssertEqual(PhraseMatcher.grams(of: "公开。").map { "\($0.text)@\($0.offset)" }, ["公开@0", "开。@1"])
+    XCTAssertFalse(PhraseMatcher.needsTextCheck("1.属于国家秘密"), "the gram 1. checks the point")
+    XCTAssertTrue(PhraseMatcher.needsTextCheck("(一)予以公开"), "nothing before the parenthesis")
+    XCTAssertTrue(PhraseMatcher.needsTextCheck("秘密):"), "a colon after punctuation")
   }
 }
 
