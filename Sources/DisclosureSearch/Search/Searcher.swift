@@ -166,9 +166,7 @@ public final class Searcher: Sendable {
         let query = try QueryParser.parse(filter)
         if let root = query.root {
           var matches: [Query.Part: PartMatch] = [:]
-          try withAnalyzer { analyzer in
-            for part in query.allParts { matches[part] = try match(part, analyzer: analyzer, allowed: index.liveDocs) }
-          }
+          for part in query.allParts { matches[part] = try match(part, allowed: index.liveDocs) }
           selected = try evaluateReports(root, matches: matches, labels: query.positiveParts.filter { $0.field == .label }.map(\.normalized))
         }
       }
@@ -227,7 +225,7 @@ public final class Searcher: Sendable {
   func prunedRanker(_ query: Query, analyzer: Analyzer, limit: Int) throws -> PrunedRanker? {
     try PrunedRanker(query: query, index: index, analyzer: analyzer, limit: limit) { node in
       guard case .part(let part) = node else { return try reports(satisfying: node) }
-      return reports(holding: try match(part, analyzer: analyzer, allowed: index.liveDocs(inSections: query.sections)).docs)
+      return reports(holding: try match(part, allowed: index.liveDocs(inSections: query.sections)).docs)
     }
   }
 
@@ -236,7 +234,7 @@ public final class Searcher: Sendable {
     let allowed = index.liveDocs(inSections: query.sections)
     var matches: [Query.Part: PartMatch] = [:]
     for part in query.allParts {
-      matches[part] = try match(part, analyzer: analyzer, allowed: allowed)
+      matches[part] = try match(part, allowed: allowed)
     }
     let positive = query.positiveParts.map { (part: $0, match: matches[$0] ?? PartMatch(docs: Bitset(capacity: index.docCount))) }
     let labelScope = query.positiveParts.filter { $0.field == .label }.map(\.normalized)
@@ -382,7 +380,7 @@ public final class Searcher: Sendable {
     }
   }
 
-  private func match(_ part: Query.Part, analyzer: Analyzer, allowed: Bitset) throws -> PartMatch {
+  private func match(_ part: Query.Part, allowed: Bitset) throws -> PartMatch {
     let grams = PhraseMatcher.grams(of: part.normalized)
     var perField = try part.fields.map { field in (field, try index.occurrences(of: grams, in: field).filter { allowed.contains($0.doc) }) }
     // Grams pin down letters, digits and the punctuation after them; other punctuation is
