@@ -67,8 +67,9 @@ final class PrunedRankerTests: XCTestCase {
   }
 
   /// A part with punctuation (a row label as written, or any text), alone, filtered or with
-  /// other parts, is checked against the stored text only in the sections that can reach the
-  /// top, with the same hits as checking every one.
+  /// other parts, gives the hits of checking every match: matched by its grams where they
+  /// check its punctuation, and otherwise checked in the stored text only in the sections
+  /// that can reach the top.
   func testPunctuatedPartsGiveTheHitsOfCheckingEveryMatch() throws {
     var queries = ["1.属于国家秘密", "（一）予以公开", "2.重复申请", "“三安全一稳定”", "第二十条第（八）项", "label:（三）不予公开"]
     // Punctuation inside, letters or digits at both ends, no spaces or query syntax.
@@ -100,17 +101,20 @@ final class PrunedRankerTests: XCTestCase {
     XCTAssertEqual(logic.holds(report: 0) { $0 == 1 }, true)
   }
 
-  /// A section whose grams line up more often than the string occurs (甲乙、丙丁 for 甲乙.丙丁)
-  /// scores below its bound once checked; the sections after it must still be checked.
+  /// A section whose grams line up more often than the string occurs (甲乙.。丙丁 for
+  /// 甲乙.、丙丁: the grams check the point after 乙, not the mark after the point) scores below
+  /// its bound once checked; the sections after it must still be checked.
   func testACheckedSectionBelowItsBoundLetsTheNextOneIn() throws {
+    let needle = "甲乙.、丙丁"
+    XCTAssertTrue(PhraseMatcher.needsTextCheck(needle))
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-lined-\(UUID().uuidString)")
     let corpus = folder.appendingPathComponent("Corpus")
     try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let bodies = [
-      "a": "甲乙、丙丁。甲乙、丙丁。甲乙、丙丁。甲乙.丙丁。其他内容。",  // lined up 4 times, the string once
-      "b": "甲乙.丙丁。甲乙.丙丁。其他内容。另外一些内容。",  // lined up twice, the string twice
-      "c": "甲乙.丙丁。其他内容。另外一些内容。再有一些内容。",
+      "a": "甲乙.。丙丁。甲乙.。丙丁。甲乙.。丙丁。甲乙.、丙丁。其他内容。",  // lined up 4 times, the string once
+      "b": "甲乙.、丙丁。甲乙.、丙丁。其他内容。另外一些内容。",  // lined up twice, the string twice
+      "c": "甲乙.、丙丁。其他内容。另外一些内容。再有一些内容。",
     ]
     for (name, body) in bodies {
       let text = "测试\(name)局2021年政府信息公开工作年度报告\n一、总体情况\n\(body)\n"
@@ -120,8 +124,8 @@ final class PrunedRankerTests: XCTestCase {
     _ = try DisclosureIndex.build(corpus: corpus, index: index)
     let searcher = try Searcher(indexFolder: index)
     for limit in [1, 2, 3] {
-      let fast = try searcher.search("甲乙.丙丁", options: SearchOptions(limit: limit))
-      let full = try searcher.search("甲乙.丙丁", options: SearchOptions(limit: limit, countAll: true))
+      let fast = try searcher.search(needle, options: SearchOptions(limit: limit))
+      let full = try searcher.search(needle, options: SearchOptions(limit: limit, countAll: true))
       XCTAssertEqual(fast.hits, full.hits, "limit \(limit)")
       XCTAssertEqual(fast.hits.first?.path, "b.txt")
     }
