@@ -494,6 +494,22 @@ private struct SegmentPass {
     weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: Double(length), norm: norms[field.rawValue])
   }
 
+  /// `score` of a clause as a function of count and length, for the bounds of block headers.
+  struct ClauseScore {
+    let idf: Double
+    let weight: Double
+    let norm: BM25.FieldNorm
+
+    @inline(__always)
+    func callAsFunction(_ tf: UInt32, _ length: UInt32) -> Double {
+      weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: Double(length), norm: norm)
+    }
+  }
+
+  func scorer(_ field: Field, idf: Double, weight: Double) -> ClauseScore {
+    ClauseScore(idf: idf, weight: weight, norm: norms[field.rawValue])
+  }
+
   @inline(__always)
   func phraseScore(_ number: Int, tf: UInt32, length: UInt32) -> Double {
     score(phrases[number].field, idf: phrases[number].idf, weight: phrases[number].field.weight, tf: tf, length: length)
@@ -526,17 +542,18 @@ private struct SegmentPass {
       var present: UInt64 = 0
       for number in phrases.indices {
         phraseBounds[number] = 0  // none in the range (a clause with docs there bounds above 0)
-        guard let most = try phraseRangeBound(phrases[number].lists, from: target, through: upto) else { continue }
-        phraseBounds[number] = phraseScore(number, tf: most.maxCount, length: most.minLength)
-        phraseBound += phraseBounds[number]
+        guard let most = try phraseRangeBound(number, from: target, through: upto) else { continue }
+        phraseBounds[number] = most
+        phraseBound += most
         present |= 1 << phrases[number].part
       }
       for part in wordBounds.indices { wordBounds[part] = 0 }
       for number in words.indices {
         wordClauseBounds[number] = 0
-        guard let most = try cursors[words[number].cursor].bound(from: target, through: upto) else { continue }
-        wordClauseBounds[number] = wordScore(number, tf: most.maxCount, length: most.minLength)
-        wordBounds[words[number].part] += wordClauseBounds[number]
+        let clause = scorer(words[number].field, idf: words[number].idf, weight: words[number].field.weight * Searcher.wordMatchWeight)
+        guard let most = try cursors[words[number].cursor].bound(from: target, through: upto, score: { clause($0, $1) }) else { continue }
+        wordClauseBounds[number] = most.score
+        wordBounds[words[number].part] += most.score
       }
       var wordBound = 0.0
       for part in wordBounds.indices where present & 1 << part != 0 { wordBound += wordBounds[part] }
@@ -563,16 +580,21 @@ private struct SegmentPass {
     }
   }
 
-  /// What the block headers of a phrase clause's grams tell of the part in any doc from
-  /// `target` through `last`: it occurs at most as often as each gram, in a field at least as
-  /// long as each gram's shortest; nil when some gram has no docs there.
-  private mutating func phraseRangeBound(_ lists: Range<Int>, from target: UInt32, through last: UInt32) throws -> (maxCount: UInt32, minLength: UInt32)? {
+  /// What the block headers of a phrase clause's grams tell of its score in any doc from
+  /// `target` through `last`: the part occurs at most as often as each gram, so it scores no
+  /// more than each gram's best, nor than the fewest of the grams' largest counts in the
+  /// longest of their shortest fields; nil when some gram has no docs there.
+  private mutating func phraseRangeBound(_ number: Int, from target: UInt32, through last: UInt32) throws -> Double? {
+    let clause = phrases[number]
+    let score = scorer(clause.field, idf: clause.idf, weight: clause.field.weight)
     var combined = (maxCount: UInt32.max, minLength: UInt32(0))
-    for list in lists {
-      guard let most = try cursors[list].bound(from: target, through: last) else { return nil }
+    var best = Double.infinity
+    for list in clause.lists {
+      guard let most = try cursors[list].bound(from: target, through: last, score: { score($0, $1) }) else { return nil }
       combined = (min(combined.maxCount, most.maxCount), max(combined.minLength, most.minLength))
+      best = min(best, most.score)
     }
-    return combined
+    return min(best, score(combined.maxCount, combined.minLength))
   }
 
   /// Which phrase clauses drive the current range (MaxScore): the clauses of smallest bound,

@@ -2,10 +2,10 @@
 // its doc gaps and counts bit-packed at the narrowest width that fits, and, for gram
 // postings, the positions of its docs as varint gaps. A block header names the block's last
 // doc and byte sizes, so a cursor steps over a whole block without unpacking it, and the
-// block's largest count and shortest field, which bound the BM25 score of any of its docs.
+// (count, field length) pairs that bound the BM25 score of any of its docs.
 //
 //     Postings := Block^ceil(docCount / 128)
-//     Block    := n u8, lastDocGap varint, [positionBytes varint], maxCount varint, minLength varint,
+//     Block    := n u8, lastDocGap varint, [positionBytes varint], pairCount u8, (count varint, length varint)^pairCount,
 //                 gapWidth u8, gaps (n × gapWidth bits), countWidth u8, counts (n × countWidth bits), [positions]
 //
 // The readers work on the memory-mapped bytes and throw `BadPostings` on malformed input;
@@ -17,18 +17,68 @@ struct BadPostings: Error {}
 /// The postings block layout shared by the writer and the cursor.
 enum PostingsBlock {
   static let capacity = 128
+  /// At most this many (count, length) pairs bound a block's scores.
+  static let boundCapacity = 4
+
+  /// Adds a doc's (count, field length) to the pairs of a block that no other doc beats in
+  /// both — as high a count in as short a field (BM25 grows with the one, shrinks with the
+  /// other) — kept count ascending, so lengths ascend too. The best score of any doc of the
+  /// block is then the best of these pairs, whatever the idf and average length: far tighter
+  /// than the largest count with the shortest field, which are often two different docs.
+  @inline(__always)
+  static func addToFrontier(_ pair: (count: UInt32, length: UInt32), _ frontier: inout [(count: UInt32, length: UInt32)]) {
+    var place = 0
+    while place < frontier.count && frontier[place].count < pair.count { place += 1 }
+    // The first pair of at least this count has the shortest field of those.
+    if place < frontier.count && frontier[place].length <= pair.length { return }
+    var end = place
+    while end < frontier.count && frontier[end].count == pair.count { end += 1 }
+    var start = place
+    while start > 0 && frontier[start - 1].length >= pair.length { start -= 1 }
+    frontier.replaceSubrange(start..<end, with: CollectionOfOne(pair))
+  }
+
+  /// At most `boundCapacity` pairs that bound every pair of `frontier`: while there are too
+  /// many, the two neighbours of closest counts become one, the higher count in the shorter field.
+  static func capped(_ frontier: [(count: UInt32, length: UInt32)]) -> [(count: UInt32, length: UInt32)] {
+    var pairs = frontier
+    while pairs.count > boundCapacity {
+      var closest = 0
+      for place in 1..<pairs.count - 1
+      where UInt64(pairs[place + 1].count) * UInt64(pairs[closest].count) < UInt64(pairs[closest + 1].count) * UInt64(pairs[place].count) {
+        closest = place
+      }
+      pairs[closest] = (pairs[closest + 1].count, pairs[closest].length)
+      pairs.remove(at: closest + 1)
+    }
+    return pairs
+  }
 }
 
 /// A block's header: where its parts lie, its last doc, and the bounds a ranker needs to tell
 /// whether any doc of the block can score high enough to be read.
 struct PostingsBlockHeader {
+  /// The largest count of the block and the shortest field among its docs.
+  var maxCount: UInt32 { boundCounts[boundCount - 1] }
+  var minLength: UInt32 { boundLengths[0] }
+
+  /// The best of `score` over the block's bounding pairs: at least the score of each of its docs.
+  @inline(__always)
+  func best(_ score: (_ count: UInt32, _ length: UInt32) -> Double) -> Double {
+    var best = score(boundCounts[0], boundLengths[0])
+    for pair in 1..<boundCount { best = max(best, score(boundCounts[pair], boundLengths[pair])) }
+    return best
+  }
+
   var size = 0
   /// The last doc of the block before (-1 for the first block) and of this one.
   var previousLastDoc: Int64 = -1
   var lastDoc: UInt32 = 0
-  /// The largest count of the block and the shortest field among its docs.
-  var maxCount: UInt32 = 0
-  var minLength: UInt32 = 0
+  /// The pairs that bound the block's scores (`PostingsBlock.addToFrontier`): the first
+  /// `boundCount` of `boundCounts` and `boundLengths`.
+  var boundCount = 0
+  var boundCounts = SIMD4<UInt32>()
+  var boundLengths = SIMD4<UInt32>()
   var gapWidth = 0
   var gapsStart = 0
   var countWidth = 0
@@ -122,21 +172,27 @@ struct PostingsCursor {
     return try headerAhead(reaching: target)
   }
 
-  /// The largest count and the shortest field of the docs from `target` through `last`, by
-  /// the headers of the blocks that may hold them; nil when none may. Like `peek`, it steps
-  /// over the blocks before `target`; the headers after the first are read without moving on.
-  mutating func bound(from target: UInt32, through last: UInt32) throws(BadPostings) -> (maxCount: UInt32, minLength: UInt32)? {
+  /// What the headers of the blocks that may hold docs from `target` through `last` tell of
+  /// them: the largest count, the shortest field, and the best `score` of any (nil when no
+  /// block may). Like `peek`, it steps over the blocks before `target`; the headers after
+  /// the first are read without moving on.
+  mutating func bound(
+    from target: UInt32, through last: UInt32, score: (_ count: UInt32, _ length: UInt32) -> Double
+  ) throws(BadPostings) -> (maxCount: UInt32, minLength: UInt32, score: Double)? {
     guard let first = try peek(atOrAfter: target), first.previousLastDoc < Int64(last) else { return nil }
-    var bound = (maxCount: first.maxCount, minLength: first.minLength)
+    var bound = (maxCount: first.maxCount, minLength: first.minLength, score: first.best(score))
+    func include(_ header: PostingsBlockHeader) {
+      bound = (max(bound.maxCount, header.maxCount), min(bound.minLength, header.minLength), max(bound.score, header.best(score)))
+    }
     var reached = first.lastDoc
     // After the current block comes the header read ahead, if any; then the unread ones.
     if reached < last, let peeked, peeked.lastDoc > reached {
-      bound = (max(bound.maxCount, peeked.maxCount), min(bound.minLength, peeked.minLength))
+      include(peeked)
       reached = peeked.lastDoc
     }
     var (position, previous) = (nextBlock, previousLastDoc)
     while reached < last, let header = try Self.header(in: bytes, at: position, after: previous, hasPositions: hasPositions) {
-      bound = (max(bound.maxCount, header.maxCount), min(bound.minLength, header.minLength))
+      include(header)
       reached = header.lastDoc
       (position, previous) = (header.end, Int64(header.lastDoc))
     }
@@ -198,8 +254,12 @@ struct PostingsCursor {
     header.size = Int(try decoder.byte())
     let lastGap = try decoder.varint()
     let positionBytes = hasPositions ? Int(try decoder.varint()) : 0
-    header.maxCount = try decoder.varint()
-    header.minLength = try decoder.varint()
+    header.boundCount = Int(try decoder.byte())
+    guard header.boundCount >= 1, header.boundCount <= PostingsBlock.boundCapacity else { throw BadPostings() }
+    for pair in 0..<header.boundCount {
+      header.boundCounts[pair] = try decoder.varint()
+      header.boundLengths[pair] = try decoder.varint()
+    }
     guard header.size >= 1, header.size <= PostingsBlock.capacity, lastGap >= 1 else { throw BadPostings() }
     let lastDoc = previousLastDoc + Int64(lastGap)
     guard lastDoc <= Int64(UInt32.max) else { throw BadPostings() }

@@ -12,20 +12,19 @@ struct PostingsWriter {
   private var gaps: [UInt32] = []
   private var counts: [UInt32] = []
   private var positions: [UInt8] = []
-  // The open block's score bounds: its largest count and shortest field.
-  private var maxCount: UInt32 = 0
-  private var minLength = UInt32.max
+  // The open block's score bounds: the (count, field length) pairs of its docs that no other
+  // doc beats in both (`PostingsBlock.addToFrontier`), count ascending.
+  private var frontier: [(count: UInt32, length: UInt32)] = []
 
   init(hasPositions: Bool) { self.hasPositions = hasPositions }
 
   /// Adds a doc with its count (a word's term frequency, or a gram's number of positions,
   /// which `writePositions` appends as varint gaps, ascending) and the length of the field
-  /// (for the block's score bound).
+  /// (for the block's score bounds).
   mutating func add(doc: UInt32, count: UInt32, length: UInt32, writePositions: (inout [UInt8]) -> Void = { _ in }) {
     gaps.append(UInt32(truncatingIfNeeded: Int64(doc) - lastDoc - 1))
     counts.append(count - 1)
-    maxCount = max(maxCount, count)
-    minLength = min(minLength, length)
+    PostingsBlock.addToFrontier((count, length), &frontier)
     if hasPositions { writePositions(&positions) }
     lastDoc = Int64(doc)
     docCount += 1
@@ -38,8 +37,12 @@ struct PostingsWriter {
     bytes.append(UInt8(gaps.count))
     VarInt.append(UInt32(truncatingIfNeeded: lastDoc - blockLastDoc), to: &bytes)
     if hasPositions { VarInt.append(UInt32(positions.count), to: &bytes) }
-    VarInt.append(maxCount, to: &bytes)
-    VarInt.append(minLength, to: &bytes)
+    let bounds = PostingsBlock.capped(frontier)
+    bytes.append(UInt8(bounds.count))
+    for pair in bounds {
+      VarInt.append(pair.count, to: &bytes)
+      VarInt.append(pair.length, to: &bytes)
+    }
     for values in [gaps, counts] {
       let width = PackedBits.width(of: values)
       bytes.append(UInt8(width))
@@ -50,7 +53,6 @@ struct PostingsWriter {
     gaps.removeAll(keepingCapacity: true)
     counts.removeAll(keepingCapacity: true)
     positions.removeAll(keepingCapacity: true)
-    maxCount = 0
-    minLength = .max
+    frontier.removeAll(keepingCapacity: true)
   }
 }

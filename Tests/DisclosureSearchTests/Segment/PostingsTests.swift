@@ -111,6 +111,11 @@ final class PostingsTests: XCTestCase {
             XCTAssertEqual(header.lastDoc, block.last?.doc)
             XCTAssertEqual(header.maxCount, block.map { UInt32($0.positions.count) }.max())
             XCTAssertEqual(header.minLength, block.map { $0.doc % 50 }.min())
+            // Every doc has a pair with at least its count in a field no longer than its own.
+            let pairs = (0..<header.boundCount).map { (header.boundCounts[$0], header.boundLengths[$0]) }
+            for entry in block {
+              XCTAssertTrue(pairs.contains { $0.0 >= UInt32(entry.positions.count) && $0.1 <= entry.doc % 50 }, "doc \(entry.doc)")
+            }
             if Bool.random() {
               XCTAssertTrue(try cursor.advance(to: target))
               XCTAssertEqual(cursor.doc, entries[expected].doc)
@@ -118,6 +123,32 @@ final class PostingsTests: XCTestCase {
           }
         }
       }
+    }
+  }
+
+  /// The pairs that bound a block: no doc beats a pair in both count and length, every doc is
+  /// beaten or met by one, and the pairs are docs' own while there are at most four of them;
+  /// capped, they still bound every doc.
+  func testBlockBoundsAreTheFrontierOfCountAndLength() {
+    var generator = SystemRandomNumberGenerator()
+    for round in 0..<500 {
+      let docs = (0..<Int.random(in: 1...128, using: &generator)).map { _ in
+        (count: UInt32.random(in: 1...(round % 2 == 0 ? 3 : 40), using: &generator), length: UInt32.random(in: 1...200, using: &generator))
+      }
+      var frontier: [(count: UInt32, length: UInt32)] = []
+      for doc in docs { PostingsBlock.addToFrontier(doc, &frontier) }
+      let beaten = { (pair: (count: UInt32, length: UInt32)) in
+        docs.contains { ($0.count > pair.count && $0.length <= pair.length) || ($0.count >= pair.count && $0.length < pair.length) }
+      }
+      let expected = Set(docs.filter { !beaten($0) }.map { [$0.count, $0.length] })
+      XCTAssertEqual(Set(frontier.map { [$0.count, $0.length] }), expected)
+      XCTAssertEqual(frontier.map(\.count), frontier.map(\.count).sorted())
+      let capped = PostingsBlock.capped(frontier)
+      XCTAssertLessThanOrEqual(capped.count, PostingsBlock.boundCapacity)
+      if frontier.count <= PostingsBlock.boundCapacity { XCTAssertEqual(capped.map { [$0.count, $0.length] }, frontier.map { [$0.count, $0.length] }) }
+      for doc in docs { XCTAssertTrue(capped.contains { $0.count >= doc.count && $0.length <= doc.length }) }
+      XCTAssertEqual(capped.last?.count, docs.map(\.count).max())
+      XCTAssertEqual(capped.first?.length, docs.map(\.length).min())
     }
   }
 
