@@ -684,7 +684,7 @@ private struct SegmentPass {
     var maybe: UInt64 = 0
     for slot in 0..<hereCount {
       let number = here[slot]
-      guard let most = try leastCount(phrases[number].lists, at: doc) else { continue }
+      guard let most = unpackedLeastCount(phrases[number].lists, at: doc) else { continue }
       phraseBound += phraseScore(number, tf: most, length: index.fieldLength(of: global, phrases[number].field))
       maybe |= 1 << phrases[number].part
     }
@@ -782,6 +782,20 @@ private struct SegmentPass {
   private mutating func occurrences(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32 {
     let lined = try linedUp(clause, at: doc)
     return lined > 0 && counters[clause.part] != nil ? try textCount(clause, at: doc) : lined
+  }
+
+  /// A bound of the part's count in `doc`, where the driver of `lists` stands, from the grams
+  /// whose unpacked block reaches `doc` (unpacking the others, of common grams, cost more
+  /// than their counts save; they are read when the grams are lined up); nil when one of
+  /// those lacks `doc`.
+  private mutating func unpackedLeastCount(_ lists: Range<Int>, at doc: UInt32) -> UInt32? {
+    var least = cursors[lists.lowerBound].count
+    for list in lists.dropFirst() {
+      guard let count = cursors[list].countInCurrentBlock(at: doc) else { continue }
+      guard count > 0 else { return nil }
+      least = min(least, count)
+    }
+    return least
   }
 
   /// How often a clause's grams line up in `doc`, where its driver stands: its part's count,

@@ -163,6 +163,18 @@ struct PostingsCursor {
     return true
   }
 
+  /// The count of `target` when the block unpacked last reaches it: moves on there to the
+  /// first doc at or after it and answers its count, or 0 when that is another doc; nil when
+  /// the block ends before `target` (nothing is read then).
+  @inline(__always)
+  mutating func countInCurrentBlock(at target: UInt32) -> UInt32? {
+    guard slot >= 0, slot < current.size, current.lastDoc >= target else { return nil }
+    while docs[slot] < target { slot += 1 }
+    doc = docs[slot]
+    count = counts[slot]
+    return doc == target ? count : 0
+  }
+
   /// The header of the first block that may hold a doc at or after `target` (the current
   /// block while it does), read without unpacking anything; nil when no doc of the list is
   /// that far. Blocks it steps over are gone: afterwards move on with `advance(to:)` to a

@@ -79,6 +79,22 @@ final class PostingsTests: XCTestCase {
           }
         }
       }
+      // Within the block unpacked last, a doc's count is answered without reading further
+      // (0 when absent); past its end, nothing is known until the cursor advances.
+      let targets = Set(entries.map(\.doc).filter { _ in Bool.random() } + (0..<50).map { _ in UInt32.random(in: 0...(entries.last?.doc ?? 0) + 2) }).sorted()
+      try bytes.withUnsafeBytes { raw in
+        try PostingsCursor.reading(raw, hasPositions: true) { cursor in
+          for target in targets {
+            let expected = entries.first { $0.doc == target }.map { UInt32($0.positions.count) } ?? 0
+            if let count = cursor.countInCurrentBlock(at: target) {
+              XCTAssertEqual(count, expected, "target \(target)")
+            } else if try cursor.advance(to: target) {
+              XCTAssertEqual(cursor.doc == target ? cursor.count : 0, expected, "target \(target)")
+              XCTAssertEqual(cursor.countInCurrentBlock(at: target), expected)
+            }
+          }
+        }
+      }
       // Word lists: the same docs and counts, no positions.
       let words = encode(entries, hasPositions: false)
       let decoded = try words.withUnsafeBytes { raw in
