@@ -59,7 +59,7 @@ enum PostingsBlock {
 /// whether any doc of the block can score high enough to be read.
 struct PostingsBlockHeader {
   /// The largest count of the block and the shortest field among its docs.
-  var maxCount: UInt32 { boundCounts[boundCount - 1] }
+  var maxCount: UInt32 { boundCount > 0 ? boundCounts[boundCount - 1] : 0 }
   var minLength: UInt32 { boundLengths[0] }
 
   /// The best of `score` over the block's bounding pairs: at least the score of each of its docs.
@@ -106,6 +106,13 @@ struct PostingsCursor {
   // The current block, unpacked.
   private let docs = UnsafeMutablePointer<UInt32>.allocate(capacity: PostingsBlock.capacity)
   private let counts = UnsafeMutablePointer<UInt32>.allocate(capacity: PostingsBlock.capacity)
+  /// Headers from `nextBlock` on that `bound` has read, not yet moved past: the first
+  /// `aheadCount` from `aheadStart` of a ring. A ranker bounds range after range, and the
+  /// blocks of a common list reach over several ranges.
+  private let ahead = UnsafeMutablePointer<PostingsBlockHeader>.allocate(capacity: Self.aheadCapacity)
+  private var aheadStart = 0
+  private var aheadCount = 0
+  private static let aheadCapacity = 8
   private var current = PostingsBlockHeader()
   private var slot = -1
   // The positions area of the current block: where the next unread position is, and for
@@ -134,6 +141,7 @@ struct PostingsCursor {
   func free() {
     docs.deallocate()
     counts.deallocate()
+    ahead.deallocate()
   }
 
   /// Moves to the next doc; false at the end of the list.
@@ -203,7 +211,20 @@ struct PostingsCursor {
       reached = peeked.lastDoc
     }
     var (position, previous) = (nextBlock, previousLastDoc)
-    while reached < last, let header = try Self.header(in: bytes, at: position, after: previous, hasPositions: hasPositions) {
+    var read = 0
+    while reached < last {
+      let header: PostingsBlockHeader
+      if read < aheadCount {
+        header = ahead[(aheadStart + read) % Self.aheadCapacity]
+      } else {
+        guard let parsed = try Self.header(in: bytes, at: position, after: previous, hasPositions: hasPositions) else { break }
+        header = parsed
+        if aheadCount < Self.aheadCapacity {
+          ahead.advanced(by: (aheadStart + aheadCount) % Self.aheadCapacity).initialize(to: header)
+          aheadCount += 1
+        }
+      }
+      read += 1
       include(header)
       reached = header.lastDoc
       (position, previous) = (header.end, Int64(header.lastDoc))
@@ -249,7 +270,15 @@ struct PostingsCursor {
 
   /// The header at `nextBlock`, which it then moves past; nil at the end of the list.
   private mutating func readHeader() throws(BadPostings) -> PostingsBlockHeader? {
-    guard let header = try Self.header(in: bytes, at: nextBlock, after: previousLastDoc, hasPositions: hasPositions) else { return nil }
+    let header: PostingsBlockHeader
+    if aheadCount > 0 {
+      header = ahead[aheadStart]
+      aheadStart = (aheadStart + 1) % Self.aheadCapacity
+      aheadCount -= 1
+    } else {
+      guard let parsed = try Self.header(in: bytes, at: nextBlock, after: previousLastDoc, hasPositions: hasPositions) else { return nil }
+      header = parsed
+    }
     nextBlock = header.end
     previousLastDoc = Int64(header.lastDoc)
     return header

@@ -142,6 +142,44 @@ final class PostingsTests: XCTestCase {
     }
   }
 
+  /// `bound` over ranges one after another (the headers it reads ahead are kept for the next
+  /// range and for moving on): the largest count of the blocks that may hold the range, and a
+  /// score at least that of each doc in it; advancing between ranges still lands right.
+  func testRangeBoundsHoldForEveryDocAndKeepTheCursorRight() throws {
+    for entries in randomLists() where !entries.isEmpty {
+      let bytes = encode(entries, hasPositions: true)
+      let blocks = stride(from: 0, to: entries.count, by: PostingsBlock.capacity).map {
+        entries[$0..<min(entries.count, $0 + PostingsBlock.capacity)]
+      }
+      let score = { (count: UInt32, length: UInt32) in Double(count) * 100 - Double(length) }
+      var points = Set((0..<60).map { _ in UInt32.random(in: 0...entries.last!.doc + 2) }).sorted()
+      if points.count % 2 == 1 { points.removeLast() }
+      try bytes.withUnsafeBytes { raw in
+        try PostingsCursor.reading(raw, hasPositions: true) { cursor in
+          for pair in stride(from: 0, to: points.count, by: 2) {
+            let (target, last) = (points[pair], points[pair + 1])
+            let bound = try cursor.bound(from: target, through: last, score: score)
+            // The blocks from the first that reaches the target to the first that reaches the last doc.
+            if let first = blocks.firstIndex(where: { $0.last!.doc >= target }), first == 0 || blocks[first - 1].last!.doc < last {
+              let reach = blocks[first...].firstIndex { $0.last!.doc >= last } ?? blocks.count - 1
+              let covered = blocks[first...reach].joined()
+              XCTAssertEqual(bound?.maxCount, covered.map { UInt32($0.positions.count) }.max())
+              for entry in covered where entry.doc >= target && entry.doc <= last {
+                XCTAssertGreaterThanOrEqual(bound?.score ?? -.infinity, score(UInt32(entry.positions.count), entry.doc % 50))
+              }
+            } else {
+              XCTAssertNil(bound, "\(target)...\(last)")
+            }
+            if Bool.random(), let next = entries.first(where: { $0.doc >= target }) {
+              XCTAssertTrue(try cursor.advance(to: target))
+              XCTAssertEqual(cursor.doc, next.doc)
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// The pairs that bound a block: no doc beats a pair in both count and length, every doc is
   /// beaten or met by one, and the pairs are docs' own while there are at most four of them;
   /// capped, they still bound every doc.
