@@ -314,12 +314,14 @@ private struct SegmentPass {
     var first: Int { lists.lowerBound }
   }
 
-  /// An ICU word of a part in one field: its list is cursor `cursor`.
+  /// An ICU word of a part in one field: its list is cursor `cursor`. It counts in a section
+  /// only where the part occurs in that field (phrase clause `phrase`), at most as often.
   struct WordClause {
     let part: Int
     let field: Field
     let idf: Double
     let cursor: Int
+    let phrase: Int
   }
 
   let ranker: PrunedRanker
@@ -338,13 +340,16 @@ private struct SegmentPass {
   var cursors: UnsafeMutableBufferPointer<PostingsCursor>
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
-  // Scratch reused from range to range and doc to doc: each gram's positions in a doc, each
-  // part's word bound over the current range, each phrase driver's next doc in it
+  // Scratch reused from range to range and doc to doc: each gram's positions in a doc, the
+  // clauses' bounds over the current range, each phrase driver's next doc in it
   // (UInt32.max: none), the phrase clauses at the current doc (`hereCount` of them), the
-  // phrase clauses' counts and the word clauses' scores there.
+  // phrase clauses' counts and the word clauses' counts there.
   var positions: [PositionBuffer]
-  let wordBounds: UnsafeMutableBufferPointer<Double>
+  /// Per word clause: its bound over the current range, its largest count there, and its
+  /// bound at the current doc.
   let wordClauseBounds: UnsafeMutableBufferPointer<Double>
+  let wordMaxCounts: UnsafeMutableBufferPointer<UInt32>
+  let wordDocBounds: UnsafeMutableBufferPointer<Double>
   /// Per word clause: how much reading its counts lowered bounds in all, how often it was
   /// read, the average of that (its bound before its first read), and the clauses by it,
   /// highest first: the order words are read in.
@@ -352,16 +357,20 @@ private struct SegmentPass {
   let wordReads: UnsafeMutableBufferPointer<Int>
   let wordPriority: UnsafeMutableBufferPointer<Double>
   let wordOrder: UnsafeMutableBufferPointer<Int>
-  /// Each phrase clause's bound over the current range, whether it drives there, and the
-  /// clauses by ascending bound.
+  /// Each phrase clause's bound over the current range (alone, and with its words), its
+  /// largest count there, whether it drives there, and the clauses by ascending bound.
   let phraseBounds: UnsafeMutableBufferPointer<Double>
+  let clauseBounds: UnsafeMutableBufferPointer<Double>
+  let phraseMaxCounts: UnsafeMutableBufferPointer<UInt32>
   let drives: UnsafeMutableBufferPointer<Bool>
   let byBound: UnsafeMutableBufferPointer<Int>
   let at: UnsafeMutableBufferPointer<UInt32>
   let here: UnsafeMutableBufferPointer<Int>
   var hereCount = 0
   let phraseTF: UnsafeMutableBufferPointer<UInt32>
-  let wordScores: UnsafeMutableBufferPointer<Double>
+  let wordTF: UnsafeMutableBufferPointer<UInt32>
+  /// Each phrase clause's bound of the part's count at the current doc (0: absent).
+  let phraseLeast: UnsafeMutableBufferPointer<UInt32>
   /// For the parts checked in the text: a counter each, and the field texts of the last
   /// section read.
   var counters: [Searcher.TextCounter?]
@@ -425,8 +434,11 @@ private struct SegmentPass {
         }
         for word in ranker.words[number] {
           for field in fields {
-            guard let idf = wordIDF[number][word]?[field], let term = reader.termIndex(TermKey.word(field, word)) else { continue }
-            words.append(WordClause(part: number, field: field, idf: idf, cursor: lists.count))
+            // Where the part cannot occur, its words do not count.
+            guard let phrase = phrases.firstIndex(where: { $0.part == number && $0.field == field }),
+              let idf = wordIDF[number][word]?[field], let term = reader.termIndex(TermKey.word(field, word))
+            else { continue }
+            words.append(WordClause(part: number, field: field, idf: idf, cursor: lists.count, phrase: phrase))
             lists.append(try list(term, hasPositions: false))
           }
         }
@@ -453,38 +465,46 @@ private struct SegmentPass {
     cursors = UnsafeMutableBufferPointer.allocate(capacity: lists.count)
     _ = cursors.initialize(from: lists)
     positions = (0..<((phrases + checks.joined()).map(\.lists.count).max() ?? 0)).map { _ in PositionBuffer() }
-    wordBounds = buffer(ranker.scoringPartCount, 0)
     wordClauseBounds = buffer(words.count, 0)
+    wordMaxCounts = buffer(words.count, 0)
+    wordDocBounds = buffer(words.count, 0)
     wordLowered = buffer(words.count, 0)
     wordReads = buffer(words.count, 0)
     wordPriority = buffer(words.count, 0)
     wordOrder = buffer(words.count, 0)
     phraseBounds = buffer(phrases.count, 0)
+    clauseBounds = buffer(phrases.count, 0)
+    phraseMaxCounts = buffer(phrases.count, 0)
     drives = buffer(phrases.count, true)
     byBound = buffer(phrases.count, 0)
     at = buffer(phrases.count, .max)
     here = buffer(phrases.count, 0)
     phraseTF = buffer(phrases.count, 0)
-    wordScores = buffer(words.count, 0)
+    wordTF = buffer(words.count, 0)
+    phraseLeast = buffer(phrases.count, 0)
   }
 
   func free() {
     cursors.forEach { $0.free() }
     cursors.deallocate()
     positions.forEach { $0.free() }
-    wordBounds.deallocate()
     wordClauseBounds.deallocate()
+    wordMaxCounts.deallocate()
+    wordDocBounds.deallocate()
     wordLowered.deallocate()
     wordReads.deallocate()
     wordPriority.deallocate()
     wordOrder.deallocate()
     phraseBounds.deallocate()
+    clauseBounds.deallocate()
+    phraseMaxCounts.deallocate()
     drives.deallocate()
     byBound.deallocate()
     at.deallocate()
     here.deallocate()
     phraseTF.deallocate()
-    wordScores.deallocate()
+    wordTF.deallocate()
+    phraseLeast.deallocate()
   }
 
   /// What a clause adds for `tf` occurrences in a field of `length` words: the exhaustive
@@ -538,25 +558,30 @@ private struct SegmentPass {
         anyBlock = true
       }
       guard anyBlock else { return }
-      var phraseBound = 0.0
       var present: UInt64 = 0
       for number in phrases.indices {
-        phraseBounds[number] = 0  // none in the range (a clause with docs there bounds above 0)
+        // None in the range: 0 (a clause with docs there bounds above 0).
+        (phraseBounds[number], phraseMaxCounts[number]) = (0, 0)
         guard let most = try phraseRangeBound(number, from: target, through: upto) else { continue }
-        phraseBounds[number] = most
-        phraseBound += most
+        (phraseBounds[number], phraseMaxCounts[number]) = most
         present |= 1 << phrases[number].part
       }
-      for part in wordBounds.indices { wordBounds[part] = 0 }
+      for number in phrases.indices { clauseBounds[number] = phraseBounds[number] }
+      // A word counts where its part occurs in the field, at most as often: only with its
+      // phrase clause, and no more than that clause's largest count.
       for number in words.indices {
-        wordClauseBounds[number] = 0
+        (wordClauseBounds[number], wordMaxCounts[number]) = (0, 0)
+        let phrase = words[number].phrase
+        guard phraseBounds[phrase] > 0 else { continue }
         let clause = scorer(words[number].field, idf: words[number].idf, weight: words[number].field.weight * Searcher.wordMatchWeight)
-        guard let most = try cursors[words[number].cursor].bound(from: target, through: upto, score: { clause($0, $1) }) else { continue }
-        wordClauseBounds[number] = most.score
-        wordBounds[words[number].part] += most.score
+        let cap = phraseMaxCounts[phrase]
+        guard let most = try cursors[words[number].cursor].bound(from: target, through: upto, score: { clause(min($0, cap), $1) })
+        else { continue }
+        (wordClauseBounds[number], wordMaxCounts[number]) = (most.score, min(most.maxCount, cap))
+        clauseBounds[phrase] += most.score
       }
-      var wordBound = 0.0
-      for part in wordBounds.indices where present & 1 << part != 0 { wordBound += wordBounds[part] }
+      var rangeBound = 0.0
+      for number in phrases.indices { rangeBound += clauseBounds[number] }
       // Words are read in the order of how much reading one has lowered a section's bound
       // on average so far (its bound until it has been read): the best first.
       for number in words.indices {
@@ -569,7 +594,7 @@ private struct SegmentPass {
         wordOrder[slot] = number
       }
       if present != 0 {
-        if collector.excludes(phraseBound + wordBound) {
+        if collector.excludes(rangeBound) {
           skipped = true
         } else {
           chooseDrivers(collector)
@@ -583,8 +608,9 @@ private struct SegmentPass {
   /// What the block headers of a phrase clause's grams tell of its score in any doc from
   /// `target` through `last`: the part occurs at most as often as each gram, so it scores no
   /// more than each gram's best, nor than the fewest of the grams' largest counts in the
-  /// longest of their shortest fields; nil when some gram has no docs there.
-  private mutating func phraseRangeBound(_ number: Int, from target: UInt32, through last: UInt32) throws -> Double? {
+  /// longest of their shortest fields; with that fewest count. Nil when some gram has no
+  /// docs there.
+  private mutating func phraseRangeBound(_ number: Int, from target: UInt32, through last: UInt32) throws -> (Double, UInt32)? {
     let clause = phrases[number]
     let score = scorer(clause.field, idf: clause.idf, weight: clause.field.weight)
     var combined = (maxCount: UInt32.max, minLength: UInt32(0))
@@ -594,34 +620,30 @@ private struct SegmentPass {
       combined = (min(combined.maxCount, most.maxCount), max(combined.minLength, most.minLength))
       best = min(best, most.score)
     }
-    return min(best, score(combined.maxCount, combined.minLength))
+    return (min(best, score(combined.maxCount, combined.minLength)), combined.maxCount)
   }
 
   /// Which phrase clauses drive the current range (MaxScore): the clauses of smallest bound,
-  /// as long as a section holding only them, with the words of their parts at their bounds,
-  /// cannot enter, need not — such a section is read only when a stronger clause finds it.
+  /// as long as a section holding only them (with their words at their bounds) cannot enter,
+  /// need not — such a section is read only when a stronger clause finds it.
   private mutating func chooseDrivers(_ collector: PrunedRanker.TopCollector) {
     for number in phrases.indices {
       byBound[number] = number
       drives[number] = true
       var slot = number
-      while slot > 0 && phraseBounds[byBound[slot - 1]] > phraseBounds[number] {
+      while slot > 0 && clauseBounds[byBound[slot - 1]] > clauseBounds[number] {
         byBound[slot] = byBound[slot - 1]
         slot -= 1
       }
       byBound[slot] = number
     }
     var bound = 0.0
-    var parts: UInt64 = 0
     for slot in phrases.indices {
       let number = byBound[slot]
       // A clause with no block in the range has nothing to look up.
       guard phraseBounds[number] > 0 else { continue }
-      let part = phrases[number].part
-      let added = phraseBounds[number] + (parts & 1 << part == 0 ? wordBounds[part] : 0)
-      guard collector.excludes(bound + added) else { return }
-      bound += added
-      parts |= 1 << part
+      guard collector.excludes(bound + clauseBounds[number]) else { return }
+      bound += clauseBounds[number]
       drives[number] = false
     }
   }
@@ -680,33 +702,42 @@ private struct SegmentPass {
     let global = base + doc
     let report = index.reportID(of: global)
     guard ranker.allowedDocs.contains(global), ranker.allowedReports.contains(report) else { return }
-    var phraseBound = 0.0
+    var bound = 0.0
     var maybe: UInt64 = 0
+    for number in phrases.indices { phraseLeast[number] = 0 }
     for slot in 0..<hereCount {
       let number = here[slot]
       guard let most = unpackedLeastCount(phrases[number].lists, at: doc) else { continue }
-      phraseBound += phraseScore(number, tf: most, length: index.fieldLength(of: global, phrases[number].field))
+      phraseLeast[number] = most
+      bound += phraseScore(number, tf: most, length: index.fieldLength(of: global, phrases[number].field))
       maybe |= 1 << phrases[number].part
     }
     guard maybe != 0 else { return }
-    var bound = phraseBound
-    for part in wordBounds.indices where maybe & 1 << part != 0 { bound += wordBounds[part] }
+    // A word counts at most as often as its part there, and as often as in the range.
+    for number in words.indices {
+      wordTF[number] = 0
+      let least = phraseLeast[words[number].phrase]
+      let most = min(least, wordMaxCounts[number])
+      wordDocBounds[number] = most == 0 ? 0 : wordScore(number, tf: most, length: index.fieldLength(of: global, words[number].field))
+      bound += wordDocBounds[number]
+    }
     if collector.excludes(bound) {
       skipped = true
       return
     }
-    // Each word's count replaces its range bound, one at a time in `wordOrder`: a section is
-    // often out before every word list is read.
-    for slot in words.indices where maybe & 1 << words[wordOrder[slot]].part != 0 {
+    // Each word's count replaces its bound, one at a time in `wordOrder`: a section is often
+    // out before every word list is read.
+    for slot in words.indices where wordDocBounds[wordOrder[slot]] > 0 {
       let number = wordOrder[slot]
       var exact = 0.0
       let cursor = words[number].cursor
       if try cursors[cursor].advance(to: doc), cursors[cursor].doc == doc {
-        exact = wordScore(number, tf: cursors[cursor].count, length: index.fieldLength(of: global, words[number].field))
+        wordTF[number] = cursors[cursor].count
+        let tf = min(wordTF[number], phraseLeast[words[number].phrase])
+        exact = wordScore(number, tf: tf, length: index.fieldLength(of: global, words[number].field))
       }
-      wordScores[number] = exact
-      bound += exact - wordClauseBounds[number]
-      wordLowered[number] += wordClauseBounds[number] - exact
+      bound += exact - wordDocBounds[number]
+      wordLowered[number] += wordDocBounds[number] - exact
       wordReads[number] += 1
       if collector.excludes(bound) {
         skipped = true
@@ -725,7 +756,7 @@ private struct SegmentPass {
     // The parts checked in the text: only if the section can enter with its grams' counts,
     // and the logic can hold whatever the text shows.
     if checksText {
-      if collector.excludes(score(of: global, matched: matched)) {
+      if collector.excludes(score(of: global)) {
         skipped = true
         return
       }
@@ -747,21 +778,21 @@ private struct SegmentPass {
     }
     guard satisfied else { return }
     found += 1
-    collector.add(doc: global, score: score(of: global, matched: matched))
+    collector.add(doc: global, score: score(of: global))
   }
 
-  /// The score of section `global` with the phrase counts in `phraseTF`, the word scores in
-  /// `wordScores` and the parts in `matched`, added in the exhaustive ranking's order: per
-  /// part, the phrase in each field, then its words.
-  private mutating func score(of global: UInt32, matched: UInt64) -> Double {
+  /// The score of section `global` with the phrase counts in `phraseTF` and the word counts
+  /// in `wordTF`, added in the exhaustive ranking's order: per part, the phrase in each field,
+  /// then each word in each field where the part occurs, counted at most as often.
+  private mutating func score(of global: UInt32) -> Double {
     var total = 0.0
     for part in 0..<ranker.scoringPartCount {
       for number in phrases.indices where phrases[number].part == part && phraseTF[number] > 0 {
         total += phraseScore(number, tf: phraseTF[number], length: index.fieldLength(of: global, phrases[number].field))
       }
-      guard matched & 1 << part != 0 else { continue }
-      for number in words.indices where words[number].part == part && wordScores[number] > 0 {
-        total += wordScores[number]
+      for number in words.indices where words[number].part == part {
+        let tf = min(wordTF[number], phraseTF[words[number].phrase])
+        if tf > 0 { total += wordScore(number, tf: tf, length: index.fieldLength(of: global, words[number].field)) }
       }
     }
     return total

@@ -284,12 +284,16 @@ public final class Searcher: Sendable {
         let df = try index.phraseDocumentFrequency(grams, in: field)
         add(occurrences, kind: "phrase", term: part.normalized, field: field, df: df, weight: field.weight)
       }
-      // ICU words of the part add to its sections where they stand as words.
+      // ICU words of the part add to its sections where they stand as words, in the fields
+      // where the part occurs, counted at most as often as the part there (both lists ascend).
       for word in analyzer.words(ofNormalized: part.normalized) {
-        for field in part.fields {
+        for (field, occurrences) in match.perField {
           var frequencies: [(doc: UInt32, count: UInt32)] = []
+          var next = 0
           let wordDF = try index.wordPostings(word, in: field) { doc, tf in
-            if match.docs.contains(doc) && candidates.contains(doc) { frequencies.append((doc, tf)) }
+            while next < occurrences.count && occurrences[next].doc < doc { next += 1 }
+            guard next < occurrences.count, occurrences[next].doc == doc, candidates.contains(doc) else { return }
+            frequencies.append((doc, min(tf, occurrences[next].count)))
           }
           guard wordDF > 0 else { continue }
           add(frequencies, kind: "word", term: word, field: field, df: wordDF, weight: field.weight * Self.wordMatchWeight)

@@ -41,6 +41,27 @@ final class EndToEndTests: XCTestCase {
     }
   }
 
+  /// A query's ICU words add to a section only in the fields where the query string occurs,
+  /// counted at most as often as the string there: 行政 of 行政处罚 neither counts in a
+  /// heading about 行政复议 nor five times over in a table whose labels name 行政处罚 once.
+  func testQueryWordsCountOnlyWhereTheStringOccurs() throws {
+    for query in ["行政处罚", "政府信息公开", "行政复议 诉讼"] {
+      let result = try SampleIndex.searcher.search(query, options: SearchOptions(limit: 10_000, explain: true))
+      XCTAssertGreaterThan(result.hits.count, 10, query)
+      var words = 0
+      for hit in result.hits {
+        let contributions = try XCTUnwrap(hit.explanation, query)
+        for word in contributions where word.kind == "word" {
+          // The part it comes from, in the same field.
+          let part = contributions.filter { $0.kind == "phrase" && $0.field == word.field && $0.term.contains(word.term) }
+          XCTAssertLessThanOrEqual(word.tf, part.map(\.tf).max() ?? 0, "\(query): \(word.term) in \(word.field) of \(hit.path)")
+          words += 1
+        }
+      }
+      XCTAssertGreaterThan(words, 10, query)
+    }
+  }
+
   /// `path:line` points at the line of the file holding the snippet's first match, for text
   /// files and for web pages alike (whose text is drawn from the markup).
   func testHitLinesPointIntoTheSourceFile() throws {
