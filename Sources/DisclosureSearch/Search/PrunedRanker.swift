@@ -511,7 +511,7 @@ private struct SegmentPass {
   /// ranking's expression.
   @inline(__always)
   func score(_ field: Field, idf: Double, weight: Double, tf: UInt32, length: UInt32) -> Double {
-    weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: Double(length), norm: norms[field.rawValue])
+    scorer(field, idf: idf, weight: weight)(tf, length)
   }
 
   /// `score` of a clause as a function of count and length, for the bounds of block headers.
@@ -526,6 +526,7 @@ private struct SegmentPass {
     }
   }
 
+  @inline(__always)
   func scorer(_ field: Field, idf: Double, weight: Double) -> ClauseScore {
     ClauseScore(idf: idf, weight: weight, norm: norms[field.rawValue])
   }
