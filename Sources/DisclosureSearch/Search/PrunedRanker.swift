@@ -303,12 +303,12 @@ struct PrunedRanker {
 /// Helpers called from the loops are `mutating` even when they only move cursors: calling a
 /// non-mutating one from a mutating one copied the whole pass (392 bytes) each time.
 private struct SegmentPass {
-  /// A part in one field: the cursors of its bigrams' lists (the rarest first) and each
-  /// gram's offset in the part.
+  /// A part in one field: its score, the cursors of its bigrams' lists (the rarest first)
+  /// and each gram's offset in the part.
   struct PhraseClause {
     let part: Int
     let field: Field
-    let idf: Double
+    let score: ClauseScore
     let lists: Range<Int>
     let offsets: [UInt32]
     var first: Int { lists.lowerBound }
@@ -319,7 +319,7 @@ private struct SegmentPass {
   struct WordClause {
     let part: Int
     let field: Field
-    let idf: Double
+    let score: ClauseScore
     let cursor: Int
     let phrase: Int
   }
@@ -336,7 +336,6 @@ private struct SegmentPass {
   let phrases: [PhraseClause]
   let words: [WordClause]
   let checks: [[PhraseClause]]
-  let norms: [BM25.FieldNorm]
   var cursors: UnsafeMutableBufferPointer<PostingsCursor>
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
@@ -386,7 +385,7 @@ private struct SegmentPass {
     index = ranker.index
     base = index.docBase(ofSegment: segment)
     docCount = index.segments[segment].docCount
-    norms = index.averageFieldLengths.map(BM25.FieldNorm.init)
+    let norms = index.averageFieldLengths.map(BM25.FieldNorm.init)
     let reader = index.segments[segment]
     let matcher = PhraseMatcher(segment: reader)
     var lists: [PostingsCursor] = []
@@ -415,7 +414,8 @@ private struct SegmentPass {
       for gram in grams { lists.append(try list(gram.term, hasPositions: true)) }
       // A part under NOT only is checked, never scored.
       let idf = number < phraseIDF.count ? phraseIDF[number][field] ?? 0 : 0
-      return PhraseClause(part: number, field: field, idf: idf, lists: first..<lists.count, offsets: grams.map(\.offset))
+      let score = ClauseScore(idf: idf, weight: field.weight, norm: norms[field.rawValue])
+      return PhraseClause(part: number, field: field, score: score, lists: first..<lists.count, offsets: grams.map(\.offset))
     }
     // In the exhaustive ranking's order: per part, the phrase in each field, then each word
     // in each field.
@@ -438,7 +438,8 @@ private struct SegmentPass {
             guard let phrase = phrases.firstIndex(where: { $0.part == number && $0.field == field }),
               let idf = wordIDF[number][word]?[field], let term = reader.termIndex(TermKey.word(field, word))
             else { continue }
-            words.append(WordClause(part: number, field: field, idf: idf, cursor: lists.count, phrase: phrase))
+            let score = ClauseScore(idf: idf, weight: field.weight * Searcher.wordMatchWeight, norm: norms[field.rawValue])
+            words.append(WordClause(part: number, field: field, score: score, cursor: lists.count, phrase: phrase))
             lists.append(try list(term, hasPositions: false))
           }
         }
@@ -509,12 +510,6 @@ private struct SegmentPass {
 
   /// What a clause adds for `tf` occurrences in a field of `length` words: the exhaustive
   /// ranking's expression.
-  @inline(__always)
-  func score(_ field: Field, idf: Double, weight: Double, tf: UInt32, length: UInt32) -> Double {
-    scorer(field, idf: idf, weight: weight)(tf, length)
-  }
-
-  /// `score` of a clause as a function of count and length, for the bounds of block headers.
   struct ClauseScore {
     let idf: Double
     let weight: Double
@@ -527,18 +522,13 @@ private struct SegmentPass {
   }
 
   @inline(__always)
-  func scorer(_ field: Field, idf: Double, weight: Double) -> ClauseScore {
-    ClauseScore(idf: idf, weight: weight, norm: norms[field.rawValue])
-  }
-
-  @inline(__always)
   func phraseScore(_ number: Int, tf: UInt32, length: UInt32) -> Double {
-    score(phrases[number].field, idf: phrases[number].idf, weight: phrases[number].field.weight, tf: tf, length: length)
+    phrases[number].score(tf, length)
   }
 
   @inline(__always)
   func wordScore(_ number: Int, tf: UInt32, length: UInt32) -> Double {
-    score(words[number].field, idf: words[number].idf, weight: words[number].field.weight * Searcher.wordMatchWeight, tf: tf, length: length)
+    words[number].score(tf, length)
   }
 
   mutating func run(_ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool) throws {
@@ -574,7 +564,7 @@ private struct SegmentPass {
         (wordClauseBounds[number], wordMaxCounts[number]) = (0, 0)
         let phrase = words[number].phrase
         guard phraseBounds[phrase] > 0 else { continue }
-        let clause = scorer(words[number].field, idf: words[number].idf, weight: words[number].field.weight * Searcher.wordMatchWeight)
+        let clause = words[number].score
         let cap = phraseMaxCounts[phrase]
         guard let most = try cursors[words[number].cursor].bound(from: target, through: upto, score: { clause(min($0, cap), $1) })
         else { continue }
@@ -613,7 +603,7 @@ private struct SegmentPass {
   /// docs there.
   private mutating func phraseRangeBound(_ number: Int, from target: UInt32, through last: UInt32) throws -> (Double, UInt32)? {
     let clause = phrases[number]
-    let score = scorer(clause.field, idf: clause.idf, weight: clause.field.weight)
+    let score = clause.score
     var combined = (maxCount: UInt32.max, minLength: UInt32(0))
     var best = Double.infinity
     for list in clause.lists {
