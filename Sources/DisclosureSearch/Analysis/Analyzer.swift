@@ -24,7 +24,7 @@ final class Analyzer: @unchecked Sendable {
 
   struct AnalyzedField {
     /// Each ICU word once, with how often it occurs.
-    var wordCounts: [(word: Word, count: UInt32)] = []
+    var wordCounts = WordCounts()
     /// Number of ICU words: the field length for BM25.
     var length: UInt32 = 0
     /// Character grams (`GramCode`) with their positions, sorted by gram then position.
@@ -41,7 +41,9 @@ final class Analyzer: @unchecked Sendable {
       counts[Int(word)] += 1
     }
     field.length = UInt32(words.count)
-    field.wordCounts = counted.map { (wordBreaker.vocabulary[Int($0)], counts[Int($0)]) }
+    for word in counted {
+      field.wordCounts.append(wordBreaker.vocabulary[Int(word)], count: counts[Int(word)], hash: wordBreaker.vocabulary.hash(of: Int(word)))
+    }
     for word in counted { counts[Int(word)] = 0 }
     counted.removeAll(keepingCapacity: true)
     var previous: UInt32 = 0
@@ -77,6 +79,25 @@ final class Analyzer: @unchecked Sendable {
   func words(ofNormalized text: String) -> [String] {
     let utf8 = Array(text.utf8)
     return wordBreaker.words(utf8).map { String(decoding: utf8[$0.range], as: UTF8.self) }
+  }
+}
+
+/// Distinct words with their counts and `ByteStringTable` hashes; the words' bytes end to
+/// end, one allocation for a field rather than one per word.
+struct WordCounts: Sendable {
+  private var bytes: [UInt8] = []
+  private var entries: [(end: Int, count: UInt32, hash: UInt64)] = []
+
+  var count: Int { entries.count }
+
+  mutating func append(_ word: ArraySlice<UInt8>, count: UInt32, hash: UInt64) {
+    bytes += word
+    entries.append((bytes.count, count, hash))
+  }
+
+  subscript(index: Int) -> (word: ArraySlice<UInt8>, count: UInt32, hash: UInt64) {
+    let entry = entries[index]
+    return (bytes[(index == 0 ? 0 : entries[index - 1].end)..<entry.end], entry.count, entry.hash)
   }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// UTF-8 bytes as a dictionary key (a word, a stretch of text, a label): a slice, so that a
+/// UTF-8 bytes as a dictionary key (a query word, a label): a slice, so that a
 /// piece of a longer text is looked up without copying it, hashed in one call rather than
 /// one byte at a time as `[UInt8]` hashes.
 struct Word: Hashable, Sendable {

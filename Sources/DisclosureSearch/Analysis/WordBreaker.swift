@@ -14,12 +14,12 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   private let handle: OpaquePointer
   private var starts = [Int32](repeating: 0, count: 4096)
   private var ends = [Int32](repeating: 0, count: 4096)
-  /// The words of stretches seen before: start and end offsets in the stretch, and the
-  /// number of each word in `vocabulary`.
-  private var known: [Word: (offsets: [Int32], words: [Int32])] = [:]
-  /// Every word of the known stretches, once (so that a caller counts words by number).
-  private(set) var vocabulary: [Word] = []
-  private var numbers: [Word: Int32] = [:]
+  /// The stretches seen before, and the words of each: start and end offsets in the stretch
+  /// and the word's number in `vocabulary`, three numbers per word.
+  private var stretches = ByteStringTable()
+  private var stretchWords: [[Int32]] = []
+  /// Every word of the known stretches, once, numbered (so that a caller counts words by number).
+  private(set) var vocabulary = ByteStringTable()
   /// Past this many stretches or words, the memory starts afresh (so numbers are valid only
   /// until the next call).
   let knownLimit: Int
@@ -37,9 +37,9 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   /// The words of `utf8` (valid UTF-8) as byte ranges, each with its number in `vocabulary`
   /// (valid until the next call).
   func words(_ utf8: [UInt8]) -> [(range: Range<Int>, word: Int32)] {
-    if known.count > knownLimit || vocabulary.count > vocabularyLimit {
-      known.removeAll()
-      numbers.removeAll()
+    if stretches.count > knownLimit || vocabulary.count > vocabularyLimit {
+      stretches.removeAll()
+      stretchWords.removeAll()
       vocabulary.removeAll()
     }
     var result: [(range: Range<Int>, word: Int32)] = []
@@ -63,31 +63,22 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
 
   private func appendWords(of stretch: ArraySlice<UInt8>, to result: inout [(range: Range<Int>, word: Int32)]) {
     guard !stretch.isEmpty else { return }
-    let key = Word(stretch)
-    let seen: (offsets: [Int32], words: [Int32])
-    if let known = known[key] {
-      seen = known
-    } else {
-      var offsets: [Int32] = []
+    let number = stretch.withUnsafeBytes { key in
+      let hash = ByteStringTable.hash(key)
+      if let known = stretches.number(of: key, hash: hash) { return known }
       var words: [Int32] = []
       for range in icuWords(stretch) {
-        offsets += [Int32(range.lowerBound), Int32(range.upperBound)]
-        let word = Word(stretch[(stretch.startIndex + range.lowerBound)..<(stretch.startIndex + range.upperBound)])
-        if let number = numbers[word] {
-          words.append(number)
-        } else {
-          let compacted = word.compacted
-          numbers[compacted] = Int32(vocabulary.count)
-          words.append(Int32(vocabulary.count))
-          vocabulary.append(compacted)
-        }
+        let word = UnsafeRawBufferPointer(rebasing: key[range])
+        let number = vocabulary.insert(word, hash: ByteStringTable.hash(word)).number
+        words += [Int32(range.lowerBound), Int32(range.upperBound), Int32(number)]
       }
-      seen = (offsets, words)
-      known[key.compacted] = seen
+      stretchWords.append(words)
+      return stretches.insert(key, hash: hash).number
     }
     let base = stretch.startIndex
-    for (index, word) in seen.words.enumerated() {
-      result.append(((base + Int(seen.offsets[2 * index]))..<(base + Int(seen.offsets[2 * index + 1])), word))
+    let words = stretchWords[number]
+    for index in stride(from: 0, to: words.count, by: 3) {
+      result.append(((base + Int(words[index]))..<(base + Int(words[index + 1])), words[index + 2]))
     }
   }
 

@@ -20,15 +20,17 @@ struct IndexBuilder {
   /// Stored section records by doc, compressed.
   private(set) var sectionRecords: [[UInt8]] = []
   private(set) var docs: [DocEntry] = []
-  /// Word postings by field, then by the word (the term key is the field's prefix byte and
-  /// the word: kept apart so that adding a word builds no key).
-  private(set) var wordPostings = [[Word: PostingsWriter]](repeating: [:], count: Field.allCases.count)
+  /// Word postings by field: each field's words numbered in `words`, their lists in
+  /// `wordLists` (the term key is the field's prefix byte and the word: kept apart so that
+  /// adding a word builds no key).
+  private(set) var words = [ByteStringTable](repeating: ByteStringTable(), count: Field.allCases.count)
+  private(set) var wordLists = [[PostingsWriter]](repeating: [], count: Field.allCases.count)
   /// Gram postings, and the key of each (field bits 42…, `GramCode`); `gramTable` finds a key's list.
   private(set) var gramLists: [PostingsWriter] = []
   private(set) var gramKeys: [UInt64] = []
   private var gramTable = GramTable()
 
-  var termCount: Int { wordPostings.reduce(0) { $0 + $1.count } + gramLists.count }
+  var termCount: Int { words.reduce(0) { $0 + $1.count } + gramLists.count }
 
   /// Adds a report and its sections; returns the report's ID.
   @discardableResult
@@ -40,14 +42,11 @@ struct IndexBuilder {
       var lengths = [UInt32](repeating: 0, count: Field.allCases.count)
       for (field, analyzed) in section.fields {
         lengths[field.rawValue] = analyzed.length
-        for (word, count) in analyzed.wordCounts {
-          if let known = wordPostings[field.rawValue].index(forKey: word) {
-            wordPostings[field.rawValue].values[known].add(doc: doc, count: count, length: analyzed.length)
-          } else {
-            var list = PostingsWriter(hasPositions: false)
-            list.add(doc: doc, count: count, length: analyzed.length)
-            wordPostings[field.rawValue][word.compacted] = list
-          }
+        for index in 0..<analyzed.wordCounts.count {
+          let (word, count, hash) = analyzed.wordCounts[index]
+          let (number, inserted) = word.withUnsafeBytes { words[field.rawValue].insert($0, hash: hash) }
+          if inserted { wordLists[field.rawValue].append(PostingsWriter(hasPositions: false)) }
+          wordLists[field.rawValue][number].add(doc: doc, count: count, length: analyzed.length)
         }
         var start = 0
         let grams = analyzed.grams
@@ -85,8 +84,8 @@ struct IndexBuilder {
   /// Completes the postings once every report is added: writes each list's open block. In
   /// place, so that no list is copied.
   mutating func finish() {
-    for field in wordPostings.indices {
-      for key in wordPostings[field].keys { wordPostings[field][key]?.finish() }
+    for field in wordLists.indices {
+      for number in wordLists[field].indices { wordLists[field][number].finish() }
     }
     for place in gramLists.indices { gramLists[place].finish() }
   }

@@ -43,8 +43,10 @@ enum SegmentWriter {
 
     var keyed: [([UInt8], PostingsWriter)] = []
     keyed.reserveCapacity(builder.termCount)
-    for (field, lists) in builder.wordPostings.enumerated() {
-      for (word, list) in lists { keyed.append(([TermKey.wordPrefix + UInt8(field)] + word.bytes, list)) }
+    for (field, words) in builder.words.enumerated() {
+      for (number, list) in builder.wordLists[field].enumerated() {
+        keyed.append(([TermKey.wordPrefix + UInt8(field)] + words[number], list))
+      }
     }
     for (code, list) in zip(builder.gramKeys, builder.gramLists) {
       guard let field = Field(rawValue: Int(code >> 42)) else { continue }

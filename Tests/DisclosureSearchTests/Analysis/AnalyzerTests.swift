@@ -6,16 +6,17 @@ final class AnalyzerTests: XCTestCase {
   func testWordsAreICUSegmentsOfTheNormalizedText() throws {
     let analyzer = try Analyzer()
     let field = analyzer.analyze("２０２０年，本局共作出行政处罚550件。行政处罚")
-    let counts = Dictionary(uniqueKeysWithValues: field.wordCounts.map { (String(decoding: $0.word.bytes, as: UTF8.self), $0.count) })
+    let counts = Dictionary(
+      uniqueKeysWithValues: (0..<field.wordCounts.count).map { (String(decoding: field.wordCounts[$0].word, as: UTF8.self), field.wordCounts[$0].count) })
     XCTAssertEqual(counts.count, field.wordCounts.count, "each word once")
     XCTAssertEqual(counts["2020"], 1)
     XCTAssertEqual(counts["550"], 1)
     XCTAssertEqual(counts["处罚"], 2)
     XCTAssertNil(counts["，"], "punctuation is dropped")
     XCTAssertNil(counts["。"])
-    XCTAssertEqual(field.length, field.wordCounts.reduce(0) { $0 + $1.count })
+    XCTAssertEqual(field.length, counts.values.reduce(0, +))
     // The next field counts afresh.
-    XCTAssertEqual(analyzer.analyze("处罚").wordCounts.map(\.count), [1])
+    XCTAssertEqual(analyzer.analyze("处罚").wordCounts[0].count, 1)
   }
 
   func testEachSearchableCharacterStartsOneGram() throws {
@@ -32,7 +33,40 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(positions("政处"), [], "no bigram across the comma")
     XCTAssertEqual(positions(",处"), [], "punctuation starts no gram")
     XCTAssertEqual(field.grams.count, 4)
-    XCTAssertEqual(field.grams.map(\.code), field.grams.map(\.code).sorted())
+  }
+
+  /// Grams come grouped by code, positions ascending in each group: what a brute-force
+  /// scan of the field's scalars gives, over every section text of the sample corpus.
+  func testGramsAreGroupedByCodeWithAscendingPositions() throws {
+    let analyzer = try Analyzer()
+    var fields = 0
+    for entry in try CorpusScanner.scan(Fixtures.corpus).prefix(40) {
+      let decoded = ReportFile.decode([UInt8](try Data(contentsOf: entry.url)), isHTML: entry.url.pathExtension == "html")
+      for section in ReportFile.parse(decoded, with: ReportParser(normalizer: analyzer.normalizer)).sections {
+        let grams = analyzer.analyze(section.text).grams
+        var expected: [UInt64: [UInt32]] = [:]
+        let scalars = Array(analyzer.normalizer.normalize(section.text).unicodeScalars)
+        for (position, scalar) in scalars.enumerated() where CharacterClass.isSearchable(scalar) {
+          let next = position + 1 < scalars.count ? scalars[position + 1].value : 0
+          expected[GramCode.make(scalar.value, next), default: []].append(UInt32(position))
+        }
+        var seen = Set<UInt64>()
+        var index = 0
+        while index < grams.count {
+          let code = grams[index].code
+          XCTAssertTrue(seen.insert(code).inserted, "one group per code")
+          var group: [UInt32] = []
+          while index < grams.count && grams[index].code == code {
+            group.append(grams[index].position)
+            index += 1
+          }
+          XCTAssertEqual(group, expected[code], "positions of a gram")
+        }
+        XCTAssertEqual(seen.count, expected.count)
+        fields += 1
+      }
+    }
+    XCTAssertGreaterThan(fields, 100)
   }
 
   func testPhraseGramsCoverEveryCharacter() {
@@ -80,8 +114,8 @@ final class WordBreakerTests: XCTestCase {
           let words = breaker.words(utf8)
           if breaker.vocabulary.count < before { resets += 1 }
           let whole = breaker.icuWords(utf8[...])
-          let numbered = words.map { breaker.vocabulary[Int($0.word)] }
-          if words.map(\.range) != whole || numbered != whole.map({ Word(utf8[$0]) }) {
+          let numbered = words.map { Array(breaker.vocabulary[Int($0.word)]) }
+          if words.map(\.range) != whole || numbered != whole.map({ Array(utf8[$0]) }) {
             XCTFail("words differ from ICU's in \(text.prefix(80))")
             return
           }
@@ -90,5 +124,35 @@ final class WordBreakerTests: XCTestCase {
       }
     }
     XCTAssertGreaterThan(resets, 100, "the small memory started afresh")
+  }
+}
+
+final class ByteStringTableTests: XCTestCase {
+  /// Numbers as a Dictionary would give them, through growth, for keys of every length
+  /// (empty, shorter and longer than the eight bytes hashed at a time, sharing prefixes).
+  func testNumbersKeysInOrderOfFirstInsertion() {
+    var table = ByteStringTable()
+    var reference: [[UInt8]: Int] = [:]
+    var generator = SystemRandomNumberGenerator()
+    var keys: [[UInt8]] = [[]]
+    for _ in 0..<3000 {
+      let length = Int.random(in: 0...24, using: &generator)
+      keys.append((0..<length).map { _ in UInt8.random(in: 0...3, using: &generator) })
+    }
+    for key in keys + keys.shuffled() {
+      let hash = ByteStringTable.hash(key[...])
+      let found = key.withUnsafeBytes { table.number(of: $0, hash: hash) }
+      XCTAssertEqual(found, reference[key])
+      let (number, inserted) = key.withUnsafeBytes { table.insert($0, hash: hash) }
+      XCTAssertEqual(inserted, reference[key] == nil)
+      if inserted { reference[key] = reference.count }
+      XCTAssertEqual(number, reference[key])
+      XCTAssertEqual(Array(table[number]), key)
+      XCTAssertEqual(table.hash(of: number), hash)
+    }
+    XCTAssertEqual(table.count, reference.count)
+    table.removeAll()
+    XCTAssertEqual(table.count, 0)
+    XCTAssertNil(keys[1].withUnsafeBytes { table.number(of: $0, hash: ByteStringTable.hash(keys[1][...])) })
   }
 }
