@@ -57,6 +57,8 @@ struct TableAssembler {
   /// Folded form used to compare labels: NFKC, case folding, 简体, no spaces. 覆 becomes 复:
   /// labels write 反复 (ICU's character-level 繁→简 leaves 覆, also a simplified character).
   static func key(_ text: String, _ normalizer: Normalizer) -> String {
+    // Most cells are numbers: ASCII without spaces is its own key.
+    if text.utf8.allSatisfy({ $0 < 0x80 && !Layout.isSpace(Unicode.Scalar($0)) }) { return text }
     var key: [UInt8] = []
     key.reserveCapacity(text.utf8.count)
     for scalar in text.unicodeScalars {
@@ -201,23 +203,26 @@ struct TableAssembler {
   /// The number in a folded cell (`key`): an optional sign, digits with thousands commas,
   /// at most one decimal point between digits.
   static func number(key: String) -> Double? {
-    var compact: [UInt8] = []
-    compact.reserveCapacity(key.utf8.count)
+    var digits = 0
     var dots = 0
-    for byte in key.utf8 {
+    var integer: Int64 = 0
+    var last: UInt8 = 0  // the last byte other than a comma
+    for byte in key.utf8 where byte != UInt8(ascii: ",") {
       switch byte {
-      case UInt8(ascii: ","): continue
-      case UInt8(ascii: "+"), UInt8(ascii: "-"): guard compact.isEmpty else { return nil }
-      case UInt8(ascii: "."): dots += 1
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): break
+      case UInt8(ascii: "+"), UInt8(ascii: "-"): guard last == 0 else { return nil }
+      case UInt8(ascii: "."):
+        guard digits > 0 else { return nil }
+        dots += 1
+      case UInt8(ascii: "0")...UInt8(ascii: "9"):
+        digits += 1
+        if digits <= 15 { integer = integer * 10 + Int64(byte - UInt8(ascii: "0")) }
       default: return nil
       }
-      compact.append(byte)
+      last = byte
     }
-    let body = compact.first == UInt8(ascii: "+") || compact.first == UInt8(ascii: "-") ? compact.dropFirst() : compact[...]
-    guard dots <= 1, let first = body.first, let last = body.last, first != UInt8(ascii: "."), last != UInt8(ascii: ".") else {
-      return nil
-    }
-    return Double(String(decoding: compact, as: UTF8.self))
+    guard digits > 0, dots <= 1, last != UInt8(ascii: ".") else { return nil }
+    // Whole numbers of up to 15 digits are exact as Double; the rest go through the parser.
+    if dots == 0 && digits <= 15 { return key.utf8.contains(UInt8(ascii: "-")) ? -Double(integer) : Double(integer) }
+    return Double(String(decoding: key.utf8.filter { $0 != UInt8(ascii: ",") }, as: UTF8.self))
   }
 }

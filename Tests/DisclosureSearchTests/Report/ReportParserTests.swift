@@ -62,7 +62,7 @@ final class ReportParserTests: XCTestCase {
 
   func testCellNumbersAndYears() {
     let normalizer = Normalizer()
-    let numbers: [String: Double] = ["550": 550, "+374": 374, "-2": -2, "1,234": 1234, "76.786078": 76.786078, "２０": 20, " 0 ": 0]
+    let numbers: [String: Double] = ["550": 550, "+374": 374, "-2": -2, "1,234": 1234, "76.786078": 76.786078, "２０": 20, " 0 ": 0, "1,234.5": 1234.5, "12345678901234567": 12_345_678_901_234_567]
     for (cell, value) in numbers { XCTAssertEqual(TableAssembler.number(cell, normalizer), value, cell) }
     for cell in ["", "+", "-", ".5", "5.", "1.2.3", "12a", "1-2", "—", "无", "2021年"] {
       XCTAssertNil(TableAssembler.number(cell, normalizer), cell)
