@@ -12,6 +12,7 @@
 final class Analyzer: @unchecked Sendable {
   let normalizer = Normalizer()
   private let wordBreaker: WordBreaker
+  private var grouper = GramGrouper()
 
   init() throws(AnalysisError) {
     wordBreaker = try WordBreaker()
@@ -27,7 +28,8 @@ final class Analyzer: @unchecked Sendable {
     var wordCounts = WordCounts()
     /// Number of ICU words: the field length for BM25.
     var length: UInt32 = 0
-    /// Character grams (`GramCode`) with their positions, sorted by gram then position.
+    /// Character grams (`GramCode`) with their positions, grouped by gram: groups in order
+    /// of first occurrence, positions ascending in each.
     var grams: [(code: UInt64, position: UInt32)] = []
   }
 
@@ -59,20 +61,8 @@ final class Analyzer: @unchecked Sendable {
       position += 1
     }
     if previous != 0 { field.grams.append((GramCode.make(previous, 0), position - 1)) }
-    Self.sortByCodeThenPosition(&field.grams, positionLimit: position)
+    field.grams = grouper.grouped(field.grams)
     return field
-  }
-
-  /// Sorts grams by code, then position. Codes use 42 bits, so when every position fits in
-  /// the other 22 the pairs sort as single integers, several times faster than as tuples.
-  static func sortByCodeThenPosition(_ grams: inout [(code: UInt64, position: UInt32)], positionLimit: UInt32) {
-    guard positionLimit < 1 << 22 else {
-      grams.sort { $0.code != $1.code ? $0.code < $1.code : $0.position < $1.position }
-      return
-    }
-    var packed = grams.map { $0.code << 22 | UInt64($0.position) }
-    packed.sort()
-    for index in packed.indices { grams[index] = (packed[index] >> 22, UInt32(truncatingIfNeeded: packed[index] & 0x3F_FFFF)) }
   }
 
   /// The ICU words of normalized query text.
@@ -114,5 +104,56 @@ enum GramCode {
       if let scalar = Unicode.Scalar(value) { UTF8.encode(scalar) { bytes.append($0) } }
     }
     return bytes
+  }
+}
+
+/// Groups a field's grams by code: groups in order of first occurrence, positions ascending
+/// in each. One hash probe per gram and a counting sort (sorting the pairs took twice as
+/// long). Keeps its scratch from field to field.
+struct GramGrouper {
+  /// An open-addressing table from code to group number + 1 (0 is empty; a field uses the
+  /// first slots), each group's code and where its next gram goes, and each gram's group.
+  private var slots: [Int32] = []
+  private var groupCodes: [UInt64] = []
+  private var groupStarts: [Int] = []
+  private var groupOf: [Int32] = []
+
+  /// `grams` in position order, grouped.
+  mutating func grouped(_ grams: [(code: UInt64, position: UInt32)]) -> [(code: UInt64, position: UInt32)] {
+    var size = 16
+    while size < 2 * grams.count { size *= 2 }
+    if slots.count < size { slots = [Int32](repeating: 0, count: size) }
+    let shift = UInt64(64 - size.trailingZeroBitCount)
+    let mask = size - 1
+    groupCodes.removeAll(keepingCapacity: true)
+    groupStarts.removeAll(keepingCapacity: true)
+    groupOf.removeAll(keepingCapacity: true)
+    for gram in grams {
+      var slot = Int(truncatingIfNeeded: (gram.code &* 0x9E37_79B9_7F4A_7C15) >> shift)
+      while slots[slot] != 0 && groupCodes[Int(slots[slot] - 1)] != gram.code { slot = (slot + 1) & mask }
+      if slots[slot] == 0 {
+        slots[slot] = Int32(groupCodes.count + 1)
+        groupCodes.append(gram.code)
+        groupStarts.append(0)
+      }
+      let group = Int(slots[slot] - 1)
+      groupOf.append(Int32(group))
+      groupStarts[group] += 1
+    }
+    // Counts become where each group starts; each gram then goes to its group's next place.
+    var total = 0
+    for group in groupStarts.indices {
+      let count = groupStarts[group]
+      groupStarts[group] = total
+      total += count
+    }
+    var grouped = grams
+    for (index, gram) in grams.enumerated() {
+      let group = Int(groupOf[index])
+      grouped[groupStarts[group]] = gram
+      groupStarts[group] += 1
+    }
+    slots.withUnsafeMutableBufferPointer { $0[0..<size].update(repeating: 0) }
+    return grouped
   }
 }
