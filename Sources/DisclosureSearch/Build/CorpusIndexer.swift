@@ -71,8 +71,8 @@ enum CorpusIndexer {
     let entries = try CorpusScanner.scan(corpus)
     var hashes: [String: UInt64] = [:]
     for entry in entries {
-      guard let data = try? Data(contentsOf: entry.url) else { continue }
-      hashes[entry.path] = ContentKey.fileHash(data)
+      guard case .bytes(let bytes) = ReportFile.read(entry.url.path) else { continue }
+      hashes[entry.path] = ContentKey.fileHash(bytes)
     }
     // Group the indexed paths by report; a report is affected when any of its paths changed or went away.
     var reports: [String: [CorpusIndexer.SourceRecord]] = [:]
@@ -244,11 +244,12 @@ enum CorpusIndexer {
     guard isHTML || CorpusScanner.textExtensions.contains(fileExtension) else {
       return skip("not a report file (.\(fileExtension)); reports are .txt or .html")
     }
-    let attributes = try? FileManager.default.attributesOfItem(atPath: entry.url.path)
-    let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
-    guard size <= options.maxFileSize else { return skip("larger than the \(options.maxFileSize)-byte limit (--max-file-size)") }
-    guard let data = try? Data(contentsOf: entry.url) else { return skip("cannot be read") }
-    let bytes = [UInt8](data)
+    let bytes: [UInt8]
+    switch ReportFile.read(entry.url.path, limit: options.maxFileSize) {
+    case .bytes(let contents): bytes = contents
+    case .tooLarge: return skip("larger than the \(options.maxFileSize)-byte limit (--max-file-size)")
+    case .unreadable: return skip("cannot be read")
+    }
     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return skip("empty") }
     let probe = bytes.prefix(8192)
     let isUTF16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
@@ -276,7 +277,7 @@ enum CorpusIndexer {
     }
     return Analyzed(
       entry: entry, skipReason: nil, warnings: parsed.warnings, report: report,
-      contentKey: ContentKey(decoded.text), hash: ContentKey.fileHash(data), sections: sections)
+      contentKey: ContentKey(decoded.text), hash: ContentKey.fileHash(bytes), sections: sections)
   }
 }
 
@@ -308,8 +309,8 @@ struct ContentKey: Hashable, Sendable, Codable {
   /// What `update` compares to tell a changed file: its length (low 32 bits) and CRC-32 in
   /// one number. An update reads every file of the corpus; CRC-32 runs several times
   /// faster than FNV's one multiplication per byte.
-  static func fileHash(_ data: Data) -> UInt64 {
-    UInt64(UInt32(truncatingIfNeeded: data.count)) << 32 | UInt64(data.withUnsafeBytes { CRC32.of($0) })
+  static func fileHash(_ bytes: [UInt8]) -> UInt64 {
+    UInt64(UInt32(truncatingIfNeeded: bytes.count)) << 32 | UInt64(CRC32.of(bytes))
   }
 }
 

@@ -31,6 +31,41 @@ public enum ReportFile {
     return report
   }
 
+  /// What reading a file gave.
+  enum Contents {
+    case bytes([UInt8])
+    /// Larger than the limit (the file is not read).
+    case tooLarge
+    case unreadable
+  }
+
+  /// Reads the file at `path` into an array with `read(2)`, unless it is larger than `limit`
+  /// bytes. (Foundation's `attributesOfItem` and `Data(contentsOf:)`, then a copy into an
+  /// array, cost as much as reading a report.)
+  static func read(_ path: String, limit: Int = .max) -> Contents {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return .unreadable }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { return .unreadable }
+    let size = Int(status.st_size)
+    guard size <= limit else { return .tooLarge }
+    var failed = false
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+      count = 0
+      while count < size {
+        let got = Foundation.read(descriptor, buffer.baseAddress! + count, size - count)
+        if got > 0 {
+          count += got
+        } else if got == 0 || errno != EINTR {
+          failed = got < 0
+          return  // at the end (a file that shrank meanwhile) or an error
+        }
+      }
+    }
+    return failed ? .unreadable : .bytes(bytes)
+  }
+
   static func decode(_ bytes: [UInt8], isHTML: Bool) -> DecodedText {
     isHTML ? HTMLReader.decode(bytes) : TextDecoder.decode(bytes)
   }

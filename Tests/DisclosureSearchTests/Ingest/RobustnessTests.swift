@@ -62,6 +62,20 @@ final class RobustnessTests: XCTestCase {
     XCTAssertGreaterThan(try searcher.search("行政处罚 agency:某局").total, 0, "the unclosed HTML is indexed")
   }
 
+  func testFilesOverTheSizeLimitAreSkippedUnread() throws {
+    let folder = try temporaryCorpus()
+    let corpus = folder.appendingPathComponent("Corpus")
+    let real = try Data(contentsOf: Fixtures.corpus.appendingPathComponent("张店区交通运输局_2020.txt"))
+    try real.write(to: corpus.appendingPathComponent("fits.txt"))
+    try (real + real).write(to: corpus.appendingPathComponent("too-big.txt"))
+    let index = folder.appendingPathComponent("Index")
+    let summary = try DisclosureIndex.build(corpus: corpus, index: index, options: IndexOptions(maxFileSize: real.count))
+    XCTAssertEqual(summary.reportCount, 1)
+    let log = try String(contentsOf: index.appendingPathComponent("index-log.txt"), encoding: .utf8)
+    XCTAssertTrue(log.contains("skipped\ttoo-big.txt\tlarger than the \(real.count)-byte limit"), log)
+    XCTAssertTrue(log.contains("indexed\tfits.txt"), log)
+  }
+
   func testBig5TextIsRecognised() throws {
     let text = "三江侗族自治縣住房和城鄉建設局2023年政府信息公開工作年度報告\n一、總體情況\n本機關依法公開政府資訊。\n"
     var bytes = [UInt8](repeating: 0, count: text.utf8.count * 2)
