@@ -93,8 +93,50 @@ enum TextDecoder {
     if firstInvalid >= 0 {
       warnings.append("invalid \(charset) at byte \(Int(firstInvalid) + offsetBase) (replaced by U+FFFD)")
     }
-    let text = String(decoding: output[0..<Int(length)], as: UTF16.self)
+    let text = output.withUnsafeBufferPointer { string(utf16: UnsafeBufferPointer(rebasing: $0[0..<Int(length)])) }
     return DecodedText(text: foldLineEndings(text), encoding: encoding, warnings: warnings)
+  }
+
+  /// UTF-16 as a String, an unpaired surrogate as U+FFFD (as `String(decoding:as:)` does,
+  /// whose generic transcoding took as long as ICU's conversion).
+  static func string(utf16 units: UnsafeBufferPointer<UInt16>) -> String {
+    String(unsafeUninitializedCapacity: 3 * units.count) { utf8 in
+      var count = 0
+      var index = 0
+      while index < units.count {
+        var value = UInt32(units[index])
+        index += 1
+        if value & 0xF800 == 0xD800 {
+          if value < 0xDC00, index < units.count, units[index] & 0xFC00 == 0xDC00 {
+            value = 0x10000 + (value - 0xD800) << 10 + (UInt32(units[index]) - 0xDC00)
+            index += 1
+          } else {
+            value = 0xFFFD
+          }
+        }
+        switch value {
+        case ..<0x80:
+          utf8[count] = UInt8(value)
+          count += 1
+        case ..<0x800:
+          utf8[count] = UInt8(0xC0 | value >> 6)
+          utf8[count + 1] = UInt8(0x80 | value & 0x3F)
+          count += 2
+        case ..<0x10000:
+          utf8[count] = UInt8(0xE0 | value >> 12)
+          utf8[count + 1] = UInt8(0x80 | value >> 6 & 0x3F)
+          utf8[count + 2] = UInt8(0x80 | value & 0x3F)
+          count += 3
+        default:  // a surrogate pair: two units in, four bytes out
+          utf8[count] = UInt8(0xF0 | value >> 18)
+          utf8[count + 1] = UInt8(0x80 | value >> 12 & 0x3F)
+          utf8[count + 2] = UInt8(0x80 | value >> 6 & 0x3F)
+          utf8[count + 3] = UInt8(0x80 | value & 0x3F)
+          count += 4
+        }
+      }
+      return count
+    }
   }
 
   /// CRLF → LF and lone CR → LF; one line break stays one line break.

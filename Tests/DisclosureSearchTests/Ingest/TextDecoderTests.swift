@@ -61,3 +61,20 @@ final class TextDecoderTests: XCTestCase {
       0x33, 0x37, 0x34, 0x20, 0x35, 0x35, 0x30, 0x0A,
   ]
 }
+
+final class UTF16StringTests: XCTestCase {
+  /// The hand-written transcoding equals the standard library's on random UTF-16: every
+  /// range of scalars, surrogate pairs, and unpaired surrogates (U+FFFD).
+  func testEqualsTheStandardLibrary() {
+    var generator = SystemRandomNumberGenerator()
+    let pieces: [ClosedRange<UInt16>] = [0...0x7F, 0x80...0x7FF, 0x800...0xD7FF, 0xD800...0xDBFF, 0xDC00...0xDFFF, 0xE000...0xFFFF]
+    for _ in 0..<500 {
+      let units = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+        UInt16.random(in: pieces.randomElement(using: &generator)!, using: &generator)
+      }
+      let expected = String(decoding: units, as: UTF16.self)
+      let decoded = units.withUnsafeBufferPointer { TextDecoder.string(utf16: $0) }
+      XCTAssertEqual(Array(decoded.utf8), Array(expected.utf8), "\(units)")
+    }
+  }
+}
