@@ -12,16 +12,12 @@
 final class Analyzer: @unchecked Sendable {
   let normalizer = Normalizer()
   private let wordBreaker: WordBreaker
+  private var tally = WordTally()
   private var grouper = GramGrouper()
 
   init() throws(AnalysisError) {
     wordBreaker = try WordBreaker()
   }
-
-  /// Occurrences of each word of `WordBreaker.vocabulary` in the field being analyzed, and
-  /// the words counted so far.
-  private var counts: [UInt32] = []
-  private var counted: [Int32] = []
 
   struct AnalyzedField {
     /// Each ICU word once, with how often it occurs.
@@ -37,27 +33,23 @@ final class Analyzer: @unchecked Sendable {
     var field = AnalyzedField()
     let normalized = normalizer.foldedUTF8(text)
     let words = wordBreaker.words(normalized)
-    if counts.count < wordBreaker.vocabulary.count { counts += repeatElement(0, count: wordBreaker.vocabulary.count - counts.count) }
-    for (_, word) in words {
-      if counts[Int(word)] == 0 { counted.append(word) }
-      counts[Int(word)] += 1
-    }
+    field.wordCounts = tally.counts(of: words, in: wordBreaker.vocabulary)
     field.length = UInt32(words.count)
-    for word in counted {
-      field.wordCounts.append(wordBreaker.vocabulary[Int(word)], count: counts[Int(word)], hash: wordBreaker.vocabulary.hash(of: Int(word)))
-    }
-    for word in counted { counts[Int(word)] = 0 }
-    counted.removeAll(keepingCapacity: true)
+    // Each searchable scalar starts a gram: a bigram with the next scalar, or at the end an
+    // end gram. The bytes are valid UTF-8 (the normalizer encoded them).
     var previous: UInt32 = 0
     var position: UInt32 = 0
     field.grams.reserveCapacity(normalized.count / 2)
-    for scalar in String(decoding: normalized, as: UTF8.self).unicodeScalars {
-      let searchable = CharacterClass.isSearchable(scalar)
-      if previous != 0 {
-        // The previous scalar's gram: a bigram with this one.
-        field.grams.append((GramCode.make(previous, scalar.value), position - 1))
-      }
-      previous = searchable ? scalar.value : 0
+    var index = 0
+    while index < normalized.count {
+      let lead = normalized[index]
+      let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+      guard index + width <= normalized.count else { break }
+      var value = width == 1 ? UInt32(lead) : UInt32(lead) & (0x7F >> width)
+      for offset in 1..<width { value = value << 6 | UInt32(normalized[index + offset] & 0x3F) }
+      index += width
+      if previous != 0 { field.grams.append((GramCode.make(previous, value), position - 1)) }
+      previous = CharacterClass.isSearchable(value) ? value : 0
       position += 1
     }
     if previous != 0 { field.grams.append((GramCode.make(previous, 0), position - 1)) }
@@ -69,6 +61,29 @@ final class Analyzer: @unchecked Sendable {
   func words(ofNormalized text: String) -> [String] {
     let utf8 = Array(text.utf8)
     return wordBreaker.words(utf8).map { String(decoding: utf8[$0.range], as: UTF8.self) }
+  }
+}
+
+/// Counts a field's words by their numbers in the vocabulary; keeps its arrays from field
+/// to field.
+struct WordTally {
+  /// Occurrences of each vocabulary word in the field, and the words counted so far.
+  private var counts: [UInt32] = []
+  private var counted: [Int32] = []
+
+  mutating func counts(of words: [(range: Range<Int>, word: Int32)], in vocabulary: ByteStringTable) -> WordCounts {
+    if counts.count < vocabulary.count { counts += repeatElement(0, count: vocabulary.count - counts.count) }
+    for (_, word) in words {
+      if counts[Int(word)] == 0 { counted.append(word) }
+      counts[Int(word)] += 1
+    }
+    var result = WordCounts()
+    for word in counted {
+      result.append(vocabulary[Int(word)], count: counts[Int(word)], hash: vocabulary.hash(of: Int(word)))
+      counts[Int(word)] = 0
+    }
+    counted.removeAll(keepingCapacity: true)
+    return result
   }
 }
 
