@@ -231,4 +231,33 @@ final class PostingsTests: XCTestCase {
       }
     }
   }
+
+  /// Skipping n varints lands where decoding n of them does, from every start and for
+  /// every n, over varints of one to five bytes (the skip reads eight bytes at a time).
+  func testSkippingVarintsLandsWhereDecodingThemDoes() throws {
+    var generator = SystemRandomNumberGenerator()
+    var bytes: [UInt8] = []
+    for _ in 0..<300 {
+      let bits = Int.random(in: 0...32, using: &generator)
+      VarInt.append(bits == 0 ? 0 : UInt32.random(in: 0...UInt32.max >> (32 - bits), using: &generator), to: &bytes)
+    }
+    try bytes.withUnsafeBytes { raw in
+      var starts: [Int] = []
+      var decoder = PostingsDecoder(raw)
+      while decoder.index < raw.count {
+        starts.append(decoder.index)
+        _ = try decoder.varint()
+      }
+      starts.append(raw.count)
+      for first in 0..<(starts.count - 1) {
+        for count in 0..<min(40, starts.count - first) {
+          var skipper = PostingsDecoder(raw, from: starts[first])
+          try skipper.skip(count)
+          XCTAssertEqual(skipper.index, starts[first + count], "skip \(count) from varint \(first)")
+        }
+      }
+      var past = PostingsDecoder(raw, from: starts[starts.count - 3])
+      XCTAssertThrowsError(try past.skip(3), "more varints than the bytes hold")
+    }
+  }
 }
