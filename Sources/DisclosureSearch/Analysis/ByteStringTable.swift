@@ -47,8 +47,6 @@ struct ByteStringTable {
     return hash
   }
 
-  static func hash(_ key: ArraySlice<UInt8>) -> UInt64 { key.withUnsafeBytes { hash($0) } }
-
   /// The number of `key` (whose hash is `hash`), or nil when it has none.
   func number(of key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
     let mask = slots.count - 1

@@ -140,7 +140,7 @@ final class ByteStringTableTests: XCTestCase {
       keys.append((0..<length).map { _ in UInt8.random(in: 0...3, using: &generator) })
     }
     for key in keys + keys.shuffled() {
-      let hash = ByteStringTable.hash(key[...])
+      let hash = key.withUnsafeBytes(ByteStringTable.hash)
       let found = key.withUnsafeBytes { table.number(of: $0, hash: hash) }
       XCTAssertEqual(found, reference[key])
       let (number, inserted) = key.withUnsafeBytes { table.insert($0, hash: hash) }
@@ -153,6 +153,6 @@ final class ByteStringTableTests: XCTestCase {
     XCTAssertEqual(table.count, reference.count)
     table.removeAll()
     XCTAssertEqual(table.count, 0)
-    XCTAssertNil(keys[1].withUnsafeBytes { table.number(of: $0, hash: ByteStringTable.hash(keys[1][...])) })
+    XCTAssertNil(keys[1].withUnsafeBytes { table.number(of: $0, hash: keys[1].withUnsafeBytes(ByteStringTable.hash)) })
   }
 }
