@@ -395,7 +395,10 @@ private struct SegmentPass {
     let matcher = PhraseMatcher(segment: reader)
     var lists: [PostingsCursor] = []
     func list(_ term: Int, hasPositions: Bool) throws -> PostingsCursor {
-      PostingsCursor(UnsafeRawBufferPointer(rebasing: file[try reader.postingsRange(term)]), hasPositions: hasPositions)
+      let bytes = UnsafeRawBufferPointer(rebasing: file[try reader.postingsRange(term)])
+      // A pass that starts far into the segment jumps into each list by its skip points.
+      let skips = docs.lowerBound > 0 ? try reader.skips(term, in: bytes, hasPositions: hasPositions) : PostingsSkips()
+      return PostingsCursor(bytes, hasPositions: hasPositions, skips: skips)
     }
     func phrase(_ number: Int, _ field: Field) throws -> PhraseClause? {
       // The grams that cover the part, and the rarest of the others: it often bounds the

@@ -87,6 +87,39 @@ struct PostingsBlockHeader {
   var end = 0
 }
 
+/// Where every `stride`-th block of a list starts, and the last doc before it, found once by
+/// reading every header: a cursor that starts far into a long list (the second half of a
+/// segment) jumps near its first doc instead of reading every header on the way.
+struct PostingsSkips: Sendable {
+  static let stride = 16
+  private(set) var offsets: [Int] = []
+  private(set) var previousLastDocs: [Int64] = []
+
+  init() {}
+
+  /// The skip points of the list in `bytes` (none for a list of fewer than two strides).
+  init(_ bytes: UnsafeRawBufferPointer, hasPositions: Bool) throws(BadPostings) {
+    var (position, previous, blocks) = (0, Int64(-1), 0)
+    while let header = try PostingsCursor.header(in: bytes, at: position, after: previous, hasPositions: hasPositions) {
+      if blocks > 0 && blocks % Self.stride == 0 {
+        offsets.append(position)
+        previousLastDocs.append(previous)
+      }
+      (position, previous, blocks) = (header.end, Int64(header.lastDoc), blocks + 1)
+    }
+  }
+
+  /// The last skip point whose blocks before it all end before `target`.
+  func last(before target: UInt32) -> (offset: Int, previousLastDoc: Int64)? {
+    var (low, high) = (0, previousLastDocs.count)  // the first point whose previous last doc reaches target
+    while low < high {
+      let middle = (low + high) / 2
+      if previousLastDocs[middle] < Int64(target) { low = middle + 1 } else { high = middle }
+    }
+    return low == 0 ? nil : (offsets[low - 1], previousLastDocs[low - 1])
+  }
+}
+
 /// Walks a postings list doc by doc. Word lists give each doc's term frequency as `count`;
 /// gram lists give its number of positions, and the positions themselves on request. Whole
 /// blocks are skipped by their headers and positions are decoded only when asked for, so
@@ -124,9 +157,12 @@ struct PostingsCursor {
   private(set) var doc: UInt32 = 0
   private(set) var count: UInt32 = 0
 
-  init(_ bytes: UnsafeRawBufferPointer, hasPositions: Bool) {
+  private let skips: PostingsSkips
+
+  init(_ bytes: UnsafeRawBufferPointer, hasPositions: Bool, skips: PostingsSkips = PostingsSkips()) {
     self.bytes = bytes
     self.hasPositions = hasPositions
+    self.skips = skips
   }
 
   /// Runs `body` with a cursor over `bytes` and frees it after.
@@ -236,6 +272,12 @@ struct PostingsCursor {
   /// (kept as the one read ahead); the headers before it are stepped over.
   private mutating func headerAhead(reaching target: UInt32) throws(BadPostings) -> PostingsBlockHeader? {
     if let peeked, peeked.lastDoc >= target { return peeked }
+    // Every block before a skip point ends before `target`: jump there when it lies ahead
+    // (and drop the headers read ahead, which would lead back).
+    if let point = skips.last(before: target), point.offset > nextBlock {
+      (nextBlock, previousLastDoc) = point
+      aheadCount = 0
+    }
     while let header = try readHeader() {
       if header.lastDoc >= target {
         peeked = header
@@ -288,7 +330,7 @@ struct PostingsCursor {
 
   /// The header of the block at `start` of `bytes`, the block before which ended at doc
   /// `previousLastDoc`; nil at the end.
-  private static func header(
+  static func header(
     in bytes: UnsafeRawBufferPointer, at start: Int, after previousLastDoc: Int64, hasPositions: Bool
   ) throws(BadPostings) -> PostingsBlockHeader? {
     guard start < bytes.count else { return nil }

@@ -27,6 +27,8 @@ final class SegmentReader: Sendable {
   private let verifiedTerms: Mutex<Bitset>
   /// Record decompressors not in use (made on demand: one per thread reading at once).
   private let decompressors = Mutex<[RecordDecompressor]>([])
+  /// The skip points of lists that a search started reading far in (found once per reader).
+  private let skipPoints = Mutex<[Int: PostingsSkips]>([:])
 
   init(url: URL) throws {
     name = url.lastPathComponent
@@ -202,6 +204,15 @@ final class SegmentReader: Sendable {
     }
     verifiedTerms.withLock { $0.insert(UInt32(term)) }
     return range
+  }
+
+  /// The skip points of a term's postings (`bytes`, from `postingsRange`), found the first
+  /// time they are asked for.
+  func skips(_ term: Int, in bytes: UnsafeRawBufferPointer, hasPositions: Bool) throws(BadPostings) -> PostingsSkips {
+    if let known = skipPoints.withLock({ $0[term] }) { return known }
+    let skips = try PostingsSkips(bytes, hasPositions: hasPositions)
+    skipPoints.withLock { $0[term] = skips }
+    return skips
   }
 
   /// How many docs a term's postings list (from its term info, for ordering lists).

@@ -260,4 +260,41 @@ final class PostingsTests: XCTestCase {
       XCTAssertThrowsError(try past.skip(3), "more varints than the bytes hold")
     }
   }
+
+  /// A cursor with skip points lands where one without lands, from any first target on
+  /// (peeked, bounded and advanced), over lists of 0 to 40 strides of blocks.
+  func testSkipPointsJumpToTheSameDocs() throws {
+    var generator = SystemRandomNumberGenerator()
+    for length in [0, 100, 2048, 2049, 4100, 40 * 16 * 128 + 5] {
+      var doc: UInt32 = 0
+      let entries = (0..<length).map { _ in
+        defer { doc += UInt32.random(in: 1...3, using: &generator) }
+        return Entry(doc: doc, positions: [UInt32.random(in: 0...9, using: &generator)])
+      }
+      let bytes = encode(entries, hasPositions: false)
+      try bytes.withUnsafeBytes { raw in
+        let skips = try PostingsSkips(raw, hasPositions: false)
+        XCTAssertEqual(skips.offsets.count, max(0, (length + 127) / 128 - 1) / PostingsSkips.stride, "length \(length)")
+        // Random first targets, and each skip point's last doc before it, that doc + 1 and − 1.
+        let last = (entries.last?.doc ?? 0) + 2
+        let edges = skips.previousLastDocs.flatMap { [UInt32($0) - 1, UInt32($0), UInt32($0) + 1] }
+        for start in (0..<20).map({ _ in UInt32.random(in: 0...last, using: &generator) }) + edges {
+          let targets = [start] + (0..<8).map { _ in UInt32.random(in: start...last, using: &generator) }.sorted()
+          var plain = PostingsCursor(raw, hasPositions: false)
+          var skipping = PostingsCursor(raw, hasPositions: false, skips: skips)
+          defer { plain.free(); skipping.free() }
+          for target in targets {
+            XCTAssertEqual(try skipping.peek(atOrAfter: target)?.lastDoc, try plain.peek(atOrAfter: target)?.lastDoc)
+            let through = target + 300
+            XCTAssertEqual(
+              try skipping.bound(from: target, through: through) { Double($0) / Double($1 + 1) }?.score,
+              try plain.bound(from: target, through: through) { Double($0) / Double($1 + 1) }?.score)
+            let expected = entries.first { $0.doc >= target }?.doc
+            XCTAssertEqual(try skipping.advance(to: target) ? skipping.doc : nil, expected, "target \(target)")
+            XCTAssertEqual(try plain.advance(to: target) ? plain.doc : nil, expected)
+          }
+        }
+      }
+    }
+  }
 }
