@@ -32,4 +32,12 @@ enum BM25 {
   static func score(idf: Double, termFrequency: Double, fieldLength: Double, norm: FieldNorm) -> Double {
     idf * termFrequency / (termFrequency + norm.base + norm.perWord * fieldLength)
   }
+
+  /// The score's factor of term frequency and field length, tf / (tf + k1 × (…)): the same
+  /// for every term counted as often in the same field, so a bound of several takes one
+  /// division (equal to `score` up to rounding).
+  @inline(__always)
+  static func saturation(termFrequency: Double, fieldLength: Double, norm: FieldNorm) -> Double {
+    termFrequency / (termFrequency + norm.base + norm.perWord * fieldLength)
+  }
 }

@@ -373,8 +373,10 @@ private struct SegmentPass {
   var hereCount = 0
   let phraseTF: UnsafeMutableBufferPointer<UInt32>
   let wordTF: UnsafeMutableBufferPointer<UInt32>
-  /// Each phrase clause's bound of the part's count at the current doc (0: absent).
+  /// Each phrase clause's bound of the part's count at the current doc (0: absent), and the
+  /// score's saturation at that count there (its words share it when they may count as often).
   let phraseLeast: UnsafeMutableBufferPointer<UInt32>
+  let phraseSaturation: UnsafeMutableBufferPointer<Double>
   /// For the parts checked in the text: a counter each, and the field texts of the last
   /// section read.
   var counters: [Searcher.TextCounter?]
@@ -491,6 +493,7 @@ private struct SegmentPass {
     phraseTF = buffer(phrases.count, 0)
     wordTF = buffer(words.count, 0)
     phraseLeast = buffer(phrases.count, 0)
+    phraseSaturation = buffer(phrases.count, 0)
   }
 
   func free() {
@@ -514,6 +517,7 @@ private struct SegmentPass {
     phraseTF.deallocate()
     wordTF.deallocate()
     phraseLeast.deallocate()
+    phraseSaturation.deallocate()
   }
 
   /// What a clause adds for `tf` occurrences in a field of `length` words: the exhaustive
@@ -526,6 +530,14 @@ private struct SegmentPass {
     @inline(__always)
     func callAsFunction(_ tf: UInt32, _ length: UInt32) -> Double {
       weight * BM25.score(idf: idf, termFrequency: Double(tf), fieldLength: Double(length), norm: norm)
+    }
+
+    /// The score as `scale` × `saturation`: for bounds only (equal up to rounding).
+    var scale: Double { weight * idf }
+
+    @inline(__always)
+    func saturation(_ tf: UInt32, _ length: UInt32) -> Double {
+      BM25.saturation(termFrequency: Double(tf), fieldLength: Double(length), norm: norm)
     }
   }
 
@@ -709,16 +721,24 @@ private struct SegmentPass {
       let number = here[slot]
       guard let most = unpackedLeastCount(phrases[number].lists, at: doc) else { continue }
       phraseLeast[number] = most
-      bound += phraseScore(number, tf: most, length: index.fieldLength(of: global, phrases[number].field))
+      phraseSaturation[number] = phrases[number].score.saturation(most, index.fieldLength(of: global, phrases[number].field))
+      bound += phrases[number].score.scale * phraseSaturation[number]
       maybe |= 1 << phrases[number].part
     }
     guard maybe != 0 else { return }
-    // A word counts at most as often as its part there, and as often as in the range.
+    // A word counts at most as often as its part there, and as often as in the range; in
+    // the same field, so as often as the part it shares the part's saturation.
     for number in words.indices {
       wordTF[number] = 0
-      let least = phraseLeast[words[number].phrase]
+      let phrase = words[number].phrase
+      let least = phraseLeast[phrase]
       let most = min(least, wordMaxCounts[number])
-      wordDocBounds[number] = most == 0 ? 0 : wordScore(number, tf: most, length: index.fieldLength(of: global, words[number].field))
+      wordDocBounds[number] =
+        most == 0
+        ? 0
+        : most == least
+          ? words[number].score.scale * phraseSaturation[phrase]
+          : wordScore(number, tf: most, length: index.fieldLength(of: global, words[number].field))
       bound += wordDocBounds[number]
     }
     if collector.excludes(bound) {
