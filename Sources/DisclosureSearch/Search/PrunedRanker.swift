@@ -341,6 +341,8 @@ private struct SegmentPass {
   let phrases: [PhraseClause]
   let words: [WordClause]
   let checks: [[PhraseClause]]
+  /// Per phrase clause: its scale and its words' (`ClauseScore.scale`), added up.
+  let clauseScales: [Double]
   var cursors: UnsafeMutableBufferPointer<PostingsCursor>
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
@@ -461,6 +463,9 @@ private struct SegmentPass {
     }
     self.phrases = phrases
     self.words = words
+    clauseScales = phrases.indices.map { number in
+      words.filter { $0.phrase == number }.reduce(phrases[number].score.scale) { $0 + $1.score.scale }
+    }
     self.checks = checks
     checked = Array(repeating: nil, count: ranker.parts.count)
     let normalizer = ranker.needsText.contains(true) ? Normalizer() : nil
@@ -714,6 +719,18 @@ private struct SegmentPass {
     let global = base + doc
     let report = index.reportID(of: global)
     guard ranker.allowedDocs.contains(global), ranker.allowedReports.contains(report) else { return }
+    // The cheapest bound first, from the counts the clauses' rarest grams stand at: the part
+    // occurs at most as often, and its words no more often than the part.
+    var quick = 0.0
+    for slot in 0..<hereCount {
+      let clause = phrases[here[slot]]
+      let count = cursors[clause.first].count
+      quick += clauseScales[here[slot]] * clause.score.saturation(count, index.fieldLength(of: global, clause.field))
+    }
+    if collector.excludes(quick) {
+      skipped = true
+      return
+    }
     var bound = 0.0
     var maybe: UInt64 = 0
     for number in phrases.indices { phraseLeast[number] = 0 }
