@@ -341,8 +341,10 @@ private struct SegmentPass {
   let phrases: [PhraseClause]
   let words: [WordClause]
   let checks: [[PhraseClause]]
-  /// Per phrase clause: its scale and its words' (`ClauseScore.scale`), added up.
+  /// Per phrase clause: its scale and its words' (`ClauseScore.scale`), added up; per word
+  /// clause: its scale over its phrase clause's (both positive).
   let clauseScales: [Double]
+  let wordRatios: [Double]
   var cursors: UnsafeMutableBufferPointer<PostingsCursor>
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
@@ -463,6 +465,7 @@ private struct SegmentPass {
     }
     self.phrases = phrases
     self.words = words
+    wordRatios = words.map { $0.score.scale / phrases[$0.phrase].score.scale }
     clauseScales = phrases.indices.map { number in
       words.filter { $0.phrase == number }.reduce(phrases[number].score.scale) { $0 + $1.score.scale }
     }
@@ -584,18 +587,15 @@ private struct SegmentPass {
         present |= 1 << phrases[number].part
       }
       for number in phrases.indices { clauseBounds[number] = phraseBounds[number] }
-      // A word counts where its part occurs in the field, at most as often: only with its
-      // phrase clause, and no more than that clause's largest count.
+      // A word counts where its part occurs in the field, at most as often: its score in a
+      // section is at most its part's there times the ratio of their scales (the same
+      // saturation, for the same count in the same field), so the part's bound bounds it
+      // with no header of the word's list read.
       for number in words.indices {
-        (wordClauseBounds[number], wordMaxCounts[number]) = (0, 0)
         let phrase = words[number].phrase
-        guard phraseBounds[phrase] > 0 else { continue }
-        let clause = words[number].score
-        let cap = phraseMaxCounts[phrase]
-        guard let most = try cursors[words[number].cursor].bound(from: target, through: upto, score: { clause(min($0, cap), $1) })
-        else { continue }
-        (wordClauseBounds[number], wordMaxCounts[number]) = (most.score, min(most.maxCount, cap))
-        clauseBounds[phrase] += most.score
+        wordClauseBounds[number] = phraseBounds[phrase] * wordRatios[number]
+        wordMaxCounts[number] = phraseMaxCounts[phrase]
+        clauseBounds[phrase] += wordClauseBounds[number]
       }
       var rangeBound = 0.0
       for number in phrases.indices { rangeBound += clauseBounds[number] }
