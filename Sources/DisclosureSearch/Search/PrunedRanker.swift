@@ -622,17 +622,19 @@ private struct SegmentPass {
     }
   }
 
-  /// What the block headers of a phrase clause's grams tell of its score in any doc from
-  /// `target` through `last`: the part occurs at most as often as each gram, so it scores no
-  /// more than each gram's best, nor than the fewest of the grams' largest counts in the
-  /// longest of their shortest fields; with that fewest count. Nil when some gram has no
-  /// docs there.
+  /// What the block headers of a phrase clause's two rarest grams tell of its score in any
+  /// doc from `target` through `last`: the part occurs at most as often as each gram, so it
+  /// scores no more than each gram's best, nor than the fewer of the grams' largest counts
+  /// in the longer of their shortest fields; with that fewer count. Nil when a gram has no
+  /// docs there. The commoner grams' lists have the most blocks in a range and seldom lower
+  /// the bound: at 50k, bounding by three grams instead of two took 1.2× as long over 30
+  /// queries, and by one gram 1.2× too (行政复议 4.5×).
   private mutating func phraseRangeBound(_ number: Int, from target: UInt32, through last: UInt32) throws -> (Double, UInt32)? {
     let clause = phrases[number]
     let score = clause.score
     var combined = (maxCount: UInt32.max, minLength: UInt32(0))
     var best = Double.infinity
-    for list in clause.lists {
+    for list in clause.lists.prefix(2) {
       guard let most = try cursors[list].bound(from: target, through: last, score: { score($0, $1) }) else { return nil }
       combined = (min(combined.maxCount, most.maxCount), max(combined.minLength, most.minLength))
       best = min(best, most.score)
