@@ -411,11 +411,11 @@ private struct SegmentPass {
       // part's count far better (行政复议's 政复), and more lists would cost more than they add.
       let text = ranker.parts[number].normalized
       let cover = Set(PhraseMatcher.grams(of: text).map(\.offset))
-      var grams: [(term: Int, offset: UInt32, df: Int)] = []
-      var rarestOther: (term: Int, offset: UInt32, df: Int)?
+      var grams: [(term: Int, offset: UInt32, df: Int, bytes: Int)] = []
+      var rarestOther: (term: Int, offset: UInt32, df: Int, bytes: Int)?
       for gram in PhraseMatcher.grams(of: text, overlapping: true) where gram.isOneTerm {
         guard let term = matcher.terms(of: gram, in: field).first else { return nil }
-        let entry = (term: term, offset: gram.offset, df: reader.documentFrequency(term))
+        let entry = (term: term, offset: gram.offset, df: reader.documentFrequency(term), bytes: try reader.postingsRange(term).count)
         if cover.contains(gram.offset) {
           grams.append(entry)
         } else if entry.df < rarestOther?.df ?? .max {
@@ -423,7 +423,12 @@ private struct SegmentPass {
         }
       }
       if let rarestOther { grams.append(rarestOther) }
-      grams.sort { $0.df < $1.df }
+      // The rarest gram drives; the others follow by the size of their lists, which grows
+      // with their counts: the first two bound ranges (`phraseRangeBound`), and a gram as
+      // common but counted less often bounds better (1.属于国家秘密: 属 and 密 once in a
+      // label, 1. and 国家 several times).
+      grams.sort { ($0.df, $0.bytes) < ($1.df, $1.bytes) }
+      if grams.count > 2 { grams[1...].sort { $0.bytes < $1.bytes } }
       let first = lists.count
       for gram in grams { lists.append(try list(gram.term, hasPositions: true)) }
       // A part under NOT only is checked, never scored.
