@@ -92,3 +92,16 @@ final class ByteSearchTests: XCTestCase {
     XCTAssertTrue(("第" + String(repeating: "行", count: 100) + "政").containsBytes("行政"))
   }
 }
+
+final class CharacterClassTests: XCTestCase {
+  /// The table for U+2000–U+30FF answers as Unicode's properties do, at its edges too (々 and
+  /// 〇 are letters; 、。“” are not).
+  func testPunctuationTableAgreesWithProperties() {
+    for value in UInt32(0x1F00)..<0x3200 {
+      guard let scalar = Unicode.Scalar(value) else { continue }
+      let expected = scalar.properties.isAlphabetic || scalar.properties.numericType == .decimal
+      XCTAssertEqual(CharacterClass.isSearchable(value), expected, String(value, radix: 16))
+    }
+    XCTAssertEqual("々〇、。“”".unicodeScalars.map(CharacterClass.isSearchable), [true, true, false, false, false, false])
+  }
+}
