@@ -1,4 +1,5 @@
 import CICU
+import Foundation
 
 /// Text decoded from a report file, with line endings folded to `\n`.
 struct DecodedText: Sendable {
@@ -26,9 +27,9 @@ enum TextDecoder {
     if bytes.starts(with: [0xFE, 0xFF]) {
       return converted(Array(bytes.dropFirst(2)), charset: "UTF-16BE", encoding: "utf-16be", offsetBase: 2)
     }
-    let utf8Check = UTF8Validation(bytes)
-    if utf8Check.invalidCount == 0 {
-      return utf8(bytes, encoding: "utf-8", offsetBase: 0, check: utf8Check)
+    // Valid UTF-8 (nearly every file) is validated once, by the standard library.
+    if let text = String(validating: bytes, as: UTF8.self) {
+      return DecodedText(text: foldLineEndings(text), encoding: "utf-8", warnings: [])
     }
     // Not valid UTF-8: GB18030 (the usual encoding of Chinese text that is not UTF-8, a
     // superset of GB2312 and GBK) or Big5 (繁體 text), whichever reads as more common Chinese.
@@ -39,6 +40,7 @@ enum TextDecoder {
     if gb.warnings.isEmpty && gbCount.common * 20 >= gbCount.scanned { return gb }
     let big5 = converted(bytes, charset: "Big5", encoding: "big5", offsetBase: 0)
     let best = commonCharacterCount(big5.text).common > gbCount.common ? big5 : gb
+    let utf8Check = UTF8Validation(bytes)
     if best.warnings.isEmpty || utf8Check.invalidCount > 8 {
       return best
     }
@@ -141,7 +143,10 @@ enum TextDecoder {
 
   /// CRLF → LF and lone CR → LF; one line break stays one line break.
   static func foldLineEndings(_ text: String) -> String {
-    guard text.utf8.contains(0x0D) else { return text }
+    let hasCR =
+      text.utf8.withContiguousStorageIfAvailable { bytes in bytes.baseAddress.map { memchr($0, 0x0D, bytes.count) != nil } ?? false }
+      ?? text.utf8.contains(0x0D)
+    guard hasCR else { return text }
     var bytes: [UInt8] = []
     bytes.reserveCapacity(text.utf8.count)
     var previousWasCR = false
