@@ -342,6 +342,7 @@ public final class Searcher: Sendable {
   /// updated index lists hits exactly as a rebuilt one does. Each segment's share of a run is
   /// put in path order by the segment's report order; the shares are then merged, reading the
   /// paths of only the reports that reach the first `limit` places (and the one beside each).
+  /// A run that reaches past them is cut there.
   private func orderTies(_ ranked: inout [(doc: UInt32, scored: Scored)], limit: Int) throws {
     guard index.segments.count > 1 else { return }
     let key = Self.tieKey
@@ -362,13 +363,27 @@ public final class Searcher: Sendable {
       var end = start + 1
       while end < ranked.count && key(ranked[end].scored.score) == key(ranked[start].scored.score) { end += 1 }
       if end - start > 1 {
-        var shares: [Int: [(doc: UInt32, scored: Scored)]] = [:]
-        for entry in ranked[start..<end] { shares[index.locate(doc: entry.doc).segment, default: []].append(entry) }
-        var queues = shares.keys.sorted().map { segment in
-          shares[segment, default: []].sorted { index.placeInSegment($0.doc) < index.placeInSegment($1.doc) }[...]
+        // No segment gives more than `needed` entries to the first `limit` places, so each
+        // keeps only its first `needed` by place (a run can hold every table section).
+        let needed = min(limit - start, end - start)
+        var shares = [(places: [UInt64], entries: [(doc: UInt32, scored: Scored)])](repeating: ([], []), count: index.segments.count)
+        for entry in ranked[start..<end] {
+          let segment = index.locate(doc: entry.doc).segment
+          let (report, section) = index.placeInSegment(entry.doc)
+          let place = UInt64(report) << 32 | UInt64(section)
+          if shares[segment].places.count == needed {
+            guard let last = shares[segment].places.last, place < last else { continue }
+            shares[segment].places.removeLast()
+            shares[segment].entries.removeLast()
+          }
+          var slot = shares[segment].places.count
+          while slot > 0 && shares[segment].places[slot - 1] > place { slot -= 1 }
+          shares[segment].places.insert(place, at: slot)
+          shares[segment].entries.insert(entry, at: slot)
         }
+        var queues = shares.map { $0.entries[...] }
         var merged: [(doc: UInt32, scored: Scored)] = []
-        while merged.count < min(limit - start, end - start) {
+        while merged.count < needed {
           var best: Int?
           for queue in queues.indices where !queues[queue].isEmpty {
             if let current = best, !(try precedes(queues[queue].first!.doc, queues[current].first!.doc)) { continue }
@@ -377,8 +392,12 @@ public final class Searcher: Sendable {
           guard let chosen = best else { break }
           merged.append(queues[chosen].removeFirst())
         }
-        let rest = queues.flatMap { Array($0) }
-        ranked.replaceSubrange(start..<end, with: merged + rest)
+        guard needed == end - start else {
+          // The run reaches past the first `limit` places: nothing after them is shown.
+          ranked.replaceSubrange(start..., with: merged)
+          return
+        }
+        ranked.replaceSubrange(start..<end, with: merged)
       }
       start = end
     }
