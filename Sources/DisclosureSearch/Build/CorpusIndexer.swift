@@ -287,6 +287,10 @@ struct ContentKey: Hashable, Sendable, Codable {
   let fnv: UInt64
   let crc: UInt32
 
+  init(length: Int, fnv: UInt64, crc: UInt32) {
+    (self.length, self.fnv, self.crc) = (length, fnv, crc)
+  }
+
   init(_ text: String) {
     let bytes = Array(text.utf8)
     length = bytes.count

@@ -182,4 +182,21 @@ final class StorageTests: XCTestCase {
     XCTAssertEqual(names.filter { $0.hasPrefix(".") || $0.hasSuffix(".dsx") }.count, 1, "\(names)")
     XCTAssertEqual(DisclosureIndex.check(index: index), [])
   }
+
+  /// The binary sources table gives back what was written (paths with tabs, newlines and
+  /// non-ASCII, every segment), and a cut table is an error, not a shorter table.
+  func testSourcesTableRoundTrips() throws {
+    let sources = [
+      CorpusIndexer.SourceRecord(path: "a/张店区\t报告\n.txt", hash: .max, text: ContentKey("正文"), segment: "segment-2.dsx", report: 7),
+      CorpusIndexer.SourceRecord(path: "b.html", hash: 0, text: ContentKey(""), segment: "segment-1.dsx", report: .max),
+      CorpusIndexer.SourceRecord(path: "c.txt", hash: 1 << 40, text: ContentKey("x"), segment: "segment-2.dsx", report: 0),
+    ]
+    func fields(_ records: [CorpusIndexer.SourceRecord]) -> [String] {
+      records.map { "\($0.path)|\($0.hash)|\($0.text.length),\($0.text.fnv),\($0.text.crc)|\($0.segment)|\($0.report)" }
+    }
+    let bytes = IndexFolder.encodeSources(sources)
+    XCTAssertEqual(fields(try IndexFolder.decodeSources(bytes)), fields(sources))
+    XCTAssertThrowsError(try IndexFolder.decodeSources(Array(bytes.dropLast())))
+    XCTAssertEqual(try IndexFolder.decodeSources(IndexFolder.encodeSources([])).count, 0)
+  }
 }
