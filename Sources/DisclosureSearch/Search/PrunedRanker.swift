@@ -353,10 +353,8 @@ private struct SegmentPass {
   // (UInt32.max: none), the phrase clauses at the current doc (`hereCount` of them), the
   // phrase clauses' counts and the word clauses' counts there.
   var positions: [PositionBuffer]
-  /// Per word clause: its bound over the current range, its largest count there, and its
-  /// bound at the current doc.
+  /// Per word clause: its bound over the current range and its bound at the current doc.
   let wordClauseBounds: UnsafeMutableBufferPointer<Double>
-  let wordMaxCounts: UnsafeMutableBufferPointer<UInt32>
   let wordDocBounds: UnsafeMutableBufferPointer<Double>
   /// Per word clause: how much reading its counts lowered bounds in all, how often it was
   /// read, the average of that (its bound before its first read), and the clauses by it,
@@ -490,7 +488,6 @@ private struct SegmentPass {
     _ = cursors.initialize(from: lists)
     positions = (0..<((phrases + checks.joined()).map(\.lists.count).max() ?? 0)).map { _ in PositionBuffer() }
     wordClauseBounds = buffer(words.count, 0)
-    wordMaxCounts = buffer(words.count, 0)
     wordDocBounds = buffer(words.count, 0)
     wordLowered = buffer(words.count, 0)
     wordReads = buffer(words.count, 0)
@@ -514,7 +511,6 @@ private struct SegmentPass {
     cursors.deallocate()
     positions.forEach { $0.free() }
     wordClauseBounds.deallocate()
-    wordMaxCounts.deallocate()
     wordDocBounds.deallocate()
     wordLowered.deallocate()
     wordReads.deallocate()
@@ -599,7 +595,6 @@ private struct SegmentPass {
       for number in words.indices {
         let phrase = words[number].phrase
         wordClauseBounds[number] = phraseBounds[phrase] * wordRatios[number]
-        wordMaxCounts[number] = phraseMaxCounts[phrase]
         clauseBounds[phrase] += wordClauseBounds[number]
       }
       var rangeBound = 0.0
@@ -740,29 +735,24 @@ private struct SegmentPass {
     }
     var bound = 0.0
     var maybe: UInt64 = 0
-    for number in phrases.indices { phraseLeast[number] = 0 }
+    for number in phrases.indices { (phraseLeast[number], phraseSaturation[number]) = (0, 0) }
     for slot in 0..<hereCount {
       let number = here[slot]
-      guard let most = unpackedLeastCount(phrases[number].lists, at: doc) else { continue }
-      phraseLeast[number] = most
-      phraseSaturation[number] = phrases[number].score.saturation(most, index.fieldLength(of: global, phrases[number].field))
+      // The part occurs at most as often as each unpacked gram here and as the range allows.
+      guard let most = unpackedLeastCount(phrases[number].lists, at: doc), case let count = min(most, phraseMaxCounts[number]),
+        count > 0
+      else { continue }
+      phraseLeast[number] = count
+      phraseSaturation[number] = phrases[number].score.saturation(count, index.fieldLength(of: global, phrases[number].field))
       bound += phrases[number].score.scale * phraseSaturation[number]
       maybe |= 1 << phrases[number].part
     }
     guard maybe != 0 else { return }
-    // A word counts at most as often as its part there, and as often as in the range; in
-    // the same field, so as often as the part it shares the part's saturation.
+    // A word counts at most as often as its part there, in the same field: with at most the
+    // part's saturation.
     for number in words.indices {
       wordTF[number] = 0
-      let phrase = words[number].phrase
-      let least = phraseLeast[phrase]
-      let most = min(least, wordMaxCounts[number])
-      wordDocBounds[number] =
-        most == 0
-        ? 0
-        : most == least
-          ? words[number].score.scale * phraseSaturation[phrase]
-          : wordScore(number, tf: most, length: index.fieldLength(of: global, words[number].field))
+      wordDocBounds[number] = words[number].score.scale * phraseSaturation[words[number].phrase]
       bound += wordDocBounds[number]
     }
     if collector.excludes(bound) {
