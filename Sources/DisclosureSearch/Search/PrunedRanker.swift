@@ -726,7 +726,9 @@ private struct SegmentPass {
     var quick = 0.0
     for slot in 0..<hereCount {
       let clause = phrases[here[slot]]
-      let count = cursors[clause.first].count
+      var count = cursors[clause.first].count
+      // The gram counted least often (`lists` order) too, when its unpacked block reaches here.
+      if clause.lists.count > 1, let second = cursors[clause.first + 1].countInCurrentBlock(at: doc) { count = min(count, second) }
       quick += clauseScales[here[slot]] * clause.score.saturation(count, index.fieldLength(of: global, clause.field))
     }
     if collector.excludes(quick) {
