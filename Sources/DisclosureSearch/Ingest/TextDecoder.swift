@@ -27,10 +27,7 @@ enum TextDecoder {
     if bytes.starts(with: [0xFE, 0xFF]) {
       return converted(Array(bytes.dropFirst(2)), charset: "UTF-16BE", encoding: "utf-16be", offsetBase: 2)
     }
-    // Valid UTF-8 (nearly every file) is validated once, by the standard library.
-    if let text = String(validating: bytes, as: UTF8.self) {
-      return DecodedText(text: foldLineEndings(text), encoding: "utf-8", warnings: [])
-    }
+    if let text = validUTF8(bytes, encoding: "utf-8") { return text }
     // Not valid UTF-8: GB18030 (the usual encoding of Chinese text that is not UTF-8, a
     // superset of GB2312 and GBK) or Big5 (繁體 text), whichever reads as more common Chinese.
     // Big5 bytes read as GB18030 give no common character at all, real GB18030 text one in
@@ -63,7 +60,16 @@ enum TextDecoder {
     return (common, scanned)
   }
 
+  /// `bytes` as text when they are valid UTF-8 (nearly every file), validated once, by the
+  /// standard library.
+  private static func validUTF8(_ bytes: [UInt8], encoding: String) -> DecodedText? {
+    String(validating: bytes, as: UTF8.self).map { DecodedText(text: foldLineEndings($0), encoding: encoding, warnings: []) }
+  }
+
+  /// UTF-8 text, invalid sequences replaced and counted in a warning; `check` when the bytes
+  /// are already known to be invalid.
   private static func utf8(_ bytes: [UInt8], encoding: String, offsetBase: Int, check: UTF8Validation? = nil) -> DecodedText {
+    if check == nil, let text = validUTF8(bytes, encoding: encoding) { return text }
     let check = check ?? UTF8Validation(bytes)
     var warnings: [String] = []
     if let first = check.firstInvalidOffset {
