@@ -34,6 +34,9 @@ public final class Searcher: Sendable {
   private let idleAnalyzers = Mutex<[Analyzer]>([])
   /// Words found by ICU get this share of a field's weight, on top of the exact string.
   static let wordMatchWeight = 0.5
+  /// Threads a search reads a large segment on (asking the system costs as much as a small
+  /// query's walk).
+  private let threads = ProcessInfo.processInfo.activeProcessorCount
 
   /// Opens the index in `folder` (memory-mapped). Throws `.index(…)` when it is missing,
   /// damaged, of another format, or built with other analysis settings.
@@ -216,7 +219,7 @@ public final class Searcher: Sendable {
     throws -> Ranking
   {
     if !explain, !perSection, !countAll, let ranker = try prunedRanker(query, analyzer: analyzer, limit: limit) {
-      return try ranker.rank(threads: ProcessInfo.processInfo.activeProcessorCount)
+      return try ranker.rank(threads: threads)
     }
     return try rankEveryMatch(query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit)
   }

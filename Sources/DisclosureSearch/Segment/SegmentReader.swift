@@ -125,57 +125,53 @@ final class SegmentReader: Sendable {
 
   /// The term's index in the sorted dictionary (binary search, reading only the probed terms).
   func termIndex(_ key: [UInt8]) -> Int? {
-    var low = 0
-    var high = termCount
-    while low < high {
-      let middle = (low + high) / 2
-      let order = compare(term: middle, with: key)
-      if order == 0 { return middle }
-      if order < 0 { low = middle + 1 } else { high = middle }
-    }
-    return nil
-  }
-
-  /// The indexes of the terms that start with `prefix` (contiguous, as terms are sorted).
-  func termRange(withPrefix prefix: [UInt8]) -> Range<Int> {
-    func firstIndex(where isAfter: (Int) -> Bool) -> Int {
+    withDictionary { dictionary in
       var low = 0
       var high = termCount
       while low < high {
         let middle = (low + high) / 2
-        if isAfter(middle) { high = middle } else { low = middle + 1 }
+        let order = dictionary.compare(term: middle, with: key)
+        if order == 0 { return middle }
+        if order < 0 { low = middle + 1 } else { high = middle }
       }
-      return low
-    }
-    let start = firstIndex { compare(term: $0, with: prefix) >= 0 }
-    let end = firstIndex { index in
-      let order = compare(term: index, with: prefix)
-      return order > 0 && !startsWith(term: index, prefix)
-    }
-    return start..<max(start, end)
-  }
-
-  private func startsWith(term index: Int, _ prefix: [UInt8]) -> Bool {
-    let range = termRange(index)
-    guard range.count >= prefix.count else { return false }
-    return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
-      for offset in 0..<prefix.count where raw[range.lowerBound + offset] != prefix[offset] { return false }
-      return true
+      return nil
     }
   }
 
-  private func termRange(_ index: Int) -> Range<Int> {
-    let base = termBytesRange.lowerBound
-    let start = Int(Self.u32(data, termOffsetsStart + index * 4))
-    let end = Int(Self.u32(data, termOffsetsStart + index * 4 + 4))
-    guard start <= end, end <= termBytesRange.count else { return base..<base }
-    return (base + start)..<(base + end)
+  /// The indexes of the terms that start with `prefix` (contiguous, as terms are sorted).
+  func termRange(withPrefix prefix: [UInt8]) -> Range<Int> {
+    withDictionary { dictionary in
+      func firstIndex(where isAfter: (Int) -> Bool) -> Int {
+        var low = 0
+        var high = termCount
+        while low < high {
+          let middle = (low + high) / 2
+          if isAfter(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low
+      }
+      let start = firstIndex { dictionary.compare(term: $0, with: prefix) >= 0 }
+      let end = firstIndex { dictionary.compare(term: $0, with: prefix) > 0 && !dictionary.term($0).starts(with: prefix) }
+      return start..<max(start, end)
+    }
   }
 
-  private func compare(term index: Int, with key: [UInt8]) -> Int {
-    let range = termRange(index)
-    return data.withUnsafeBytes { raw in
-      let term = UnsafeRawBufferPointer(rebasing: raw[range])
+  /// The term dictionary's offsets and bytes, read through one pointer: a lookup probes
+  /// about twenty terms, and each access to `Data` costs more than the comparison.
+  private struct Dictionary {
+    let offsets: UnsafeRawBufferPointer
+    let bytes: UnsafeRawBufferPointer
+
+    /// A term's bytes (empty when its offsets are out of order or out of the block).
+    func term(_ index: Int) -> UnsafeRawBufferPointer {
+      let start = Int(UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+      let end = Int(UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: index * 4 + 4, as: UInt32.self)))
+      guard start <= end, end <= bytes.count else { return UnsafeRawBufferPointer(rebasing: bytes[0..<0]) }
+      return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    func compare(term index: Int, with key: [UInt8]) -> Int {
+      let term = term(index)
       let common = min(term.count, key.count)
       for offset in 0..<common where term[offset] != key[offset] {
         return term[offset] < key[offset] ? -1 : 1
@@ -184,6 +180,23 @@ final class SegmentReader: Sendable {
     }
   }
 
+  private func withDictionary<T>(_ body: (Dictionary) -> T) -> T {
+    data.withUnsafeBytes { raw in
+      body(
+        Dictionary(
+          offsets: UnsafeRawBufferPointer(rebasing: raw[termOffsetsStart..<(termOffsetsStart + (termCount + 1) * 4)]),
+          bytes: UnsafeRawBufferPointer(rebasing: raw[termBytesRange])))
+    }
+  }
+
+  /// A term's bytes in the file (empty when its offsets are bad).
+  private func termRange(_ index: Int) -> Range<Int> {
+    let base = termBytesRange.lowerBound
+    let start = Int(Self.u32(data, termOffsetsStart + index * 4))
+    let end = Int(Self.u32(data, termOffsetsStart + index * 4 + 4))
+    guard start <= end, end <= termBytesRange.count else { return base..<base }
+    return (base + start)..<(base + end)
+  }
 
   /// Where a term's postings lie in the file, checked against their CRC-32 (once per reader
   /// unless `recheck`).
