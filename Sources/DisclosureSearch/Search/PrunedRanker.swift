@@ -195,6 +195,7 @@ struct PrunedRanker {
       let halves = reader.docCount >= splitDocCount && threads > 1 ? 2 : 1
       let bounds = (0...halves).map { UInt32(reader.docCount * $0 / halves) }
       let results = ResultSlots<Result<Half, Error>>(count: halves)
+      let terms = try SegmentTerms(ranker: self, reader: reader)
       reader.withBytes { bytes in
         nonisolated(unsafe) let file = bytes
         let (startingEntries, phraseIDF, wordIDF) = (collector, phraseIDF, wordIDF)
@@ -203,7 +204,8 @@ struct PrunedRanker {
             half,
             Result {
               var pass = try SegmentPass(
-                ranker: self, segment: segment, docs: bounds[half]..<bounds[half + 1], file: file, phraseIDF: phraseIDF, wordIDF: wordIDF)
+                ranker: self, segment: segment, terms: terms, docs: bounds[half]..<bounds[half + 1], file: file, phraseIDF: phraseIDF,
+                wordIDF: wordIDF)
               defer { pass.free() }
               var half = Half(collector: startingEntries)
               half.collector.startPass()
@@ -297,6 +299,67 @@ struct PrunedRanker {
   }
 }
 
+/// The dictionary entries the passes over one segment read, looked up once for all of them
+/// (a part's grams serve its scoring clause and its check, in each half of the segment).
+private struct SegmentTerms: Sendable {
+  struct Gram: Sendable {
+    let term: Int
+    let offset: UInt32
+    let df: Int
+    let bytes: Int
+  }
+
+  /// Per part and field: its grams, the rarest first (nil when one is not in the segment).
+  let phrases: [[Field: [Gram]]]
+  /// Per scoring part, word and field: the word's term.
+  let words: [[String: [Field: Int]]]
+
+  init(ranker: PrunedRanker, reader: SegmentReader) throws {
+    let matcher = PhraseMatcher(segment: reader)
+    phrases = try ranker.parts.map { part in
+      var byField: [Field: [Gram]] = [:]
+      for field in part.fields {
+        if let grams = try Self.grams(of: part.normalized, in: field, reader: reader, matcher: matcher) { byField[field] = grams }
+      }
+      return byField
+    }
+    words = ranker.parts.prefix(ranker.scoringPartCount).enumerated().map { number, part in
+      var terms: [String: [Field: Int]] = [:]
+      for word in ranker.words[number] {
+        for field in part.fields {
+          if let term = reader.termIndex(TermKey.word(field, word)) { terms[word, default: [:]][field] = term }
+        }
+      }
+      return terms
+    }
+  }
+
+  /// The grams that cover `text`, and the rarest of the others: it often bounds the part's
+  /// count far better (行政复议's 政复), and more lists would cost more than they add.
+  /// The rarest gram drives; the others follow by the size of their lists, which grows with
+  /// their counts: the first two bound ranges (`phraseRangeBound`), and a gram as common but
+  /// counted less often bounds better (1.属于国家秘密: 属 and 密 once in a label, 1. and 国家
+  /// several times).
+  private static func grams(of text: String, in field: Field, reader: SegmentReader, matcher: PhraseMatcher) throws -> [Gram]? {
+    let cover = Set(PhraseMatcher.grams(of: text).map(\.offset))
+    var grams: [Gram] = []
+    var rarestOther: Gram?
+    for gram in PhraseMatcher.grams(of: text, overlapping: true) where gram.isOneTerm {
+      guard let term = matcher.terms(of: gram, in: field).first else { return nil }
+      let entry = Gram(term: term, offset: gram.offset, df: reader.documentFrequency(term), bytes: try reader.postingsRange(term).count)
+      if cover.contains(gram.offset) {
+        grams.append(entry)
+      } else if entry.df < rarestOther?.df ?? .max {
+        rarestOther = entry
+      }
+    }
+    if let rarestOther { grams.append(rarestOther) }
+    grams.sort { ($0.df, $0.bytes) < ($1.df, $1.bytes) }
+    if grams.count > 2 { grams[1...].sort { $0.bytes < $1.bytes } }
+    return grams
+  }
+}
+
 /// One walk over a segment's docs: the clauses' cursors over its memory-mapped postings.
 /// Cursors and per-doc scratch live in buffers allocated once (`free` releases them): the
 /// inner loops then mutate them in place, without the uniqueness checks of nested arrays.
@@ -386,8 +449,8 @@ private struct SegmentPass {
   var texts: (doc: UInt32, fields: [Field: String])?
 
   init(
-    ranker: PrunedRanker, segment: Int, docs: Range<UInt32>, file: UnsafeRawBufferPointer, phraseIDF: [[Field: Double]],
-    wordIDF: [[String: [Field: Double]]]
+    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, docs: Range<UInt32>, file: UnsafeRawBufferPointer,
+    phraseIDF: [[Field: Double]], wordIDF: [[String: [Field: Double]]]
   ) throws {
     self.ranker = ranker
     self.docs = docs
@@ -396,7 +459,6 @@ private struct SegmentPass {
     docCount = index.segments[segment].docCount
     let norms = index.averageFieldLengths.map(BM25.FieldNorm.init)
     let reader = index.segments[segment]
-    let matcher = PhraseMatcher(segment: reader)
     var lists: [PostingsCursor] = []
     func list(_ term: Int, hasPositions: Bool) throws -> PostingsCursor {
       let bytes = UnsafeRawBufferPointer(rebasing: file[try reader.postingsRange(term)])
@@ -405,28 +467,7 @@ private struct SegmentPass {
       return PostingsCursor(bytes, hasPositions: hasPositions, skips: skips)
     }
     func phrase(_ number: Int, _ field: Field) throws -> PhraseClause? {
-      // The grams that cover the part, and the rarest of the others: it often bounds the
-      // part's count far better (行政复议's 政复), and more lists would cost more than they add.
-      let text = ranker.parts[number].normalized
-      let cover = Set(PhraseMatcher.grams(of: text).map(\.offset))
-      var grams: [(term: Int, offset: UInt32, df: Int, bytes: Int)] = []
-      var rarestOther: (term: Int, offset: UInt32, df: Int, bytes: Int)?
-      for gram in PhraseMatcher.grams(of: text, overlapping: true) where gram.isOneTerm {
-        guard let term = matcher.terms(of: gram, in: field).first else { return nil }
-        let entry = (term: term, offset: gram.offset, df: reader.documentFrequency(term), bytes: try reader.postingsRange(term).count)
-        if cover.contains(gram.offset) {
-          grams.append(entry)
-        } else if entry.df < rarestOther?.df ?? .max {
-          rarestOther = entry
-        }
-      }
-      if let rarestOther { grams.append(rarestOther) }
-      // The rarest gram drives; the others follow by the size of their lists, which grows
-      // with their counts: the first two bound ranges (`phraseRangeBound`), and a gram as
-      // common but counted less often bounds better (1.属于国家秘密: 属 and 密 once in a
-      // label, 1. and 国家 several times).
-      grams.sort { ($0.df, $0.bytes) < ($1.df, $1.bytes) }
-      if grams.count > 2 { grams[1...].sort { $0.bytes < $1.bytes } }
+      guard let grams = terms.phrases[number][field] else { return nil }
       let first = lists.count
       for gram in grams { lists.append(try list(gram.term, hasPositions: true)) }
       // A part under NOT only is checked, never scored.
@@ -453,7 +494,7 @@ private struct SegmentPass {
           for field in fields {
             // Where the part cannot occur, its words do not count.
             guard let phrase = phrases.firstIndex(where: { $0.part == number && $0.field == field }),
-              let idf = wordIDF[number][word]?[field], let term = reader.termIndex(TermKey.word(field, word))
+              let idf = wordIDF[number][word]?[field], let term = terms.words[number][word]?[field]
             else { continue }
             let score = ClauseScore(idf: idf, weight: field.weight * Searcher.wordMatchWeight, norm: norms[field.rawValue])
             words.append(WordClause(part: number, field: field, score: score, cursor: lists.count, phrase: phrase))
