@@ -25,6 +25,8 @@ final class SegmentReader: Sendable {
   private let dictionaryRange: Range<Int>
   /// Terms whose postings passed their CRC check.
   private let verifiedTerms: Mutex<Bitset>
+  /// Records (by the offset of their payload) that passed their CRC check.
+  private let verifiedRecords = Mutex<Set<Int>>([])
   /// Record decompressors not in use (made on demand: one per thread reading at once).
   private let decompressors = Mutex<[RecordDecompressor]>([])
   /// The skip points of lists that a search started reading far in (found once per reader).
@@ -290,8 +292,12 @@ final class SegmentReader: Sendable {
     let end = Self.u64(data, range.lowerBound + 4 + (index + 1) * 8)
     guard start + 4 <= end, end <= UInt64(range.upperBound - bodyStart) else { throw corrupt("record offsets out of range") }
     let payload = (bodyStart + Int(start) + 4)..<(bodyStart + Int(end))
-    guard Self.crc(data, payload) == Self.u32(data, bodyStart + Int(start)) else {
-      throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "record checksum mismatch")
+    // Checked the first time it is read, as postings are (a hit reads two records).
+    if !verifiedRecords.withLock({ $0.contains(payload.lowerBound) }) {
+      guard Self.crc(data, payload) == Self.u32(data, bodyStart + Int(start)) else {
+        throw IndexFormatError.corrupt(file: name, offset: payload.lowerBound, reason: "record checksum mismatch")
+      }
+      verifiedRecords.withLock { _ = $0.insert(payload.lowerBound) }
     }
     do {
       return try data.withUnsafeBytes { raw throws(RecordReader.Failure) in
