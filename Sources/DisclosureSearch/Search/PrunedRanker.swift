@@ -655,7 +655,8 @@ private struct SegmentPass {
         if collector.excludes(rangeBound) {
           skipped = true
         } else {
-          chooseDrivers(collector)
+          // Sections that only clauses which do not drive hold are not counted.
+          if chooseDrivers(collector) { skipped = true }
           try readRange(from: target, through: upto, &collector, found: &found, skipped: &skipped)
         }
       }
@@ -685,8 +686,9 @@ private struct SegmentPass {
 
   /// Which phrase clauses drive the current range (MaxScore): the clauses of smallest bound,
   /// as long as a section holding only them (with their words at their bounds) cannot enter,
-  /// need not — such a section is read only when a stronger clause finds it.
-  private mutating func chooseDrivers(_ collector: PrunedRanker.TopCollector) {
+  /// need not — such a section is read only when a stronger clause finds it. Returns whether
+  /// some clause with docs in the range does not drive.
+  private mutating func chooseDrivers(_ collector: PrunedRanker.TopCollector) -> Bool {
     for number in phrases.indices {
       byBound[number] = number
       drives[number] = true
@@ -698,14 +700,17 @@ private struct SegmentPass {
       byBound[slot] = number
     }
     var bound = 0.0
+    var passedOver = false
     for slot in phrases.indices {
       let number = byBound[slot]
       // A clause with no block in the range has nothing to look up.
       guard phraseBounds[number] > 0 else { continue }
-      guard collector.excludes(bound + clauseBounds[number]) else { return }
+      guard collector.excludes(bound + clauseBounds[number]) else { break }
       bound += clauseBounds[number]
       drives[number] = false
+      passedOver = true
     }
+    return passedOver
   }
 
   /// Scores the sections of `first...last` that hold a part.

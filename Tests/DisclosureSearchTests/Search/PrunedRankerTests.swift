@@ -101,6 +101,33 @@ final class PrunedRankerTests: XCTestCase {
     XCTAssertEqual(logic.holds(report: 0) { $0 == 1 }, true)
   }
 
+  /// A clause whose bound alone cannot enter does not drive: the sections only it finds are
+  /// not read, and the total must then say it is a lower bound. Here 64 top-64 places fill
+  /// with headings holding the part in 12 words, 64 better ones (6 words) take them in the
+  /// first range, and in the next 64 yet better ones (1 word) each enter, while 64 long
+  /// sections hold the part only in their body, too weakly to drive.
+  func testSectionsPassedOverMakeTheTotalALowerBound() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-passed-\(UUID().uuidString)")
+    let corpus = folder.appendingPathComponent("Corpus")
+    try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for report in 0..<192 {
+      let heading = "一、总体情况（\(String(repeating: "数据", count: report < 64 ? 12 : report < 128 ? 6 : 1))甲乙丙）"
+      let before = report < 128 ? "" : String(repeating: "其他内容说明。", count: 40) + "甲乙丙。\n"
+      let text = "测试\(report)号局2021年政府信息公开工作年度报告\n\(before)\(heading)\n本机关工作情况。\n二、主动公开政府信息情况\n其他内容。\n"
+      try text.write(to: corpus.appendingPathComponent(String(format: "r%03d.txt", report)), atomically: true, encoding: .utf8)
+    }
+    let index = folder.appendingPathComponent("Index")
+    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    let searcher = try Searcher(indexFolder: index)
+    let fast = try searcher.search("甲乙丙", options: SearchOptions(limit: 64))
+    let full = try searcher.search("甲乙丙", options: SearchOptions(limit: 64, countAll: true))
+    XCTAssertEqual(fast.hits, full.hits)
+    XCTAssertEqual(full.total, 256)
+    XCTAssertLessThan(fast.total, full.total, "the body-only sections were passed over")
+    XCTAssertFalse(fast.total_exact)
+  }
+
   /// A section whose grams line up more often than the string occurs (甲乙.。丙丁 for
   /// 甲乙.、丙丁: the grams check the point after 乙, not the mark after the point) scores below
   /// its bound once checked; the sections after it must still be checked.
