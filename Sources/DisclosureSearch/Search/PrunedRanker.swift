@@ -32,6 +32,8 @@ struct PrunedRanker {
   let allowedReports: Bitset
   /// Whether the filters leave out live sections: the walk then leaps from allowed to allowed.
   let narrowed: Bool
+  /// Whether a section a list names may be one to leave out (narrowed, or deleted by an update).
+  let checksAllowed: Bool
   let logic: Logic
   let limit: Int
 
@@ -141,6 +143,7 @@ struct PrunedRanker {
     allowedDocs = index.liveDocs(inSections: query.sections, ofReports: allowedReports)
     self.allowedReports = allowedReports
     narrowed = allowedDocs.count < index.liveDocCount
+    checksAllowed = narrowed || index.liveDocCount < index.docCount
     self.logic = tree
     self.limit = limit
   }
@@ -765,8 +768,9 @@ private struct SegmentPass {
   {
     guard Int(doc) < docCount else { throw BadPostings() }
     let global = base + doc
-    let report = index.reportID(of: global)
-    guard ranker.allowedDocs.contains(global), ranker.allowedReports.contains(report) else { return }
+    if ranker.checksAllowed {
+      guard ranker.allowedDocs.contains(global), ranker.allowedReports.contains(index.reportID(of: global)) else { return }
+    }
     // The cheapest bound first, from the counts the clauses' rarest grams stand at: the part
     // occurs at most as often, and its words no more often than the part.
     var quick = 0.0
@@ -826,6 +830,7 @@ private struct SegmentPass {
         return
       }
     }
+    let report = index.reportID(of: global)
     // Where each part's grams line up here.
     for number in phraseTF.indices { phraseTF[number] = 0 }
     var matched: UInt64 = 0
