@@ -191,14 +191,6 @@ final class SegmentReader: Sendable {
     }
   }
 
-  /// A term's bytes in the file (empty when its offsets are bad).
-  private func termRange(_ index: Int) -> Range<Int> {
-    let base = termBytesRange.lowerBound
-    let start = Int(Self.u32(data, termOffsetsStart + index * 4))
-    let end = Int(Self.u32(data, termOffsetsStart + index * 4 + 4))
-    guard start <= end, end <= termBytesRange.count else { return base..<base }
-    return (base + start)..<(base + end)
-  }
 
   /// Where a term's postings lie in the file, checked against their CRC-32 (once per reader
   /// unless `recheck`).
@@ -315,8 +307,7 @@ final class SegmentReader: Sendable {
   /// Whether a whole postings list decodes: docs ascending below the doc count, positions
   /// readable, as many docs as its term info says.
   private func postingsDecode(_ term: Int, _ range: Range<Int>) -> Bool {
-    let key = termRange(term)
-    guard let kind = key.isEmpty ? nil : data[key.lowerBound] else { return false }
+    guard let kind = withDictionary({ $0.term(term).first }) else { return false }
     let hasPositions = kind >= TermKey.gramPrefix
     let decoded = try? data.withUnsafeBytes { file throws -> Bool in
       var positions = PositionBuffer()
