@@ -255,8 +255,7 @@ final class IndexView: Sendable {
     return min(rarest ?? 0, liveDocCount)
   }
 
-  /// The live sections holding `word` in `field`, from the dictionary (what `wordPostings`
-  /// counts by reading the lists).
+  /// The live sections holding `word` in `field`, from the dictionary.
   func wordDocumentFrequency(_ word: String, in field: Field) throws -> Int {
     var frequency = 0
     let key = TermKey.word(field, word)
@@ -266,38 +265,33 @@ final class IndexView: Sendable {
     return frequency
   }
 
-  /// Calls `body` with each live doc holding `word` in `field` and the word's frequency
-  /// there, ascending by doc; returns the number of such docs (the document frequency).
-  @discardableResult
-  func wordPostings(_ word: String, in field: Field, _ body: (UInt32, UInt32) -> Void) throws -> Int {
-    var df = 0
+  /// How often `word` occurs in `field` of each of `docs` (global IDs, ascending) that holds
+  /// it: its list is read only where those docs are, stepping over the blocks between.
+  func wordCounts(_ word: String, in field: Field, at docs: [UInt32]) throws -> [(doc: UInt32, count: UInt32)] {
+    var counts: [(doc: UInt32, count: UInt32)] = []
     let key = TermKey.word(field, word)
+    var next = 0
     for (index, segment) in segments.enumerated() {
-      guard let term = segment.termIndex(key) else { continue }
-      let range = try segment.postingsRange(term)
       let base = docBases[index]
-      let entries: [(doc: UInt32, tf: UInt32)]
+      let end = base + UInt32(segment.docCount)
+      let first = next
+      while next < docs.count && docs[next] < end { next += 1 }
+      guard next > first, let term = segment.termIndex(key) else { continue }
+      let range = try segment.postingsRange(term)
       do {
-        entries = try segment.withBytes { file in
+        try segment.withBytes { file in
           try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[range]), hasPositions: false) { cursor in
-            var entries: [(doc: UInt32, tf: UInt32)] = []
-            while try cursor.next() { entries.append((cursor.doc, cursor.count)) }
-            return entries
+            for doc in docs[first..<next] {
+              guard try cursor.advance(to: doc - base) else { break }
+              if cursor.doc == doc - base { counts.append((doc, cursor.count)) }
+            }
           }
         }
       } catch {
         throw IndexFormatError.corrupt(file: segment.name, offset: range.lowerBound, reason: "bad postings list")
       }
-      for (local, tf) in entries {
-        guard Int(local) < segment.docCount else {
-          throw IndexFormatError.corrupt(file: segment.name, offset: range.lowerBound, reason: "postings name a missing section")
-        }
-        guard liveDocs.contains(base + local) else { continue }
-        df += 1
-        body(base + local, tf)
-      }
     }
-    return df
+    return counts
   }
 
   /// The name of the first segment, for error messages.

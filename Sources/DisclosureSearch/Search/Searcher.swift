@@ -291,14 +291,15 @@ public final class Searcher: Sendable {
       // where the part occurs, counted at most as often as the part there (both lists ascend).
       for word in analyzer.words(ofNormalized: part.normalized) {
         for (field, occurrences) in match.perField {
+          let wordDF = try index.wordDocumentFrequency(word, in: field)
+          guard wordDF > 0 else { continue }
+          let counted = occurrences.filter { candidates.contains($0.doc) }
           var frequencies: [(doc: UInt32, count: UInt32)] = []
           var next = 0
-          let wordDF = try index.wordPostings(word, in: field) { doc, tf in
-            while next < occurrences.count && occurrences[next].doc < doc { next += 1 }
-            guard next < occurrences.count, occurrences[next].doc == doc, candidates.contains(doc) else { return }
-            frequencies.append((doc, min(tf, occurrences[next].count)))
+          for (doc, tf) in try index.wordCounts(word, in: field, at: counted.map(\.doc)) {
+            while counted[next].doc < doc { next += 1 }
+            frequencies.append((doc, min(tf, counted[next].count)))
           }
-          guard wordDF > 0 else { continue }
           add(frequencies, kind: "word", term: word, field: field, df: wordDF, weight: field.weight * Self.wordMatchWeight)
         }
       }
