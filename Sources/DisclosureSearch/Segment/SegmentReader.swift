@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// Opening checks the footer, the directory and the small fixed blocks (meta, docs, term
 /// dictionary). Postings lists and stored records carry their own CRC-32 and are checked
-/// when read, so a search never computes results from damaged bytes and opening stays fast.
+/// the first time they are read, so a search never computes results from damaged bytes and
+/// opening stays fast.
 /// Immutable after init, so it is safe to share between threads.
 final class SegmentReader: Sendable {
   let name: String
