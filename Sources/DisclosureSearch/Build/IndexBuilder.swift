@@ -29,6 +29,8 @@ struct IndexBuilder {
   private(set) var gramLists: [PostingsWriter] = []
   private(set) var gramKeys: [UInt64] = []
   private var gramTable = GramTable()
+  /// Scratch: the list of each word or gram group of the field being added.
+  private var places: [Int] = []
 
   var termCount: Int { words.reduce(0) { $0 + $1.count } + gramLists.count }
 
@@ -42,35 +44,50 @@ struct IndexBuilder {
       var lengths = [UInt32](repeating: 0, count: Field.allCases.count)
       for (field, analyzed) in section.fields {
         lengths[field.rawValue] = analyzed.length
+        // Each term's list is found (or made) first, then every list is added to through one
+        // pointer: indexing the array of lists for each addition checked its uniqueness.
+        places.removeAll(keepingCapacity: true)
         for index in 0..<analyzed.wordCounts.count {
-          let (word, count, hash) = analyzed.wordCounts[index]
+          let (word, _, hash) = analyzed.wordCounts[index]
           let (number, inserted) = word.withUnsafeBytes { words[field.rawValue].insert($0, hash: hash) }
           if inserted { wordLists[field.rawValue].append(PostingsWriter(hasPositions: false)) }
-          wordLists[field.rawValue][number].add(doc: doc, count: count, length: analyzed.length)
+          places.append(number)
         }
-        var start = 0
+        wordLists[field.rawValue].withUnsafeMutableBufferPointer { lists in
+          for index in 0..<analyzed.wordCounts.count {
+            lists[places[index]].add(doc: doc, count: analyzed.wordCounts[index].count, length: analyzed.length)
+          }
+        }
         let grams = analyzed.grams
+        places.removeAll(keepingCapacity: true)
+        var start = 0
         while start < grams.count {
-          var end = start + 1
-          while end < grams.count && grams[end].code == grams[start].code { end += 1 }
           let key = UInt64(field.rawValue) << 42 | grams[start].code
-          let place: Int
           if let known = gramTable.place(of: key) {
-            place = Int(known)
+            places.append(Int(known))
           } else {
-            place = gramLists.count
-            gramTable.insert(key, place: Int32(place))
+            places.append(gramLists.count)
+            gramTable.insert(key, place: Int32(gramLists.count))
             gramLists.append(PostingsWriter(hasPositions: true))
             gramKeys.append(key)
           }
-          gramLists[place].add(doc: doc, count: UInt32(end - start), length: analyzed.length) { bytes in
-            var last: UInt32 = 0
-            for index in start..<end {
-              VarInt.append(grams[index].position - last, to: &bytes)
-              last = grams[index].position
+          start += 1
+          while start < grams.count && grams[start].code == grams[start - 1].code { start += 1 }
+        }
+        gramLists.withUnsafeMutableBufferPointer { lists in
+          var start = 0
+          for place in places {
+            var end = start + 1
+            while end < grams.count && grams[end].code == grams[start].code { end += 1 }
+            lists[place].add(doc: doc, count: UInt32(end - start), length: analyzed.length) { bytes in
+              var last: UInt32 = 0
+              for index in start..<end {
+                VarInt.append(grams[index].position - last, to: &bytes)
+                last = grams[index].position
+              }
             }
+            start = end
           }
-          start = end
         }
       }
       docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))
