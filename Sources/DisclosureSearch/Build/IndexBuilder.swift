@@ -29,8 +29,9 @@ struct IndexBuilder {
   private(set) var gramLists: [PostingsWriter] = []
   private(set) var gramKeys: [UInt64] = []
   private var gramTable = GramTable()
-  /// Scratch: the list of each word or gram group of the field being added.
+  /// Scratch for the field being added: each word's list, and each gram group's list and end.
   private var places: [Int] = []
+  private var groups: [(place: Int, end: Int)] = []
 
   var termCount: Int { words.reduce(0) { $0 + $1.count } + gramLists.count }
 
@@ -58,27 +59,27 @@ struct IndexBuilder {
             lists[places[index]].add(doc: doc, count: analyzed.wordCounts[index].count, length: analyzed.length)
           }
         }
+        // Grams come grouped by code: each group's list, and where the group ends.
         let grams = analyzed.grams
-        places.removeAll(keepingCapacity: true)
+        groups.removeAll(keepingCapacity: true)
         var start = 0
         while start < grams.count {
+          var end = start + 1
+          while end < grams.count && grams[end].code == grams[start].code { end += 1 }
           let key = UInt64(field.rawValue) << 42 | grams[start].code
           if let known = gramTable.place(of: key) {
-            places.append(Int(known))
+            groups.append((Int(known), end))
           } else {
-            places.append(gramLists.count)
+            groups.append((gramLists.count, end))
             gramTable.insert(key, place: Int32(gramLists.count))
             gramLists.append(PostingsWriter(hasPositions: true))
             gramKeys.append(key)
           }
-          start += 1
-          while start < grams.count && grams[start].code == grams[start - 1].code { start += 1 }
+          start = end
         }
         gramLists.withUnsafeMutableBufferPointer { lists in
           var start = 0
-          for place in places {
-            var end = start + 1
-            while end < grams.count && grams[end].code == grams[start].code { end += 1 }
+          for (place, end) in groups {
             lists[place].add(doc: doc, count: UInt32(end - start), length: analyzed.length) { bytes in
               var last: UInt32 = 0
               for index in start..<end {
