@@ -40,17 +40,17 @@ final class Analyzer: @unchecked Sendable {
     var previous: UInt32 = 0
     var position: UInt32 = 0
     field.grams.reserveCapacity(normalized.count / 2)
-    var index = 0
-    while index < normalized.count {
-      let lead = normalized[index]
-      let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-      guard index + width <= normalized.count else { break }
-      var value = width == 1 ? UInt32(lead) : UInt32(lead) & (0x7F >> width)
-      for offset in 1..<width { value = value << 6 | UInt32(normalized[index + offset] & 0x3F) }
-      index += width
-      if previous != 0 { field.grams.append((GramCode.make(previous, value), position - 1)) }
-      previous = CharacterClass.isSearchable(value) ? value : 0
-      position += 1
+    normalized.withUnsafeBufferPointer { bytes in
+      var index = 0
+      while index < bytes.count {
+        let width = UTF8.width(startingWith: bytes[index])
+        guard index + width <= bytes.count else { break }
+        let value = UTF8.value(in: bytes, at: index, width: width)
+        index += width
+        if previous != 0 { field.grams.append((GramCode.make(previous, value), position - 1)) }
+        previous = CharacterClass.isSearchable(value) ? value : 0
+        position += 1
+      }
     }
     if previous != 0 { field.grams.append((GramCode.make(previous, 0), position - 1)) }
     field.grams = grouper.grouped(field.grams)

@@ -155,3 +155,23 @@ enum TraditionalSimplified {
     return mapped == 0 ? scalar : Unicode.Scalar(UInt32(mapped)) ?? scalar
   }
 }
+
+extension UTF8 {
+  /// The length of the sequence that `lead` starts in valid UTF-8 (the analyzer and the
+  /// snippets decode by hand: the standard library's scalar view checks every index).
+  @inline(__always)
+  static func width(startingWith lead: UInt8) -> Int {
+    lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+  }
+
+  /// The scalar value of the `width` bytes at `offset` of valid UTF-8.
+  @inline(__always)
+  static func value(in bytes: UnsafeBufferPointer<UInt8>, at offset: Int, width: Int) -> UInt32 {
+    var value = UInt32(bytes[offset])
+    if width > 1 {
+      value &= 0x7F >> UInt32(width)
+      for index in 1..<width { value = value << 6 | UInt32(bytes[offset + index] & 0x3F) }
+    }
+    return value
+  }
+}

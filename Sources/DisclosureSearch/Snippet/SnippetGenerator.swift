@@ -35,7 +35,7 @@ struct SnippetGenerator {
         // The end maps to the scalar after the match (sourceOffsets ends with the text length).
         let to = Int(normalized.sourceOffsets[start + needle.count])
         // A match inside one scalar's folding (㈱ → (株)) highlights that scalar.
-        matches.append(from..<max(to, from + UTF8.width(startingWith: bytes[from], available: bytes.count - from)))
+        matches.append(from..<max(to, from + min(UTF8.width(startingWith: bytes[from]), bytes.count - from)))
       }
     }
     matches.sort { $0.lowerBound < $1.lowerBound }
@@ -71,8 +71,8 @@ struct SnippetGenerator {
         open = (length, merged[next].upperBound)
         next += 1
       }
-      let width = UTF8.width(startingWith: bytes[offset], available: bytes.count - offset)
-      let scalar = UTF8.scalar(in: bytes, at: offset, width: width)
+      let width = min(UTF8.width(startingWith: bytes[offset]), bytes.count - offset)
+      let scalar = Unicode.Scalar(UTF8.value(in: bytes, at: offset, width: width)) ?? "\u{FFFD}"
       if Layout.isSpace(scalar) {
         if !lastWasSpace {
           text.append(UInt8(ascii: " "))
@@ -96,27 +96,6 @@ struct SnippetGenerator {
     for byte in bytes[0..<windowStart] where byte == newline { lineInSection += 1 }
     let line = section.sourceLines[safe: lineInSection] ?? section.startLine + lineInSection
     return Snippet(text: String(decoding: text, as: UTF8.self), highlights: highlights, line: line)
-  }
-}
-
-extension UTF8 {
-  /// The length of the sequence that starts with `lead` in valid UTF-8 (1 for a stray byte,
-  /// and never past the `available` bytes).
-  @inline(__always)
-  static func width(startingWith lead: UInt8, available: Int) -> Int {
-    let width = lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-    return min(width, available)
-  }
-
-  /// The scalar of the `width` bytes at `offset` of valid UTF-8.
-  @inline(__always)
-  static func scalar(in bytes: UnsafeBufferPointer<UInt8>, at offset: Int, width: Int) -> Unicode.Scalar {
-    var value = UInt32(bytes[offset])
-    if width > 1 {
-      value &= 0x7F >> UInt32(width)
-      for index in 1..<width { value = value << 6 | UInt32(bytes[offset + index] & 0x3F) }
-    }
-    return Unicode.Scalar(value) ?? "\u{FFFD}"
   }
 }
 
