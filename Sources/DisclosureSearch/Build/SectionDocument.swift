@@ -4,27 +4,43 @@ enum SectionDocument {
   /// it is indexed once per report), the heading, the table labels (row labels, their groups
   /// and column headers, one per line) and the body (the text after the heading).
   static func fieldTexts(title: String, number: Int, heading: String, text: String, rows: [TableRow]) -> [Field: String] {
-    var labels: [String] = []
-    // Keyed by UTF-8 bytes: String hashing normalizes to NFC, which costs more here.
-    var seen = Set<Word>()
-    var previousHeaders: [String] = []
-    for row in rows {
-      let headers = row.cells.map(\.header)
-      // Rows of one table share their headers: look at each run of them once.
-      let candidates = row.group + [row.labelAsWritten] + (headers == previousHeaders ? [] : headers)
-      previousHeaders = headers
-      for label in candidates where !label.isEmpty {
-        if seen.insert(Word(label)).inserted { labels.append(label) }
-      }
-    }
-    let body: Substring
-    if number == 0 {
-      body = text[...]
-    } else if let newline = text.firstIndex(of: "\n") {
-      body = text[text.index(after: newline)...]
-    } else {
-      body = ""
-    }
-    return [.title: title, .heading: heading, .label: labels.joined(separator: "\n"), .body: String(body)]
+    [.title: title, .heading: heading, .label: labels(rows), .body: body(number: number, text: text)]
   }
+
+  /// The label field: row labels, their groups and column headers, each once, one per line.
+  static func labels(_ rows: [TableRow]) -> String {
+    var labels = LabelField()
+    for row in rows {
+      labels.add(group: row.group.map(Word.init), label: Word(row.labelAsWritten), headers: row.cells.map { Word($0.header) })
+    }
+    return labels.text
+  }
+
+  /// The body field: the section text after its heading line (all of section 0's text).
+  static func body(number: Int, text: String) -> String {
+    if number == 0 { return text }
+    guard let newline = text.utf8.firstIndex(of: UInt8(ascii: "\n")) else { return "" }
+    return String(text[text.utf8.index(after: newline)...])
+  }
+}
+
+/// Builds the label field row by row, from the UTF-8 of each row's group, label as written and
+/// column headers (keyed by bytes: String hashing normalizes to NFC, which costs more here).
+struct LabelField {
+  private var seen = Set<Word>()
+  private var previousHeaders: [Word] = []
+  private var bytes: [UInt8] = []
+
+  mutating func add(group: [Word], label: Word, headers: [Word]) {
+    // Rows of one table share their headers: look at each run of them once.
+    let newHeaders = headers != previousHeaders
+    if newHeaders { previousHeaders = headers }
+    for candidate in group + [label] + (newHeaders ? headers : []) where !candidate.bytes.isEmpty {
+      guard seen.insert(candidate).inserted else { continue }
+      if !bytes.isEmpty { bytes.append(UInt8(ascii: "\n")) }
+      bytes += candidate.bytes
+    }
+  }
+
+  var text: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -163,10 +163,34 @@ final class IndexView: Sendable {
 
   /// The text of each field of a stored section, as the index analyzed them.
   func fieldTexts(of doc: UInt32) throws -> [Field: String] {
-    let section = try section(doc)
-    let title = isFirstSection(doc) ? try report(reportID(of: doc)).title : ""
-    return SectionDocument.fieldTexts(
-      title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
+    var texts = FieldTexts(index: self, doc: doc)
+    return Dictionary(uniqueKeysWithValues: try Field.allCases.map { ($0, try texts.text($0)) })
+  }
+
+  /// The texts of a stored section's fields as the index analyzed them, each made when first
+  /// asked for from no more of the records than it needs: the labels without making the table
+  /// rows (most of a table section's strings), the heading and body without reading them.
+  struct FieldTexts {
+    let index: IndexView
+    let doc: UInt32
+    private var section: StoredSection?
+
+    init(index: IndexView, doc: UInt32) {
+      self.index = index
+      self.doc = doc
+    }
+
+    mutating func text(_ field: Field) throws -> String {
+      let (segment, local) = index.locate(doc: doc)
+      switch field {
+      case .title: return index.isFirstSection(doc) ? try index.report(index.reportID(of: doc)).title : ""
+      case .label: return try index.segments[segment].sectionLabels(local)
+      case .heading, .body:
+        let section = try self.section ?? index.segments[segment].section(local, rows: false)
+        self.section = section
+        return field == .heading ? section.heading : SectionDocument.body(number: section.number, text: section.text)
+      }
+    }
   }
 
   /// Occurrences of a phrase (its grams) per live global doc in `field`, ascending by doc.

@@ -449,7 +449,7 @@ private struct SegmentPass {
   /// section read.
   var counters: [Searcher.TextCounter?]
   let checksText: Bool
-  var texts: (doc: UInt32, fields: [Field: String])?
+  var texts: IndexView.FieldTexts?
 
   init(
     ranker: PrunedRanker, segment: Int, terms: SegmentTerms, docs: Range<UInt32>, file: UnsafeRawBufferPointer,
@@ -928,8 +928,8 @@ private struct SegmentPass {
   /// How often a clause's part occurs in the stored text of `doc`'s field.
   private mutating func textCount(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32 {
     let global = base + doc
-    if texts?.doc != global { texts = (global, try index.fieldTexts(of: global)) }
-    return counters[clause.part]!.count(in: texts?.fields[clause.field] ?? "")
+    if texts?.doc != global { texts = IndexView.FieldTexts(index: index, doc: global) }
+    return counters[clause.part]!.count(in: try texts!.text(clause.field), field: clause.field)
   }
 
   /// Whether some allowed section of `report` holds the part.

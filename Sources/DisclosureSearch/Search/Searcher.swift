@@ -603,9 +603,10 @@ public final class Searcher: Sendable {
           var counter = TextCounter(normalized, normalizer: Normalizer())
           var found: [(slot: Int, doc: UInt32, count: UInt32)] = []
           for doc in docs[(docs.count * chunk / chunkCount)..<(docs.count * (chunk + 1) / chunkCount)] {
-            let texts = try index.fieldTexts(of: doc)
+            var texts = IndexView.FieldTexts(index: index, doc: doc)
             for slot in fields[doc] ?? [] {
-              let count = counter.count(in: texts[perField[slot].0] ?? "")
+              let field = perField[slot].0
+              let count = counter.count(in: try texts.text(field), field: field)
               if count > 0 { found.append((slot, doc, count)) }
             }
           }
@@ -619,8 +620,9 @@ public final class Searcher: Sendable {
     return result
   }
 
-  /// Counts a normalized string in field texts as written, folding each text first; a text
-  /// seen before (table labels and headings repeat from report to report) is not searched again.
+  /// Counts a normalized string in field texts as written, folding each text first. Titles,
+  /// headings and labels repeat from report to report: one seen before is not searched
+  /// again. Bodies seldom repeat, and are not kept.
   struct TextCounter {
     let needle: [UInt8]
     let normalizer: Normalizer
@@ -633,10 +635,11 @@ public final class Searcher: Sendable {
       self.normalizer = normalizer
     }
 
-    mutating func count(in text: String) -> UInt32 {
+    mutating func count(in text: String, field: Field) -> UInt32 {
+      guard field != .body else { return UInt32(normalizer.foldedUTF8(text).indices(of: needle).count) }
       let key = Word(text)
       if let known = counts[key] { return known }
-      let count = UInt32(normalizer.normalize(text[...]).utf8.indices(of: needle).count)
+      let count = UInt32(normalizer.foldedUTF8(text).indices(of: needle).count)
       counts[key] = count
       return count
     }

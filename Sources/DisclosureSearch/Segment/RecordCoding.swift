@@ -54,7 +54,9 @@ enum RecordCoding {
     return writer.bytes
   }
 
-  static func decodeSection(_ bytes: [UInt8]) throws(RecordReader.Failure) -> StoredSection {
+  /// Without `rows`, the record's table rows are left unread (the section comes back with
+  /// none): most of a table section's strings are its cells'.
+  static func decodeSection(_ bytes: [UInt8], rows withRows: Bool = true) throws(RecordReader.Failure) -> StoredSection {
     var reader = RecordReader(bytes)
     let number = Int(try reader.varint())
     let heading = try reader.string()
@@ -62,7 +64,7 @@ enum RecordCoding {
     let startLine = Int(try reader.varint())
     var sourceLines: [Int] = []
     for _ in 0..<(try reader.count()) { sourceLines.append(Int(try reader.varint())) }
-    let rowCount = try reader.count()
+    let rowCount = withRows ? try reader.count() : 0
     var rows: [TableRow] = []
     for _ in 0..<rowCount {
       let table = try reader.string()
@@ -80,6 +82,35 @@ enum RecordCoding {
       rows.append(TableRow(table: table, label: label, labelAsWritten: written.isEmpty ? label : written, group: group, cells: cells))
     }
     return StoredSection(number: number, heading: heading, text: text, startLine: startLine, rows: rows, sourceLines: sourceLines)
+  }
+
+  /// The label field of a section record, as `SectionDocument.labels` makes it from the
+  /// decoded rows, from the strings' bytes in place (a search checking labels in the text
+  /// reads thousands of records, and their cells are most of their strings).
+  static func decodeLabels(_ bytes: [UInt8]) throws(RecordReader.Failure) -> String {
+    var reader = RecordReader(bytes)
+    _ = try reader.varint()
+    for _ in 0..<2 { _ = try reader.slice() }  // heading, text
+    _ = try reader.varint()
+    for _ in 0..<(try reader.count()) { _ = try reader.varint() }
+    var labels = LabelField()
+    var group: [Word] = []
+    var headers: [Word] = []
+    for _ in 0..<(try reader.count()) {
+      _ = try reader.slice()  // table
+      let label = try reader.slice()
+      let written = try reader.slice()
+      group.removeAll(keepingCapacity: true)
+      for _ in 0..<(try reader.count()) { group.append(Word(try reader.slice())) }
+      headers.removeAll(keepingCapacity: true)
+      for _ in 0..<(try reader.count()) {
+        headers.append(Word(try reader.slice()))
+        _ = try reader.slice()  // text
+        if try reader.byte() == 1 { _ = try reader.varint() }
+      }
+      labels.add(group: group, label: Word(written.isEmpty ? label : written), headers: headers)
+    }
+    return labels.text
   }
 
   /// Decompresses a record made by `RecordCompressor` with the same dictionary.
@@ -229,9 +260,14 @@ struct RecordReader {
   }
 
   mutating func string() throws(Failure) -> String {
+    String(decoding: try slice(), as: UTF8.self)
+  }
+
+  /// A string's UTF-8 bytes, in place.
+  mutating func slice() throws(Failure) -> ArraySlice<UInt8> {
     let length = try count()
     defer { index += length }
-    return String(decoding: bytes[index..<(index + length)], as: UTF8.self)
+    return bytes[index..<(index + length)]
   }
 
   mutating func optionalString() throws(Failure) -> String? {

@@ -263,9 +263,17 @@ final class SegmentReader: Sendable {
     do { return try RecordCoding.decodeReport(bytes) } catch { throw unreadable(.reports, Int(id)) }
   }
 
-  func section(_ doc: UInt32) throws -> StoredSection {
+  /// Section `doc`'s record; without `rows`, its table rows are left unread.
+  func section(_ doc: UInt32, rows: Bool = true) throws -> StoredSection {
     let bytes = try record(.sections, Int(doc))
-    do { return try RecordCoding.decodeSection(bytes) } catch { throw unreadable(.sections, Int(doc)) }
+    do { return try RecordCoding.decodeSection(bytes, rows: rows) } catch { throw unreadable(.sections, Int(doc)) }
+  }
+
+  /// Section `doc`'s label field (`SectionDocument.labels` of its rows), read from the record
+  /// without making its rows.
+  func sectionLabels(_ doc: UInt32) throws -> String {
+    let bytes = try record(.sections, Int(doc))
+    do { return try RecordCoding.decodeLabels(bytes) } catch { throw unreadable(.sections, Int(doc)) }
   }
 
   private func unreadable(_ block: SegmentFormat.Block, _ index: Int) -> IndexFormatError {

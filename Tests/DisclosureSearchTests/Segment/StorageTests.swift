@@ -74,6 +74,20 @@ final class StorageTests: XCTestCase {
     }, record)
   }
 
+  /// A search that checks parts in the text reads records in part (the labels without making
+  /// the rows, the heading and body without the rows): the same field texts as whole records.
+  func testFieldTextsReadInPartEqualThoseOfWholeRecords() throws {
+    let index = SampleIndex.searcher.index
+    for doc in 0..<UInt32(index.docCount) {
+      let section = try index.section(doc)
+      let title = index.isFirstSection(doc) ? try index.report(index.reportID(of: doc)).title : ""
+      let whole = SectionDocument.fieldTexts(
+        title: title, number: section.number, heading: section.heading, text: section.text, rows: section.rows)
+      let read = try index.fieldTexts(of: doc)
+      guard read == whole else { return XCTFail("doc \(doc): \(read) read in part, \(whole) whole") }
+    }
+  }
+
   func testUpdateEqualsRebuild() throws {
     let folder = try temporaryFolder()
     let corpus = folder.appendingPathComponent("Corpus")
