@@ -209,7 +209,13 @@ final class IndexView: Sendable {
   /// The live docs, or those of them in the given section numbers (a `section:` filter).
   func liveDocs(inSections numbers: Set<Int>?) -> Bitset {
     guard let numbers else { return liveDocs }
-    return Bitset(capacity: docCount) { liveDocs.contains($0) && numbers.contains(sectionNumber(of: $0)) }
+    // A table by section number: hashing each section's number into `numbers` cost more
+    // than the rest of a query at 50,000 reports.
+    var wanted = [Bool](repeating: false, count: 256)
+    for number in numbers where (0..<256).contains(number) { wanted[number] = true }
+    var docs = Bitset(capacity: docCount) { wanted[sectionNumber(of: $0)] }
+    docs.formIntersection(liveDocs)
+    return docs
   }
 
   /// The live docs in the given section numbers (nil: any) of the given reports (the live
