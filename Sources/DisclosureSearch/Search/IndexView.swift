@@ -223,11 +223,9 @@ final class IndexView: Sendable {
   func liveDocs(inSections numbers: Set<Int>?, ofReports reports: Bitset) -> Bitset {
     var docs = liveDocs(inSections: numbers)
     guard reports != liveReports else { return docs }
-    var ofReports = Bitset(capacity: docCount)
-    reports.forEach { report in
-      for doc in self.docs(ofReport: report) { ofReports.insert(doc) }
-    }
-    docs.formIntersection(ofReports)
+    // One pass over the docs' reports, in order: finding each allowed report's docs by
+    // binary search cost more (a quarter of year:2021 行政处罚 at 50,000 reports).
+    docs.formIntersection(Bitset(capacity: docCount) { reports.contains(reportID(of: $0)) })
     return docs
   }
 
