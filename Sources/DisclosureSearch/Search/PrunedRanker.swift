@@ -148,8 +148,13 @@ struct PrunedRanker {
     self.limit = limit
   }
 
-  /// Segments of at least this many sections are read on two threads.
+  /// Segments of at least `splitDocCount` sections are read on two threads, when the lists
+  /// that find sections (each clause's rarest gram) name at least `splitPostings` docs in
+  /// all: below, waking the second thread costs more than it takes over. At 50,000 reports,
+  /// 张店区 (184) and 交通运输局 (4,458) ran 15–20 % faster on one thread; 信息处理费
+  /// (23,397) too, but 12345 (30,241) and 2021年 (33,594) 1.3–1.5× slower.
   static let splitDocCount = 20_000
+  static let splitPostings = 20_000
 
   /// What one pass over part of a segment found: the best entries (starting from those of
   /// the segments before), how many sections matched, and whether any was skipped.
@@ -160,8 +165,11 @@ struct PrunedRanker {
   }
 
   /// The best sections, best first, and how many were found, on up to `threads` threads
-  /// (for segments of at least `splitDocCount` sections).
-  func rank(threads: Int, splitDocCount: Int = Self.splitDocCount) throws -> Searcher.Ranking {
+  /// (for segments of at least `splitDocCount` sections, when the query's lists name at least
+  /// `splitPostings` docs).
+  func rank(threads: Int, splitDocCount: Int = Self.splitDocCount, splitPostings: Int = Self.splitPostings) throws
+    -> Searcher.Ranking
+  {
     var collector = TopCollector(limit: limit, keepTies: index.segments.count > 1)
     var found = 0
     var skipped = false
@@ -195,10 +203,10 @@ struct PrunedRanker {
       let reader = index.segments[segment]
       // A large segment is read in two halves at once, each with its own cursors and best
       // entries, which then join the others in doc order.
-      let halves = reader.docCount >= splitDocCount && threads > 1 ? 2 : 1
+      let terms = try SegmentTerms(ranker: self, reader: reader)
+      let halves = reader.docCount >= splitDocCount && threads > 1 && terms.driverPostings >= splitPostings ? 2 : 1
       let bounds = (0...halves).map { UInt32(reader.docCount * $0 / halves) }
       let results = ResultSlots<Result<Half, Error>>(count: halves)
-      let terms = try SegmentTerms(ranker: self, reader: reader)
       reader.withBytes { bytes in
         nonisolated(unsafe) let file = bytes
         let (startingEntries, phraseIDF, wordIDF) = (collector, phraseIDF, wordIDF)
@@ -316,6 +324,10 @@ private struct SegmentTerms: Sendable {
   let phrases: [[Field: [Gram]]]
   /// Per scoring part, word and field: the word's term.
   let words: [[String: [Field: Int]]]
+
+  /// How many docs the rarest gram of every part in every field names: the most sections a
+  /// pass can visit.
+  var driverPostings: Int { phrases.reduce(0) { $0 + $1.values.reduce(0) { $0 + ($1.first?.df ?? 0) } } }
 
   init(ranker: PrunedRanker, reader: SegmentReader) throws {
     let matcher = PhraseMatcher(segment: reader)

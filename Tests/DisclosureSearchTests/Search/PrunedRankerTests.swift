@@ -167,7 +167,7 @@ final class PrunedRankerTests: XCTestCase {
       for limit in [1, 10, 30] {
         let ranker = try XCTUnwrap(try searcher.prunedRanker(query, analyzer: analyzer, limit: limit))
         let whole = try ranker.rank(threads: 1)
-        let halves = try ranker.rank(threads: 2, splitDocCount: 100)
+        let halves = try ranker.rank(threads: 2, splitDocCount: 100, splitPostings: 0)
         XCTAssertEqual(halves.top.map(\.doc), whole.top.map(\.doc), "\(text), limit \(limit)")
         XCTAssertEqual(halves.top.map(\.scored.score), whole.top.map(\.scored.score), "\(text), limit \(limit)")
         let full = try searcher.rank(query, analyzer: analyzer, explain: false, countAll: true, limit: limit)
