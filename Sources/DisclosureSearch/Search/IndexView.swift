@@ -169,7 +169,7 @@ final class IndexView: Sendable {
 
   /// The texts of a stored section's fields as the index analyzed them, each made when first
   /// asked for from no more of the records than it needs: the labels without making the table
-  /// rows (most of a table section's strings), the heading and body without reading them.
+  /// rows (most of a table section's strings), the heading and body without reading the rows.
   struct FieldTexts {
     let index: IndexView
     let doc: UInt32
