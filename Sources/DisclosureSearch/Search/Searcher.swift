@@ -636,12 +636,16 @@ public final class Searcher: Sendable {
     }
 
     mutating func count(in text: String, field: Field) -> UInt32 {
-      guard field != .body else { return UInt32(normalizer.foldedUTF8(text).indices(of: needle).count) }
+      guard field != .body else { return occurrences(in: text) }
       let key = Word(text)
       if let known = counts[key] { return known }
-      let count = UInt32(normalizer.foldedUTF8(text).indices(of: needle).count)
+      let count = occurrences(in: text)
       counts[key] = count
       return count
+    }
+
+    private func occurrences(in text: String) -> UInt32 {
+      UInt32(normalizer.foldedUTF8(text).indices(of: needle).count)
     }
   }
 }
