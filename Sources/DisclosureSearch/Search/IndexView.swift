@@ -161,12 +161,6 @@ final class IndexView: Sendable {
     return try segments[segment].section(local)
   }
 
-  /// The text of each field of a stored section, as the index analyzed them.
-  func fieldTexts(of doc: UInt32) throws -> [Field: String] {
-    var texts = FieldTexts(index: self, doc: doc)
-    return Dictionary(uniqueKeysWithValues: try Field.allCases.map { ($0, try texts.text($0)) })
-  }
-
   /// The texts of a stored section's fields as the index analyzed them, each made when first
   /// asked for from no more of the records than it needs: the labels without making the table
   /// rows (most of a table section's strings), the heading and body without reading the rows.

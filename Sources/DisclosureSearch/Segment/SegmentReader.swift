@@ -192,7 +192,6 @@ final class SegmentReader: Sendable {
     }
   }
 
-
   /// Where a term's postings lie in the file, checked against their CRC-32 (once per reader
   /// unless `recheck`).
   func postingsRange(_ term: Int, recheck: Bool = false) throws -> Range<Int> {

@@ -25,3 +25,11 @@ enum SampleIndex {
     do { return try Searcher(indexFolder: folder) } catch { fatalError("cannot open the sample index: \(error)") }
   }()
 }
+
+extension IndexView {
+  /// The text of each field of a stored section, as the index analyzed them.
+  func fieldTexts(of doc: UInt32) throws -> [Field: String] {
+    var texts = FieldTexts(index: self, doc: doc)
+    return Dictionary(uniqueKeysWithValues: try Field.allCases.map { ($0, try texts.text($0)) })
+  }
+}
