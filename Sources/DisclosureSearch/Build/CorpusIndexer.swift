@@ -266,7 +266,7 @@ enum CorpusIndexer {
         title: index == 0 ? parsed.title : "", number: section.number, heading: section.heading, text: section.text,
         rows: section.rows)
       for (field, text) in texts {
-        fields[field] = analyzer.analyze(text)
+        fields[field] = analyzer.analyze(text, remember: field == .heading || field == .label)
       }
       let stored = StoredSection(
         number: section.number, heading: section.heading, text: section.text, startLine: section.startLine,
