@@ -19,6 +19,21 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(analyzer.analyze("处罚").wordCounts[0].count, 1)
   }
 
+  /// A remembered field is the field of its own text: texts that differ by one character,
+  /// repeat, and outlast the memory's limit all come out as a fresh analyzer makes them.
+  func testRememberedFieldsAreThoseOfTheirText() throws {
+    let remembering = try Analyzer()
+    let fresh = try Analyzer()
+    func summary(_ field: Analyzer.AnalyzedField) -> [String] {
+      (0..<field.wordCounts.count).map { "\(String(decoding: field.wordCounts[$0].word, as: UTF8.self))×\(field.wordCounts[$0].count)" }
+        + field.grams.map { "\($0.code)@\($0.position)" } + ["\(field.length)"]
+    }
+    let texts = ["行政处罚\n行政许可", "行政处罚\n行政许诺", "行政处罚", "", "行政处罚\n行政许可"] + (0..<2_100).map { "第\($0)项 行政复议" }
+    for text in texts + texts.reversed() {
+      XCTAssertEqual(summary(remembering.analyze(text, remember: true)), summary(fresh.analyze(text)), text)
+    }
+  }
+
   func testEachSearchableCharacterStartsOneGram() throws {
     let field = try Analyzer().analyze("行政，处罚")
     func code(_ text: String) -> UInt64 {
