@@ -11,8 +11,9 @@ struct TableAssembler {
   private var caption: String
   private var headers: [String] = []
   private var pendingText: [String] = []
+  private var pendingKeys: [String] = []
   private var rows: [TableRow] = []
-  private var pendingValues: [String] = []
+  private var pendingValues: [(text: String, key: String)] = []
   /// `rows.count` before the last row with a label was emitted (to extend a wrapped row).
   private var lastRowCountBeforeWrap = -1
   private var expectedValueCount: Int { ReportTemplate.applicantColumns.count }
@@ -80,42 +81,45 @@ struct TableAssembler {
   }
 
   private mutating func add(_ cells: [String]) {
-    let isValue = cells.map(isValueCell)
+    // Each cell is folded once: its key decides whether it is a value, names its number and
+    // matches labels (a key is folded scalar by scalar, so fragments' keys join as they do).
+    let keys = cells.map { TableAssembler.key($0, normalizer) }
+    let isValue = zip(cells, keys).map { isValueCell($0, key: $1) }
     let firstValue = isValue.firstIndex(of: true) ?? cells.endIndex
     let textCells = Array(cells[..<firstValue])
-    let valueCells = Array(cells[firstValue...])
+    let values = zip(cells[firstValue...], keys[firstValue...]).map { (text: $0, key: $1) }
     // Values must end the row; text after a number is prose ("2023 年度…").
     if isValue[firstValue...].contains(false) {
       pendingText = []
       return
     }
-    if valueCells.isEmpty {
-      addTextRow(textCells)
+    if values.isEmpty {
+      addTextRow(textCells, keys: Array(keys[..<firstValue]))
       return
     }
     if textCells.isEmpty, section == 3, let last = rows.last, rows.count == lastRowCountBeforeWrap + 1,
-      last.cells.count < expectedValueCount, last.cells.count + valueCells.count <= expectedValueCount + 1
+      last.cells.count < expectedValueCount, last.cells.count + values.count <= expectedValueCount + 1
     {
       // PDF text wraps a long row: its remaining values continue on the next line, and
       // when there is one value too many, the wrap split a number ("2" / "37" is 237).
-      var values = last.cells.map(\.text)
-      var continued = valueCells
-      if values.count + continued.count > expectedValueCount, let tail = values.last, let head = continued.first,
-        (tail + head).allSatisfy(\.isNumber)
+      var joined = last.cells.map { (text: $0.text, key: TableAssembler.key($0.text, normalizer)) }
+      var continued = values
+      if joined.count + continued.count > expectedValueCount, let tail = joined.last, let head = continued.first,
+        (tail.text + head.text).allSatisfy(\.isNumber)
       {
-        values[values.count - 1] = tail + head
+        joined[joined.count - 1] = (tail.text + head.text, tail.key + head.key)
         continued.removeFirst()
       }
-      guard values.count + continued.count <= expectedValueCount else { return }
+      guard joined.count + continued.count <= expectedValueCount else { return }
       rows.removeLast()
       emit(label: last.label, asWritten: last.labelAsWritten, group: last.group, table: last.table,
-           values: values + continued)
+           values: joined + continued)
       lastRowCountBeforeWrap = rows.count - 1
       return
     }
     if textCells.isEmpty && section == 4 {
       // Table 四's single row has no label, and PDF text may wrap its 15 values.
-      pendingValues += valueCells
+      pendingValues += values
       if pendingValues.count >= ReportTemplate.reviewColumns.count {
         emit(label: "", asWritten: "", group: [], table: caption, values: pendingValues)
         pendingValues = []
@@ -123,27 +127,34 @@ struct TableAssembler {
       return
     }
     lastRowCountBeforeWrap = rows.count
-    if let label = matchLabel(pendingText + textCells) {
-      emit(label: label.label, asWritten: label.asWritten, group: label.group, table: label.table, values: valueCells)
+    let textKeys = Array(keys[..<firstValue])
+    if let label = matchLabel(pendingText + textCells, keys: pendingKeys + textKeys) {
+      emit(label: label.label, asWritten: label.asWritten, group: label.group, table: label.table, values: values)
     } else if !textCells.isEmpty {
       let written = textCells.joined()
-      emit(label: written, asWritten: written, group: [], table: caption, values: valueCells)
+      emit(label: written, asWritten: written, group: [], table: caption, values: values)
     }
     pendingText = []
+    pendingKeys = []
   }
 
-  private mutating func addTextRow(_ textCells: [String]) {
-    guard let first = textCells.first else { return }
-    let firstKey = TableAssembler.key(first, normalizer)
+  private mutating func addTextRow(_ textCells: [String], keys: [String]) {
+    guard let firstKey = keys.first else { return }
     if section == 2, firstKey.hasPrefix("第二十条第"), firstKey.hasSuffix("项") {
       caption = TableAssembler.canonicalCaption(firstKey)
       pendingText = []
+      pendingKeys = []
     } else if firstKey == "信息内容" {
-      headers = textCells.dropFirst().map { knownHeaders[TableAssembler.key($0, normalizer)] ?? $0 }
+      headers = zip(textCells, keys).dropFirst().map { knownHeaders[$1] ?? $0 }
       pendingText = []
+      pendingKeys = []
     } else {
       pendingText.append(contentsOf: textCells)
-      if pendingText.count > 8 { pendingText.removeFirst(pendingText.count - 8) }
+      pendingKeys.append(contentsOf: keys)
+      if pendingText.count > 8 {
+        pendingText.removeFirst(pendingText.count - 8)
+        pendingKeys.removeFirst(pendingKeys.count - 8)
+      }
     }
   }
 
@@ -154,19 +165,22 @@ struct TableAssembler {
     let table: String
   }
 
-  /// The shortest run of trailing fragments that folds to a template label.
-  private func matchLabel(_ fragments: [String]) -> MatchedLabel? {
-    var joined = ""
-    for fragment in fragments.reversed() {
-      joined = fragment + joined
-      if let place = places[TableAssembler.key(joined, normalizer)] {
+  /// The shortest run of trailing fragments (with their `keys`) that folds to a template label.
+  private func matchLabel(_ fragments: [String], keys: [String]) -> MatchedLabel? {
+    var key = ""
+    for (index, fragmentKey) in keys.enumerated().reversed() {
+      key = fragmentKey + key
+      if let place = places[key] {
+        let joined = fragments[index...].joined()
         return MatchedLabel(label: place.label, asWritten: joined, group: place.group, table: section == 2 ? caption : place.table)
       }
     }
     return nil
   }
 
-  private mutating func emit(label: String, asWritten: String, group: [String], table: String, values: [String]) {
+  private mutating func emit(
+    label: String, asWritten: String, group: [String], table: String, values: [(text: String, key: String)]
+  ) {
     let columns: [String]
     switch section {
     case 3 where values.count == ReportTemplate.applicantColumns.count: columns = ReportTemplate.applicantColumns
@@ -174,8 +188,8 @@ struct TableAssembler {
     case 2: columns = headers
     default: columns = []
     }
-    let cells = values.enumerated().map { index, text in
-      Cell(header: index < columns.count ? columns[index] : "列\(index + 1)", text: text, value: TableAssembler.number(text, normalizer))
+    let cells = values.enumerated().map { index, value in
+      Cell(header: index < columns.count ? columns[index] : "列\(index + 1)", text: value.text, value: TableAssembler.number(key: value.key))
     }
     rows.append(TableRow(table: table, label: label, labelAsWritten: asWritten, group: group, cells: cells))
   }
@@ -186,10 +200,9 @@ struct TableAssembler {
     return "第二十条第（\(item)）项"
   }
 
-  private func isValueCell(_ cell: String) -> Bool {
+  private func isValueCell(_ cell: String, key: String) -> Bool {
     // Labels are long and start with a letter; values are short.
     guard cell.utf8.count <= 40 else { return false }
-    let key = TableAssembler.key(cell, normalizer)
     return TableAssembler.number(key: key) != nil || (key.utf8.count <= 6 && TableAssembler.placeholders.contains(key))
   }
 
