@@ -10,8 +10,8 @@ struct TableAssembler {
   let normalizer: Normalizer
   private var caption: String
   private var headers: [String] = []
-  private var pendingText: [String] = []
-  private var pendingKeys: [String] = []
+  /// Text cells waiting to be a label, with their keys.
+  private var pendingText: [(text: String, key: String)] = []
   private var rows: [TableRow] = []
   private var pendingValues: [(text: String, key: String)] = []
   /// `rows.count` before the last row with a label was emitted (to extend a wrapped row).
@@ -86,7 +86,7 @@ struct TableAssembler {
     let keys = cells.map { TableAssembler.key($0, normalizer) }
     let isValue = zip(cells, keys).map { isValueCell($0, key: $1) }
     let firstValue = isValue.firstIndex(of: true) ?? cells.endIndex
-    let textCells = Array(cells[..<firstValue])
+    let textCells = zip(cells[..<firstValue], keys[..<firstValue]).map { (text: $0, key: $1) }
     let values = zip(cells[firstValue...], keys[firstValue...]).map { (text: $0, key: $1) }
     // Values must end the row; text after a number is prose ("2023 年度…").
     if isValue[firstValue...].contains(false) {
@@ -94,7 +94,7 @@ struct TableAssembler {
       return
     }
     if values.isEmpty {
-      addTextRow(textCells, keys: Array(keys[..<firstValue]))
+      addTextRow(textCells)
       return
     }
     if textCells.isEmpty, section == 3, let last = rows.last, rows.count == lastRowCountBeforeWrap + 1,
@@ -127,34 +127,26 @@ struct TableAssembler {
       return
     }
     lastRowCountBeforeWrap = rows.count
-    let textKeys = Array(keys[..<firstValue])
-    if let label = matchLabel(pendingText + textCells, keys: pendingKeys + textKeys) {
+    if let label = matchLabel(pendingText + textCells) {
       emit(label: label.label, asWritten: label.asWritten, group: label.group, table: label.table, values: values)
     } else if !textCells.isEmpty {
-      let written = textCells.joined()
+      let written = textCells.map(\.text).joined()
       emit(label: written, asWritten: written, group: [], table: caption, values: values)
     }
     pendingText = []
-    pendingKeys = []
   }
 
-  private mutating func addTextRow(_ textCells: [String], keys: [String]) {
-    guard let firstKey = keys.first else { return }
+  private mutating func addTextRow(_ textCells: [(text: String, key: String)]) {
+    guard let firstKey = textCells.first?.key else { return }
     if section == 2, firstKey.hasPrefix("第二十条第"), firstKey.hasSuffix("项") {
       caption = TableAssembler.canonicalCaption(firstKey)
       pendingText = []
-      pendingKeys = []
     } else if firstKey == "信息内容" {
-      headers = zip(textCells, keys).dropFirst().map { knownHeaders[$1] ?? $0 }
+      headers = textCells.dropFirst().map { knownHeaders[$0.key] ?? $0.text }
       pendingText = []
-      pendingKeys = []
     } else {
       pendingText.append(contentsOf: textCells)
-      pendingKeys.append(contentsOf: keys)
-      if pendingText.count > 8 {
-        pendingText.removeFirst(pendingText.count - 8)
-        pendingKeys.removeFirst(pendingKeys.count - 8)
-      }
+      if pendingText.count > 8 { pendingText.removeFirst(pendingText.count - 8) }
     }
   }
 
@@ -165,13 +157,13 @@ struct TableAssembler {
     let table: String
   }
 
-  /// The shortest run of trailing fragments (with their `keys`) that folds to a template label.
-  private func matchLabel(_ fragments: [String], keys: [String]) -> MatchedLabel? {
+  /// The shortest run of trailing fragments that folds to a template label.
+  private func matchLabel(_ fragments: [(text: String, key: String)]) -> MatchedLabel? {
     var key = ""
-    for (index, fragmentKey) in keys.enumerated().reversed() {
-      key = fragmentKey + key
+    for index in fragments.indices.reversed() {
+      key = fragments[index].key + key
       if let place = places[key] {
-        let joined = fragments[index...].joined()
+        let joined = fragments[index...].map(\.text).joined()
         return MatchedLabel(label: place.label, asWritten: joined, group: place.group, table: section == 2 ? caption : place.table)
       }
     }

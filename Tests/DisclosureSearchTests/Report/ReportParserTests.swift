@@ -60,6 +60,20 @@ final class ReportParserTests: XCTestCase {
     for chrome in ["相关链接", "網站地圖", "版权所有", "关闭窗口"] { XCTAssertFalse(last?.text.contains(chrome) ?? true, chrome) }
   }
 
+  /// A label broken over lines is joined from the trailing fragments, and prose that ends a
+  /// row in text ("2023 年度…") drops the fragments before it.
+  func testLabelFragmentsJoinAndProseDropsThem() {
+    var assembler = TableAssembler(section: 2, normalizer: Normalizer())
+    let rows = assembler.rows(from: [
+      ["行政"], ["2023", "年度报告"], ["行政许可", "1", "2", "3"],
+      ["规范", "性"], ["文件", "4", "+1", "5"],
+      ["其他对外管理服务事项"], ["行政事业性", "收费", "6"],
+    ])
+    XCTAssertEqual(rows.map(\.label), ["行政许可", "规范性文件", "行政事业性收费"])
+    XCTAssertEqual(rows.map(\.labelAsWritten), ["行政许可", "规范性文件", "行政事业性收费"])
+    XCTAssertEqual(rows.map { $0.cells.map(\.value) }, [[1, 2, 3], [4, 1, 5], [6]])
+  }
+
   func testCellNumbersAndYears() {
     let normalizer = Normalizer()
     let numbers: [String: Double] = ["550": 550, "+374": 374, "-2": -2, "1,234": 1234, "76.786078": 76.786078, "２０": 20, " 0 ": 0, "1,234.5": 1234.5, "12345678901234567": 12_345_678_901_234_567]
