@@ -14,13 +14,17 @@ final class Analyzer: @unchecked Sendable {
   private let wordBreaker: WordBreaker
   private var tally = WordTally()
   private var grouper = GramGrouper()
-  /// Fields analyzed with `remember`, by text; forgotten all at once past `rememberLimit`.
+  /// Fields analyzed with `remember`, by text, and the bytes of those texts: forgotten all at
+  /// once past `rememberBudget` bytes (a field's words and grams take about ten times its
+  /// text). A text longer than a sixteenth of that is not remembered.
   private var rememberedTexts = ByteStringTable()
   private var rememberedFields: [AnalyzedField] = []
-  private let rememberLimit = 2_000
+  private var rememberedBytes = 0
+  private let rememberBudget: Int
 
-  init() throws(AnalysisError) {
+  init(rememberBudget: Int = 1 << 20) throws(AnalysisError) {
     wordBreaker = try WordBreaker()
+    self.rememberBudget = rememberBudget
   }
 
   struct AnalyzedField {
@@ -38,19 +42,21 @@ final class Analyzer: @unchecked Sendable {
   /// of the label field's bytes repeat a text seen before), a text met before is not
   /// analyzed again.
   func analyze(_ text: String, remember: Bool = false) -> AnalyzedField {
-    guard remember else { return analyzeAfresh(text) }
+    guard remember, text.utf8.count <= rememberBudget / 16 else { return analyzeAfresh(text) }
     var bytes = text
     return bytes.withUTF8 { utf8 in
       let key = UnsafeRawBufferPointer(utf8)
       let hash = ByteStringTable.hash(key)
       if let number = rememberedTexts.number(of: key, hash: hash) { return rememberedFields[number] }
-      if rememberedFields.count == rememberLimit {
+      if rememberedBytes + key.count > rememberBudget {
         rememberedTexts.removeAll()
         rememberedFields.removeAll()
+        rememberedBytes = 0
       }
       let field = analyzeAfresh(text)
       _ = rememberedTexts.insert(key, hash: hash)
       rememberedFields.append(field)
+      rememberedBytes += key.count
       return field
     }
   }

@@ -20,15 +20,18 @@ final class AnalyzerTests: XCTestCase {
   }
 
   /// A remembered field is the field of its own text: texts that differ by one character,
-  /// repeat, and outlast the memory's limit all come out as a fresh analyzer makes them.
+  /// repeat, come after the memory was forgotten, or are too long to remember all come out
+  /// as a fresh analyzer makes them.
   func testRememberedFieldsAreThoseOfTheirText() throws {
-    let remembering = try Analyzer()
+    let remembering = try Analyzer(rememberBudget: 4_096)
     let fresh = try Analyzer()
     func summary(_ field: Analyzer.AnalyzedField) -> [String] {
       (0..<field.wordCounts.count).map { "\(String(decoding: field.wordCounts[$0].word, as: UTF8.self))×\(field.wordCounts[$0].count)" }
         + field.grams.map { "\($0.code)@\($0.position)" } + ["\(field.length)"]
     }
-    let texts = ["行政处罚\n行政许可", "行政处罚\n行政许诺", "行政处罚", "", "行政处罚\n行政许可"] + (0..<2_100).map { "第\($0)项 行政复议" }
+    let long = String(repeating: "行政复议", count: 100)  // 1,200 bytes: more than 4,096 / 16
+    let texts = ["行政处罚\n行政许可", "行政处罚\n行政许诺", "行政处罚", "", "行政处罚\n行政许可", long, long]
+      + (0..<300).map { "第\($0)项 行政复议" }  // about 6 KB: the memory is forgotten on the way
     for text in texts + texts.reversed() {
       XCTAssertEqual(summary(remembering.analyze(text, remember: true)), summary(fresh.analyze(text)), text)
     }
