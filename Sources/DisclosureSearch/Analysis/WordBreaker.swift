@@ -61,8 +61,24 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
     return result
   }
 
+  /// Stretches longer than this are segmented each time, not remembered: template wording
+  /// comes in short stretches, and a long run of Han text without punctuation would hold
+  /// its size in memory for nothing.
+  static let longestRemembered = 4_096
+
   private func appendWords(of stretch: ArraySlice<UInt8>, to result: inout [(range: Range<Int>, word: Int32)]) {
     guard !stretch.isEmpty else { return }
+    let base = stretch.startIndex
+    guard stretch.count <= Self.longestRemembered else {
+      stretch.withUnsafeBytes { bytes in
+        for range in icuWords(stretch) {
+          let word = UnsafeRawBufferPointer(rebasing: bytes[range])
+          let number = vocabulary.insert(word, hash: ByteStringTable.hash(word)).number
+          result.append(((base + range.lowerBound)..<(base + range.upperBound), Int32(number)))
+        }
+      }
+      return
+    }
     let number = stretch.withUnsafeBytes { key in
       let hash = ByteStringTable.hash(key)
       if let known = stretches.number(of: key, hash: hash) { return known }
@@ -75,7 +91,6 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
       stretchWords.append(words)
       return stretches.insert(key, hash: hash).number
     }
-    let base = stretch.startIndex
     let words = stretchWords[number]
     for index in stride(from: 0, to: words.count, by: 3) {
       result.append(((base + Int(words[index]))..<(base + Int(words[index + 1])), words[index + 2]))

@@ -112,6 +112,8 @@ final class WordBreakerTests: XCTestCase {
       "第3.5条规定，A.B公司的e-mail:x@y.cn；2021年12月31日",
       "カタカナ漢字ひらがな混在テキスト_abc行政处罚", "〇〇七号 々 〆 行政·处罚“不予公开”……——（一）",
       "abc汉字123汉字。。。   汉", "🙂行政😀处罚", "x\u{0301}汉字\u{0301}b", "",
+      // Stretches too long to remember (over `WordBreaker.longestRemembered` bytes).
+      String(repeating: "本机关依法公开政府信息", count: 200), "2021" + String(repeating: "行政处罚决定", count: 300) + "abc",
     ]
     for entry in try CorpusScanner.scan(Fixtures.corpus) {
       let isHTML = HTMLReader.extensions.contains(entry.url.pathExtension.lowercased())
