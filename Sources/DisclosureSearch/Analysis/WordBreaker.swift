@@ -70,30 +70,29 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
     guard !stretch.isEmpty else { return }
     let base = stretch.startIndex
     guard stretch.count <= Self.longestRemembered else {
-      stretch.withUnsafeBytes { bytes in
-        for range in icuWords(stretch) {
-          let word = UnsafeRawBufferPointer(rebasing: bytes[range])
-          let number = vocabulary.insert(word, hash: ByteStringTable.hash(word)).number
-          result.append(((base + range.lowerBound)..<(base + range.upperBound), Int32(number)))
-        }
-      }
+      for (range, word) in numberedWords(stretch) { result.append(((base + range.lowerBound)..<(base + range.upperBound), word)) }
       return
     }
     let number = stretch.withUnsafeBytes { key in
       let hash = ByteStringTable.hash(key)
       if let known = stretches.number(of: key, hash: hash) { return known }
-      var words: [Int32] = []
-      for range in icuWords(stretch) {
-        let word = UnsafeRawBufferPointer(rebasing: key[range])
-        let number = vocabulary.insert(word, hash: ByteStringTable.hash(word)).number
-        words += [Int32(range.lowerBound), Int32(range.upperBound), Int32(number)]
-      }
-      stretchWords.append(words)
+      stretchWords.append(numberedWords(stretch).flatMap { [Int32($0.range.lowerBound), Int32($0.range.upperBound), $0.word] })
       return stretches.insert(key, hash: hash).number
     }
     let words = stretchWords[number]
     for index in stride(from: 0, to: words.count, by: 3) {
       result.append(((base + Int(words[index]))..<(base + Int(words[index + 1])), words[index + 2]))
+    }
+  }
+
+  /// ICU's words of `stretch`, each as its byte range from the stretch's start and its number
+  /// in `vocabulary`.
+  private func numberedWords(_ stretch: ArraySlice<UInt8>) -> [(range: Range<Int>, word: Int32)] {
+    stretch.withUnsafeBytes { bytes in
+      icuWords(stretch).map { range in
+        let word = UnsafeRawBufferPointer(rebasing: bytes[range])
+        return (range, Int32(vocabulary.insert(word, hash: ByteStringTable.hash(word)).number))
+      }
     }
   }
 
