@@ -201,6 +201,10 @@ struct GramGrouper {
       groupStarts[group] += 1
     }
     slots.withUnsafeMutableBufferPointer { $0[0..<size].update(repeating: 0) }
+    // The scratch of a field of millions of characters is not kept for the next fields.
+    if grams.count > Self.largestKept { self = GramGrouper() }
     return grouped
   }
+
+  static let largestKept = 1 << 18
 }

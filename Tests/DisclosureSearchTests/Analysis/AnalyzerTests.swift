@@ -25,16 +25,29 @@ final class AnalyzerTests: XCTestCase {
   func testRememberedFieldsAreThoseOfTheirText() throws {
     let remembering = try Analyzer(rememberBudget: 4_096)
     let fresh = try Analyzer()
-    func summary(_ field: Analyzer.AnalyzedField) -> [String] {
-      (0..<field.wordCounts.count).map { "\(String(decoding: field.wordCounts[$0].word, as: UTF8.self))×\(field.wordCounts[$0].count)" }
-        + field.grams.map { "\($0.code)@\($0.position)" } + ["\(field.length)"]
-    }
     let long = String(repeating: "行政复议", count: 100)  // 1,200 bytes: more than 4,096 / 16
     let texts = ["行政处罚\n行政许可", "行政处罚\n行政许诺", "行政处罚", "", "行政处罚\n行政许可", long, long]
       + (0..<300).map { "第\($0)项 行政复议" }  // about 6 KB: the memory is forgotten on the way
     for text in texts + texts.reversed() {
       XCTAssertEqual(summary(remembering.analyze(text, remember: true)), summary(fresh.analyze(text)), text)
     }
+  }
+
+  /// After a field too large for the grouper to keep its scratch, the next fields come out
+  /// as a fresh analyzer makes them.
+  func testFieldsAfterAVeryLargeOne() throws {
+    let analyzer = try Analyzer()
+    let fresh = try Analyzer()
+    let large = String(repeating: "行政处罚决定书，", count: GramGrouper.largestKept / 7 + 1)
+    XCTAssertGreaterThan(analyzer.analyze(large).grams.count, GramGrouper.largestKept)
+    for text in ["行政处罚", "政府信息公开。", "", large] {
+      XCTAssertEqual(summary(analyzer.analyze(text)), summary(fresh.analyze(text)), String(text.prefix(20)))
+    }
+  }
+
+  private func summary(_ field: Analyzer.AnalyzedField) -> [String] {
+    (0..<field.wordCounts.count).map { "\(String(decoding: field.wordCounts[$0].word, as: UTF8.self))×\(field.wordCounts[$0].count)" }
+      + field.grams.map { "\($0.code)@\($0.position)" } + ["\(field.length)"]
   }
 
   func testEachSearchableCharacterStartsOneGram() throws {
