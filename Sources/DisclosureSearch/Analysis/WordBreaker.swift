@@ -45,17 +45,18 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
     var result: [(range: Range<Int>, word: Int32)] = []
     var stretchStart = 0
     var previous = Kind.other
-    var index = 0
-    while index < utf8.count {
-      let lead = utf8[index]
-      let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-      let kind = Self.kind(of: utf8, at: index, width: width)
-      if (previous == .han && kind == .plain) || (previous == .plain && kind == .han) {
-        appendWords(of: utf8[stretchStart..<index], to: &result)
-        stretchStart = index
+    utf8.withUnsafeBufferPointer { bytes in
+      var index = 0
+      while index < bytes.count {
+        let width = UTF8.width(startingWith: bytes[index])
+        let kind = index + width <= bytes.count ? Self.kind(of: UTF8.value(in: bytes, at: index, width: width)) : .other
+        if (previous == .han && kind == .plain) || (previous == .plain && kind == .han) {
+          appendWords(of: utf8[stretchStart..<index], to: &result)
+          stretchStart = index
+        }
+        previous = kind
+        index += width
       }
-      previous = kind
-      index += width
     }
     appendWords(of: utf8[stretchStart..<utf8.count], to: &result)
     return result
@@ -101,11 +102,9 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   /// (kana, other scripts and symbols: never cut beside).
   enum Kind { case han, plain, other }
 
-  private static func kind(of utf8: [UInt8], at index: Int, width: Int) -> Kind {
-    guard width > 1, index + width <= utf8.count else { return width == 1 ? .plain : .other }
-    var value = UInt32(utf8[index]) & (0xFF >> (width + 1))
-    for offset in 1..<width { value = value << 6 | UInt32(utf8[index + offset] & 0x3F) }
+  private static func kind(of value: UInt32) -> Kind {
     switch value {
+    case 0..<0x80: return .plain
     case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x3FFFF: return .han
     case 0x2010...0x2027, 0x3001...0x3003, 0x3008...0x3011, 0x3014...0x301F, 0xFF01...0xFF0F, 0xFF1A...0xFF20: return .plain
     default: return .other

@@ -157,8 +157,9 @@ enum TraditionalSimplified {
 }
 
 extension UTF8 {
-  /// The length of the sequence that `lead` starts in valid UTF-8 (the analyzer and the
-  /// snippets decode by hand: the standard library's scalar view checks every index).
+  /// The length of the sequence that `lead` starts in valid UTF-8 (the analyzer, the word
+  /// breaker and the snippets decode by hand: the standard library's scalar view checks
+  /// every index).
   @inline(__always)
   static func width(startingWith lead: UInt8) -> Int {
     lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
