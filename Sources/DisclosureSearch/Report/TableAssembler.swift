@@ -200,13 +200,9 @@ struct TableAssembler {
 
   static let placeholders: Set<String> = ["—", "——", "-", "--", "–", "/", "无", "─"]
 
-  /// The number a cell holds: "550", "+374", "-2", "1,234", "76.786078", "２０"; nil otherwise.
-  static func number(_ cell: String, _ normalizer: Normalizer) -> Double? {
-    number(key: key(cell, normalizer))
-  }
-
   /// The number in a folded cell (`key`): an optional sign, digits with thousands commas,
-  /// at most one decimal point between digits.
+  /// at most one decimal point between digits ("550", "+374", "-2", "1,234", "76.786078",
+  /// and "２０" once folded); nil otherwise.
   static func number(key: String) -> Double? {
     var digits = 0
     var dots = 0

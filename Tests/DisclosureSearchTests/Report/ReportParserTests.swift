@@ -76,10 +76,11 @@ final class ReportParserTests: XCTestCase {
 
   func testCellNumbersAndYears() {
     let normalizer = Normalizer()
+    func number(_ cell: String) -> Double? { TableAssembler.number(key: TableAssembler.key(cell, normalizer)) }
     let numbers: [String: Double] = ["550": 550, "+374": 374, "-2": -2, "1,234": 1234, "76.786078": 76.786078, "２０": 20, " 0 ": 0, "1,234.5": 1234.5, "12345678901234567": 12_345_678_901_234_567]
-    for (cell, value) in numbers { XCTAssertEqual(TableAssembler.number(cell, normalizer), value, cell) }
+    for (cell, value) in numbers { XCTAssertEqual(number(cell), value, cell) }
     for cell in ["", "+", "-", ".5", "5.", "1.2.3", "12a", "1-2", "—", "无", "2021年"] {
-      XCTAssertNil(TableAssembler.number(cell, normalizer), cell)
+      XCTAssertNil(number(cell), cell)
     }
     let years = ["张店区交通运输局2020年政府信息公开工作年度报告": "2020年", "二〇二一年度XX局报告": "二〇二一年度", "第12021年": "2021年", "无年份": nil]
     for (title, year) in years { XCTAssertEqual(ReportParser.yearRange(in: title).map { String(title[$0]) }, year, title) }
