@@ -164,10 +164,14 @@ struct PrunedRanker {
     var skipped = false
   }
 
+  /// The most docs whose bounds are added up at once (`SegmentPass.readRange`): they stay in
+  /// the L1 cache. A multiple of 64.
+  static let window = 2048
+
   /// The best sections, best first, and how many were found, on up to `threads` threads
   /// (for segments of at least `splitDocCount` sections, when the query's lists name at least
-  /// `splitPostings` docs).
-  func rank(threads: Int, splitDocCount: Int = Self.splitDocCount, splitPostings: Int = Self.splitPostings) throws
+  /// `splitPostings` docs), bounding up to `window` docs at once.
+  func rank(threads: Int, splitDocCount: Int = Self.splitDocCount, splitPostings: Int = Self.splitPostings, window: Int = Self.window) throws
     -> Searcher.Ranking
   {
     var collector = TopCollector(limit: limit, keepTies: index.segments.count > 1)
@@ -215,8 +219,8 @@ struct PrunedRanker {
             half,
             Result {
               var pass = try SegmentPass(
-                ranker: self, segment: segment, terms: terms, docs: bounds[half]..<bounds[half + 1], file: file, phraseIDF: phraseIDF,
-                wordIDF: wordIDF)
+                ranker: self, segment: segment, terms: terms, docs: bounds[half]..<bounds[half + 1], window: window, file: file,
+                phraseIDF: phraseIDF, wordIDF: wordIDF)
               defer { pass.free() }
               var half = Half(collector: startingEntries)
               half.collector.startPass()
@@ -448,7 +452,14 @@ private struct SegmentPass {
   let phraseMaxCounts: UnsafeMutableBufferPointer<UInt32>
   let drives: UnsafeMutableBufferPointer<Bool>
   let byBound: UnsafeMutableBufferPointer<Int>
-  let at: UnsafeMutableBufferPointer<UInt32>
+  /// Per phrase clause, a second cursor on its rarest gram's list, that reads a window's
+  /// docs in bulk ahead of the clause's own cursor; the most docs in a window, each window
+  /// doc's bound from the clauses read so, and the docs a driving clause holds (a bit each).
+  var scanners: UnsafeMutableBufferPointer<PostingsCursor>
+  let window: Int
+  let windowBounds: UnsafeMutableBufferPointer<Double>
+  let windowDriven: UnsafeMutableBufferPointer<UInt64>
+  /// The phrase clauses at the current doc.
   let here: UnsafeMutableBufferPointer<Int>
   var hereCount = 0
   let phraseTF: UnsafeMutableBufferPointer<UInt32>
@@ -464,9 +475,10 @@ private struct SegmentPass {
   var texts: IndexView.FieldTexts?
 
   init(
-    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, docs: Range<UInt32>, file: UnsafeRawBufferPointer,
+    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, docs: Range<UInt32>, window: Int, file: UnsafeRawBufferPointer,
     phraseIDF: [[Field: Double]], wordIDF: [[String: [Field: Double]]]
   ) throws {
+    precondition(window >= 64 && window % 64 == 0)
     self.ranker = ranker
     self.docs = docs
     index = ranker.index
@@ -542,6 +554,11 @@ private struct SegmentPass {
     }
     cursors = UnsafeMutableBufferPointer.allocate(capacity: lists.count)
     _ = cursors.initialize(from: lists)
+    scanners = UnsafeMutableBufferPointer.allocate(capacity: phrases.count)
+    _ = scanners.initialize(from: phrases.map { lists[$0.first].reopened() })
+    self.window = window
+    windowBounds = buffer(window, 0)
+    windowDriven = buffer(window / 64, 0)
     positions = (0..<((phrases + checks.joined()).map(\.lists.count).max() ?? 0)).map { _ in PositionBuffer() }
     wordClauseBounds = buffer(words.count, 0)
     wordDocBounds = buffer(words.count, 0)
@@ -554,7 +571,6 @@ private struct SegmentPass {
     phraseMaxCounts = buffer(phrases.count, 0)
     drives = buffer(phrases.count, true)
     byBound = buffer(phrases.count, 0)
-    at = buffer(phrases.count, .max)
     here = buffer(phrases.count, 0)
     phraseTF = buffer(phrases.count, 0)
     wordTF = buffer(words.count, 0)
@@ -565,6 +581,10 @@ private struct SegmentPass {
   func free() {
     cursors.forEach { $0.free() }
     cursors.deallocate()
+    scanners.forEach { $0.free() }
+    scanners.deallocate()
+    windowBounds.deallocate()
+    windowDriven.deallocate()
     positions.forEach { $0.free() }
     wordClauseBounds.deallocate()
     wordDocBounds.deallocate()
@@ -577,7 +597,6 @@ private struct SegmentPass {
     phraseMaxCounts.deallocate()
     drives.deallocate()
     byBound.deallocate()
-    at.deallocate()
     here.deallocate()
     phraseTF.deallocate()
     wordTF.deallocate()
@@ -728,47 +747,89 @@ private struct SegmentPass {
     return passedOver
   }
 
-  /// Scores the sections of `first...last` that hold a part.
+  /// Scores the sections of `first...last` that hold a part, a window at a time. Template
+  /// sections tie by the thousand and nearly every one is looked at, so the first bound of a
+  /// section comes in bulk: each driving clause's rarest gram is read through the window,
+  /// adding its part's bound at every doc it holds (the cheapest bound `visit` starts from,
+  /// less the second gram). Where the drivers hold many of the window's docs, so do the
+  /// clauses passed over, and theirs are added the same way; elsewhere their bounds over the
+  /// range stand in. Only docs whose bound can enter are looked up clause by clause.
   private mutating func readRange(
     from first: UInt32, through last: UInt32, _ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool
   ) throws {
-    // Each phrase clause's driver at its next doc of the range (UInt32.max: none left).
-    for number in phrases.indices {
-      at[number] = drives[number] ? try driverDoc(phrases[number].first, from: first, through: last) : .max
-    }
-    while true {
-      var doc = UInt32.max
-      for number in at.indices { doc = min(doc, at[number]) }
-      guard doc != .max else { return }
-      hereCount = 0
-      for number in at.indices {
-        let driver = phrases[number].first
-        // A clause that does not drive is looked up at the docs the others find.
-        if at[number] != doc {
-          guard !drives[number], try cursors[driver].advance(to: doc), cursors[driver].doc == doc else { continue }
+    var start = first
+    while start <= last {
+      // The window starts at the next doc a driver holds.
+      var windowStart = UInt32.max
+      for number in phrases.indices where drives[number] && phraseBounds[number] > 0 {
+        if try scanners[number].advance(to: start) { windowStart = min(windowStart, scanners[number].doc) }
+      }
+      guard windowStart <= last else { return }
+      let windowEnd = min(last, windowStart + UInt32(window - 1))
+      var driven = 0
+      for number in phrases.indices where drives[number] && phraseBounds[number] > 0 {
+        driven += try addBounds(number, from: windowStart, through: windowEnd, marking: true)
+      }
+      let dense = driven * 16 >= Int(windowEnd - windowStart) + 1
+      var passedOver = 0.0
+      for number in phrases.indices where !drives[number] && phraseBounds[number] > 0 {
+        if dense {
+          _ = try addBounds(number, from: windowStart, through: windowEnd, marking: false)
+        } else {
+          passedOver += clauseBounds[number]
         }
-        here[hereCount] = number
-        hereCount += 1
       }
-      try visit(doc, &collector, found: &found, skipped: &skipped)
-      for number in at.indices where at[number] == doc {
-        at[number] = doc == last ? .max : try driverDoc(phrases[number].first, from: doc + 1, through: last)
+      for word in 0...(Int(windowEnd - windowStart) >> 6) {
+        var bits = windowDriven[word]
+        windowDriven[word] = 0
+        while bits != 0 {
+          let offset = word << 6 | bits.trailingZeroBitCount
+          bits &= bits - 1
+          let bound = windowBounds[offset] + passedOver
+          windowBounds[offset] = 0
+          if collector.excludes(bound) {
+            skipped = true
+            continue
+          }
+          let doc = windowStart + UInt32(offset)
+          if ranker.checksAllowed {
+            let global = base + doc
+            guard ranker.allowedDocs.contains(global), ranker.allowedReports.contains(index.reportID(of: global)) else { continue }
+          }
+          hereCount = 0
+          for number in phrases.indices where phraseBounds[number] > 0 {
+            let list = phrases[number].first
+            guard try cursors[list].advance(to: doc), cursors[list].doc == doc else { continue }
+            here[hereCount] = number
+            hereCount += 1
+          }
+          try visit(doc, &collector, found: &found, skipped: &skipped)
+        }
       }
+      // Docs only the clauses passed over hold.
+      if dense { UnsafeMutableBufferPointer(rebasing: windowBounds[...Int(windowEnd - windowStart)]).update(repeating: 0) }
+      start = windowEnd + 1
     }
   }
 
-  /// Moves list `driver` to its first allowed doc from `doc` through `last`, and returns it
-  /// (UInt32.max: none).
-  private mutating func driverDoc(_ driver: Int, from doc: UInt32, through last: UInt32) throws -> UInt32 {
-    var target = doc
-    while try cursors[driver].advance(to: target), cursors[driver].doc <= last {
-      let found = cursors[driver].doc
-      guard ranker.narrowed else { return found }
-      guard let next = ranker.allowedDocs.nextMember(atOrAfter: base + found), next - base <= last else { return .max }
-      if next - base == found { return found }
-      target = next - base
+  /// Adds phrase clause `number`'s cheapest bound (from its rarest gram's count) to
+  /// `windowBounds` at each doc from `first` through `last` its rarest gram holds, marking
+  /// them in `windowDriven` when `marking`; returns how many.
+  private mutating func addBounds(_ number: Int, from first: UInt32, through last: UInt32, marking: Bool) throws -> Int {
+    let clause = phrases[number]
+    let scale = clauseScales[number]
+    guard try scanners[number].advance(to: first) else { return 0 }
+    var added = 0
+    while scanners[number].doc <= last {
+      let doc = scanners[number].doc
+      guard Int(doc) < docCount else { throw BadPostings() }
+      let offset = Int(doc - first)
+      windowBounds[offset] += scale * clause.score.saturation(scanners[number].count, index.fieldLength(of: base + doc, clause.field))
+      if marking { windowDriven[offset >> 6] |= 1 << (offset & 63) }
+      added += 1
+      guard try scanners[number].next() else { break }
     }
-    return .max
+    return added
   }
 
   /// Scores section `doc`, where the drivers of the clauses `here` stand, if it can enter
@@ -780,9 +841,6 @@ private struct SegmentPass {
   {
     guard Int(doc) < docCount else { throw BadPostings() }
     let global = base + doc
-    if ranker.checksAllowed {
-      guard ranker.allowedDocs.contains(global), ranker.allowedReports.contains(index.reportID(of: global)) else { return }
-    }
     // The cheapest bound first, from the counts the clauses' rarest grams stand at: the part
     // occurs at most as often, and its words no more often than the part.
     var quick = 0.0

@@ -165,6 +165,9 @@ struct PostingsCursor {
     self.skips = skips
   }
 
+  /// A new cursor over the same list, at its start (its owner frees it too).
+  func reopened() -> PostingsCursor { PostingsCursor(bytes, hasPositions: hasPositions, skips: skips) }
+
   /// Runs `body` with a cursor over `bytes` and frees it after.
   static func reading<T, Failure: Error>(
     _ bytes: UnsafeRawBufferPointer, hasPositions: Bool, _ body: (inout PostingsCursor) throws(Failure) -> T

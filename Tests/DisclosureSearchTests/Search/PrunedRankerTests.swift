@@ -158,6 +158,26 @@ final class PrunedRankerTests: XCTestCase {
     }
   }
 
+  /// Bounded a few docs at a time (the clauses passed over read in bulk where the drivers
+  /// hold many docs, and otherwise bounded by their range), a segment gives the ranking of
+  /// every match.
+  func testSmallWindowsGiveTheWholeRanking() throws {
+    let searcher = SampleIndex.searcher
+    let analyzer = try Analyzer()
+    for text in ["行政处罚", "政府 信息 公开", "label:行政复议", "公开 年度报告", "依申请", "行政复议 OR 行政诉讼", "张店区 公开", "year:2021 复议"] {
+      let query = try QueryParser.parse(text)
+      for limit in [1, 10, 30] {
+        let ranker = try XCTUnwrap(try searcher.prunedRanker(query, analyzer: analyzer, limit: limit))
+        let full = try searcher.rank(query, analyzer: analyzer, explain: false, countAll: true, limit: limit)
+        for window in [64, 128] {
+          let ranked = try ranker.rank(threads: 1, window: window)
+          XCTAssertEqual(ranked.top.map(\.doc), full.top.map(\.doc), "\(text), limit \(limit), window \(window)")
+          XCTAssertEqual(ranked.top.map(\.scored.score), full.top.map(\.scored.score), "\(text), limit \(limit), window \(window)")
+        }
+      }
+    }
+  }
+
   /// Read in two halves at once, a segment gives the same best sections as read whole.
   func testSegmentHalvesJoinToTheWholeRanking() throws {
     let searcher = SampleIndex.searcher
