@@ -156,9 +156,9 @@ final class IndexView: Sendable {
     return try segments[segment].report(local)
   }
 
-  func section(_ doc: UInt32) throws -> StoredSection {
+  func section(_ doc: UInt32, rows: RecordCoding.Rows = .all) throws -> StoredSection {
     let (segment, local) = locate(doc: doc)
-    return try segments[segment].section(local)
+    return try segments[segment].section(local, rows: rows)
   }
 
   /// The texts of a stored section's fields as the index analyzed them, each made when first
@@ -180,7 +180,7 @@ final class IndexView: Sendable {
       case .title: return index.isFirstSection(doc) ? try index.report(index.reportID(of: doc)).title : ""
       case .label: return try index.segments[segment].sectionLabels(local)
       case .heading, .body:
-        let section = try self.section ?? index.segments[segment].section(local, rows: false)
+        let section = try self.section ?? index.segments[segment].section(local, rows: .none)
         self.section = section
         return field == .heading ? section.heading : SectionDocument.body(number: section.number, text: section.text)
       }

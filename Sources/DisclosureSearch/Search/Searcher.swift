@@ -116,12 +116,15 @@ public final class Searcher: Sendable {
     var hits: [Hit] = []
     for (doc, scoredDoc) in ranking.top.prefix(max(0, options.limit)) {
       let report = try index.report(index.reportID(of: doc))
-      let section = try index.section(doc)
+      // The rows shown are those whose label holds a part.
+      let section = try index.section(
+        doc,
+        rows: .labelled { asWritten, label in
+          let text = analyzer.normalizer.normalize(asWritten + " " + label)
+          return partTexts.contains { text.containsBytes($0) }
+        })
       let snippet = snippets.snippet(for: section, parts: partTexts)
-      let rows = section.rows.filter { row in
-        let label = analyzer.normalizer.normalize(row.labelAsWritten + " " + row.label)
-        return partTexts.contains { label.containsBytes($0) }
-      }.map { HitRow(label: $0.label, cells: OrderedCells($0.cells.map { ($0.header, $0.text) })) }
+      let rows = section.rows.map { HitRow(label: $0.label, cells: OrderedCells($0.cells.map { ($0.header, $0.text) })) }
       hits.append(
         Hit(
           path: report.paths.first ?? "", other_paths: Array(report.paths.dropFirst()), line: snippet.line,

@@ -54,9 +54,16 @@ enum RecordCoding {
     return writer.bytes
   }
 
-  /// Without `rows`, the record's table rows are left unread (the section comes back with
-  /// none): most of a table section's strings are its cells'.
-  static func decodeSection(_ bytes: [UInt8], rows withRows: Bool = true) throws(RecordReader.Failure) -> StoredSection {
+  /// Which of a section's table rows to make: most of a table section's strings are its
+  /// cells'. `labelled` makes the rows whose label as written and as the template words it
+  /// `keep` accepts, and of the others only those two strings.
+  enum Rows {
+    case all
+    case none
+    case labelled(_ keep: (_ asWritten: String, _ label: String) -> Bool)
+  }
+
+  static func decodeSection(_ bytes: [UInt8], rows selection: Rows = .all) throws(RecordReader.Failure) -> StoredSection {
     var reader = RecordReader(bytes)
     let number = Int(try reader.varint())
     let heading = try reader.string()
@@ -64,12 +71,24 @@ enum RecordCoding {
     let startLine = Int(try reader.varint())
     var sourceLines: [Int] = []
     for _ in 0..<(try reader.count()) { sourceLines.append(Int(try reader.varint())) }
-    let rowCount = withRows ? try reader.count() : 0
     var rows: [TableRow] = []
-    for _ in 0..<rowCount {
-      let table = try reader.string()
+    if case .none = selection {
+      return StoredSection(number: number, heading: heading, text: text, startLine: startLine, rows: rows, sourceLines: sourceLines)
+    }
+    for _ in 0..<(try reader.count()) {
+      let table = try reader.slice()
       let label = try reader.string()
-      let written = try reader.string()
+      let written = try reader.slice()
+      let labelAsWritten = written.isEmpty ? label : String(decoding: written, as: UTF8.self)
+      let kept = if case .labelled(let keep) = selection { keep(labelAsWritten, label) } else { true }
+      guard kept else {
+        for _ in 0..<(try reader.count()) { _ = try reader.slice() }  // group
+        for _ in 0..<(try reader.count()) {
+          for _ in 0..<2 { _ = try reader.slice() }  // header, text
+          if try reader.byte() == 1 { _ = try reader.varint() }
+        }
+        continue
+      }
       let group = try reader.strings()
       let cellCount = try reader.count()
       var cells: [Cell] = []
@@ -79,7 +98,8 @@ enum RecordCoding {
         let value: Double? = try reader.byte() == 1 ? Double(bitPattern: try reader.varint()) : nil
         cells.append(Cell(header: header, text: text, value: value))
       }
-      rows.append(TableRow(table: table, label: label, labelAsWritten: written.isEmpty ? label : written, group: group, cells: cells))
+      rows.append(
+        TableRow(table: String(decoding: table, as: UTF8.self), label: label, labelAsWritten: labelAsWritten, group: group, cells: cells))
     }
     return StoredSection(number: number, heading: heading, text: text, startLine: startLine, rows: rows, sourceLines: sourceLines)
   }

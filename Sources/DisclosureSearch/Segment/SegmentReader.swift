@@ -263,7 +263,7 @@ final class SegmentReader: Sendable {
   }
 
   /// Section `doc`'s record; without `rows`, its table rows are left unread.
-  func section(_ doc: UInt32, rows: Bool = true) throws -> StoredSection {
+  func section(_ doc: UInt32, rows: RecordCoding.Rows = .all) throws -> StoredSection {
     let bytes = try record(.sections, Int(doc))
     do { return try RecordCoding.decodeSection(bytes, rows: rows) } catch { throw unreadable(.sections, Int(doc)) }
   }
