@@ -23,24 +23,21 @@ final class Normalizer {
 
   /// The folded form of `text`, with the source UTF-8 offset of every output byte.
   func normalize(_ text: Substring) -> NormalizedText {
-    var output = NormalizedText()
-    output.utf8.reserveCapacity(text.utf8.count)
-    output.sourceOffsets.reserveCapacity(text.utf8.count + 1)
-    var offset: Int32 = 0
-    for scalar in text.unicodeScalars {
-      let width = Int32(UTF8.width(scalar))
-      if scalar.value < 0x80 {
-        var byte = UInt8(scalar.value)
-        if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
-        output.utf8.append(byte)
-        output.sourceOffsets.append(offset)
-      } else {
-        foldEach(scalar) { output.append($0, source: offset) }
-      }
-      offset += width
+    var text = text
+    return text.withUTF8 { bytes in
+      var output = NormalizedText()
+      output.utf8.reserveCapacity(bytes.count)
+      output.sourceOffsets.reserveCapacity(bytes.count + 1)
+      fold(
+        bytes,
+        unchanged: { range in
+          output.utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+          for _ in range { output.sourceOffsets.append(Int32(range.lowerBound)) }
+        },
+        folded: { scalar, offset in output.append(scalar, source: Int32(offset)) })
+      output.sourceOffsets.append(Int32(bytes.count))
+      return output
     }
-    output.sourceOffsets.append(offset)
-    return output
   }
 
   /// The folded form of `text` as a string.
@@ -50,18 +47,43 @@ final class Normalizer {
 
   /// The folded form of `text` as UTF-8, without source offsets (for analysis).
   func foldedUTF8(_ text: String) -> [UInt8] {
-    var output: [UInt8] = []
-    output.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-      if scalar.value < 0x80 {
-        var byte = UInt8(scalar.value)
-        if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
-        output.append(byte)
-      } else {
-        foldEach(scalar) { folded in UTF8.encode(folded) { output.append($0) } }
-      }
+    var text = text
+    return text.withUTF8 { bytes in
+      var output: [UInt8] = []
+      output.reserveCapacity(bytes.count)
+      fold(
+        bytes, unchanged: { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[$0])) },
+        folded: { scalar, _ in UTF8.encode(scalar) { output.append($0) } })
+      return output
     }
-    return output
+  }
+
+  /// Walks valid UTF-8 scalar by scalar (decoded by hand: the scalar view checks every
+  /// index): `unchanged` gets the bytes of each scalar that folds to itself, `folded` each
+  /// scalar another one folds to, with that one's offset.
+  @inline(__always)
+  private func fold(
+    _ bytes: UnsafeBufferPointer<UInt8>, unchanged: (Range<Int>) -> Void, folded: (Unicode.Scalar, Int) -> Void
+  ) {
+    var offset = 0
+    while offset < bytes.count {
+      let lead = bytes[offset]
+      if lead < 0x80 {
+        if lead >= 0x41 && lead <= 0x5A {
+          folded(Unicode.Scalar(lead + 0x20), offset)
+        } else {
+          unchanged(offset..<(offset + 1))
+        }
+        offset += 1
+        continue
+      }
+      let width = min(UTF8.width(startingWith: lead), bytes.count - offset)
+      let scalar = Unicode.Scalar(UTF8.value(in: bytes, at: offset, width: width)) ?? "\u{FFFD}"
+      foldEach(scalar) { result in
+        if result == scalar { unchanged(offset..<(offset + width)) } else { folded(result, offset) }
+      }
+      offset += width
+    }
   }
 
   /// Calls `body` with each scalar `scalar` folds to (often itself; none for ignorable ones).
