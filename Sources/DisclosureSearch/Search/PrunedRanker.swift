@@ -820,14 +820,13 @@ private struct SegmentPass {
     let scale = clauseScales[number]
     guard try scanners[number].advance(to: first) else { return 0 }
     var added = 0
-    while scanners[number].doc <= last {
-      let doc = scanners[number].doc
+    let (bounds, driven, index, base, docCount) = (windowBounds, windowDriven, index, base, docCount)
+    _ = try scanners[number].scan(through: last) { doc, count throws(BadPostings) in
       guard Int(doc) < docCount else { throw BadPostings() }
       let offset = Int(doc - first)
-      windowBounds[offset] += scale * clause.score.saturation(scanners[number].count, index.fieldLength(of: base + doc, clause.field))
-      if marking { windowDriven[offset >> 6] |= 1 << (offset & 63) }
+      bounds[offset] += scale * clause.score.saturation(count, index.fieldLength(of: base + doc, clause.field))
+      if marking { driven[offset >> 6] |= 1 << (offset & 63) }
       added += 1
-      guard try scanners[number].next() else { break }
     }
     return added
   }

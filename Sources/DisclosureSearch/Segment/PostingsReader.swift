@@ -195,6 +195,25 @@ struct PostingsCursor {
     return true
   }
 
+  /// Calls `body` with each doc and its count from the current one through `last`, a block
+  /// at a time, and stops at the first doc after `last`; false when the list ends first.
+  @inline(__always)
+  mutating func scan<Failure: Error>(
+    through last: UInt32, _ body: (_ doc: UInt32, _ count: UInt32) throws(Failure) -> Void
+  ) throws -> Bool {
+    while true {
+      for index in slot..<current.size {
+        let next = docs[index]
+        guard next <= last else {
+          (slot, doc, count) = (index, next, counts[index])
+          return true
+        }
+        try body(next, counts[index])
+      }
+      guard try loadBlock(skippingBelow: nil) else { return false }
+    }
+  }
+
   /// Moves to the first doc at or after `target` (staying put when already there); false at
   /// the end of the list.
   mutating func advance(to target: UInt32) throws(BadPostings) -> Bool {
