@@ -173,9 +173,35 @@ enum CorpusIndexer {
     }
   }
 
+  /// Files of at least this size are a batch of their own, analyzed only once the writer has
+  /// taken in the batch before: what analysis makes of a file is about 25 times its size (a
+  /// 30 MB report: 800 MB), so two such files in flight at once could pass 2 GB.
+  static let largeFileSize = 4 << 20
+
+  /// `entries` in batches of up to `size` files, each file of `largeFileSize` or more alone.
+  static func batches(_ entries: [CorpusScanner.Entry], size: Int) -> [[CorpusScanner.Entry]] {
+    var batches: [[CorpusScanner.Entry]] = []
+    var batch: [CorpusScanner.Entry] = []
+    for entry in entries {
+      if entry.size >= largeFileSize {
+        if !batch.isEmpty { batches.append(batch) }
+        batches.append([entry])
+        batch = []
+      } else {
+        batch.append(entry)
+        if batch.count == size {
+          batches.append(batch)
+          batch = []
+        }
+      }
+    }
+    if !batch.isEmpty { batches.append(batch) }
+    return batches
+  }
+
   /// Decodes, parses and analyzes `entries` on every core, in batches, and hands each result
   /// to `consume` in path order (one writer). The writer takes in one batch while the
-  /// workers analyze the next.
+  /// workers analyze the next, but for a large file (`largeFileSize`).
   private static func analyze(
     _ entries: [CorpusScanner.Entry], dictionary: [UInt8], options: IndexOptions,
     progress: (@Sendable (IndexProgress) -> Void)?, consume: (Analyzed) -> Void
@@ -186,12 +212,18 @@ enum CorpusIndexer {
       do { analyzers.append((try Analyzer(), RecordCompressor(dictionary: dictionary))) } catch { throw .analysis("\(error)") }
     }
     let workers = analyzers
-    let batchSize = 64 * workerCount
-    let batches = stride(from: 0, to: entries.count, by: batchSize).map { Array(entries[$0..<min(entries.count, $0 + batchSize)]) }
     var done = 0
     var previous: ResultSlots<Analyzed>?
+    func takeInPrevious() {
+      guard let analyzed = previous?.values else { return }
+      for result in analyzed { consume(result) }
+      done += analyzed.count
+      progress?(IndexProgress(filesDone: done, fileCount: entries.count))
+      previous = nil
+    }
     let group = DispatchGroup()
-    for batch in batches + [[]] {  // the empty last round takes in the last batch
+    for batch in batches(entries, size: 64 * workerCount) + [[]] {  // the empty last round takes in the last batch
+      if batch.first.map({ $0.size >= largeFileSize }) == true { takeInPrevious() }
       let results = ResultSlots<Analyzed>(count: batch.count)
       if !batch.isEmpty {
         DispatchQueue.global().async(group: group) {
@@ -206,12 +238,7 @@ enum CorpusIndexer {
           }
         }
       }
-      if let previous {
-        let analyzed = previous.values
-        for result in analyzed { consume(result) }
-        done += analyzed.count
-        progress?(IndexProgress(filesDone: done, fileCount: entries.count))
-      }
+      takeInPrevious()
       group.wait()
       previous = results
     }

@@ -9,6 +9,8 @@ enum CorpusScanner {
     /// Path relative to the corpus root, with `/`.
     let path: String
     let url: URL
+    /// Its size when listed, in bytes.
+    let size: Int
   }
 
   /// Every regular file under `root` (hidden files and folders skipped, symbolic links not
@@ -31,7 +33,7 @@ enum CorpusScanner {
         guard lstat(path, &status) == 0 else { continue }
         switch status.st_mode & S_IFMT {
         case S_IFDIR: folders.append((path, relative))
-        case S_IFREG: entries.append(Entry(path: relative, url: URL(fileURLWithPath: path)))
+        case S_IFREG: entries.append(Entry(path: relative, url: URL(fileURLWithPath: path), size: Int(status.st_size)))
         default: continue
         }
       }

@@ -12,6 +12,36 @@ final class RobustnessTests: XCTestCase {
     return url
   }
 
+  /// A large file is a batch of its own (analyzed only after the writer has taken in the
+  /// batch before), and the files around it are indexed in path order all the same.
+  func testLargeFilesAreBatchesOfTheirOwn() throws {
+    func entry(_ name: String, _ size: Int) -> CorpusScanner.Entry {
+      CorpusScanner.Entry(path: name, url: URL(fileURLWithPath: "/\(name)"), size: size)
+    }
+    let large = CorpusIndexer.largeFileSize
+    let entries = [entry("a", 10), entry("b", large), entry("c", 10), entry("d", 10), entry("e", 10), entry("f", large + 1)]
+    XCTAssertEqual(CorpusIndexer.batches(entries, size: 2).map { $0.map(\.path) }, [["a"], ["b"], ["c", "d"], ["e"], ["f"]])
+
+    let folder = try temporaryCorpus()
+    let corpus = folder.appendingPathComponent("Corpus")
+    let real = try String(contentsOf: Fixtures.corpus.appendingPathComponent("张店区交通运输局_2020.txt"), encoding: .utf8)
+    let filler = String(repeating: "本机关持续推进政务公开工作。\n", count: large / 40)
+    let texts = [
+      "a.txt": real.replacingOccurrences(of: "总体情况\n", with: "总体情况\n甲标记。\n"),
+      "b.txt": real.replacingOccurrences(of: "总体情况\n", with: "总体情况\n乙标记。\n\(filler)"),
+      "c.txt": real.replacingOccurrences(of: "总体情况\n", with: "总体情况\n丙标记。\n"),
+    ]
+    for (name, text) in texts { try text.write(to: corpus.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+    XCTAssertGreaterThanOrEqual(try CorpusScanner.scan(corpus).first { $0.path == "b.txt" }?.size ?? 0, large)
+    let index = folder.appendingPathComponent("Index")
+    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    let searcher = try Searcher(indexFolder: index)
+    XCTAssertEqual(searcher.reportCount, 3)
+    for (word, path) in [("甲标记", "a.txt"), ("乙标记", "b.txt"), ("丙标记", "c.txt")] {
+      XCTAssertEqual(try searcher.search(word).hits.map(\.path), [path], word)
+    }
+  }
+
   func testEveryKindOfBadFileGetsAVerdict() throws {
     let folder = try temporaryCorpus()
     let corpus = folder.appendingPathComponent("Corpus")
