@@ -24,20 +24,23 @@ final class Normalizer {
   /// The folded form of `text`, with the source UTF-8 offset of every output byte.
   func normalize(_ text: Substring) -> NormalizedText {
     var text = text
-    return text.withUTF8 { bytes in
-      var output = NormalizedText()
-      output.utf8.reserveCapacity(bytes.count)
-      output.sourceOffsets.reserveCapacity(bytes.count + 1)
-      fold(
-        bytes,
-        unchanged: { range in
-          output.utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
-          for _ in range { output.sourceOffsets.append(Int32(range.lowerBound)) }
-        },
-        folded: { scalar, offset in output.append(scalar, source: Int32(offset)) })
-      output.sourceOffsets.append(Int32(bytes.count))
-      return output
-    }
+    return text.withUTF8(normalize)
+  }
+
+  /// The folded form of valid UTF-8, with the offset in `bytes` of every output byte.
+  func normalize(_ bytes: UnsafeBufferPointer<UInt8>) -> NormalizedText {
+    var output = NormalizedText()
+    output.utf8.reserveCapacity(bytes.count)
+    output.sourceOffsets.reserveCapacity(bytes.count + 1)
+    fold(
+      bytes,
+      unchanged: { range in
+        output.utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+        for _ in range { output.sourceOffsets.append(Int32(range.lowerBound)) }
+      },
+      folded: { scalar, offset in output.append(scalar, source: Int32(offset)) })
+    output.sourceOffsets.append(Int32(bytes.count))
+    return output
   }
 
   /// The folded form of `text` as a string.

@@ -5,7 +5,9 @@
 ///
 /// It works on the text's UTF-8 bytes: matches, the window and the line are found by byte
 /// offsets, and only the window's scalars are decoded (ten hits' sections are a fifth of a
-/// small query's time, and most of a section lies outside its snippet).
+/// small query's time, and most of a section lies outside its snippet). A match never
+/// crosses a line (folding keeps line breaks, and a part holds none), so the text is folded
+/// and searched a few lines at a time, only as far as the snippet reaches.
 struct SnippetGenerator {
   /// Scalars shown before the first match, and in all.
   static let contextBefore = 24
@@ -25,32 +27,12 @@ struct SnippetGenerator {
   }
 
   private func snippet(for section: StoredSection, bytes: UnsafeBufferPointer<UInt8>, parts: [String]) -> Snippet {
-    let normalized = normalizer.normalize(section.text[...])
-    var matches: [Range<Int>] = []  // source UTF-8 offsets
-    for part in parts {
-      let needle = Array(part.utf8)
-      guard !needle.isEmpty else { continue }
-      for start in normalized.utf8.indices(of: needle) {
-        let from = Int(normalized.sourceOffsets[start])
-        // The end maps to the scalar after the match (sourceOffsets ends with the text length).
-        let to = Int(normalized.sourceOffsets[start + needle.count])
-        // A match inside one scalar's folding (㈱ → (株)) highlights that scalar.
-        matches.append(from..<max(to, from + min(UTF8.width(startingWith: bytes[from]), bytes.count - from)))
-      }
-    }
-    matches.sort { $0.lowerBound < $1.lowerBound }
-    // Overlapping matches (of different query parts) become one highlight.
-    var merged: [Range<Int>] = []
-    for match in matches {
-      if let last = merged.last, match.lowerBound <= last.upperBound {
-        merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, match.upperBound)
-      } else {
-        merged.append(match)
-      }
-    }
+    var matches = Matches(bytes: bytes, needles: parts.map { Array($0.utf8) }.filter { !$0.isEmpty }, normalizer: normalizer)
     let newline = UInt8(ascii: "\n")
     let headingEnd = section.number == 0 ? 0 : (bytes.firstIndex(of: newline) ?? bytes.count)
-    let anchor = merged.first { $0.lowerBound >= headingEnd } ?? merged.first
+    // The first match after the heading, or the first of all when there is none.
+    while (matches.merged.last?.lowerBound ?? -1) < headingEnd && matches.readMore() {}
+    let anchor = matches.merged.first { $0.lowerBound >= headingEnd } ?? matches.merged.first
     // Back `contextBefore` scalars from the anchor, or to the start of its line when nearer,
     // so that `line` is exact and the text reads well.
     var windowStart = anchor?.lowerBound ?? headingEnd
@@ -62,14 +44,17 @@ struct SnippetGenerator {
     var text: [UInt8] = []
     var length = 0
     var highlights: [[Int]] = []
-    var next = merged.firstIndex { $0.upperBound > windowStart } ?? merged.endIndex
+    var next = matches.merged.firstIndex { $0.upperBound > windowStart } ?? matches.merged.endIndex
     var open: (start: Int, end: Int)?
     var lastWasSpace = true
     var offset = windowStart
     while offset < bytes.count && length < Self.maxSnippetScalars {
-      if open == nil, next < merged.count, merged[next].lowerBound <= offset {
-        open = (length, merged[next].upperBound)
-        next += 1
+      if open == nil {
+        matches.read(through: offset)
+        if next < matches.merged.count, matches.merged[next].lowerBound <= offset {
+          open = (length, matches.merged[next].upperBound)
+          next += 1
+        }
       }
       let width = min(UTF8.width(startingWith: bytes[offset]), bytes.count - offset)
       let scalar = Unicode.Scalar(UTF8.value(in: bytes, at: offset, width: width)) ?? "\u{FFFD}"
@@ -96,6 +81,59 @@ struct SnippetGenerator {
     for byte in bytes[0..<windowStart] where byte == newline { lineInSection += 1 }
     let line = section.sourceLines[safe: lineInSection] ?? section.startLine + lineInSection
     return Snippet(text: String(decoding: text, as: UTF8.self), highlights: highlights, line: line)
+  }
+}
+
+/// The matches of a section's text, as source UTF-8 ranges in order (overlapping ones merged),
+/// found a few lines at a time.
+private struct Matches {
+  let bytes: UnsafeBufferPointer<UInt8>
+  let needles: [[UInt8]]
+  let normalizer: Normalizer
+  /// Where the text not yet searched starts (a line start), and how much is searched at once
+  /// (whole lines of at least this many bytes; all at once when a part holds a line break).
+  private(set) var searchedTo = 0
+  private let chunk: Int
+  private(set) var merged: [Range<Int>] = []
+
+  init(bytes: UnsafeBufferPointer<UInt8>, needles: [[UInt8]], normalizer: Normalizer) {
+    (self.bytes, self.needles, self.normalizer) = (bytes, needles, normalizer)
+    chunk = needles.contains { $0.contains(UInt8(ascii: "\n")) } ? bytes.count : 1024
+  }
+
+  /// Searches up to the line holding `offset` (and beyond, a chunk at a time).
+  mutating func read(through offset: Int) {
+    while searchedTo <= offset && readMore() {}
+  }
+
+  /// Searches the next chunk of lines; false when the whole text is searched.
+  mutating func readMore() -> Bool {
+    guard searchedTo < bytes.count else { return false }
+    var end = min(bytes.count, searchedTo + chunk)
+    while end < bytes.count && bytes[end - 1] != UInt8(ascii: "\n") { end += 1 }
+    let start = searchedTo
+    let normalized = normalizer.normalize(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+    var found: [Range<Int>] = []
+    for needle in needles {
+      for first in normalized.utf8.indices(of: needle) {
+        let from = start + Int(normalized.sourceOffsets[first])
+        // The end maps to the scalar after the match (sourceOffsets ends with the text length).
+        let to = start + Int(normalized.sourceOffsets[first + needle.count])
+        // A match inside one scalar's folding (㈱ → (株)) highlights that scalar.
+        found.append(from..<max(to, from + min(UTF8.width(startingWith: bytes[from]), bytes.count - from)))
+      }
+    }
+    found.sort { $0.lowerBound < $1.lowerBound }
+    // Overlapping matches (of different query parts) become one highlight.
+    for match in found {
+      if let last = merged.last, match.lowerBound <= last.upperBound {
+        merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, match.upperBound)
+      } else {
+        merged.append(match)
+      }
+    }
+    searchedTo = end
+    return true
   }
 }
 
