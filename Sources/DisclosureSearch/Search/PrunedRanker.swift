@@ -821,8 +821,11 @@ private struct SegmentPass {
     guard try scanners[number].advance(to: first) else { return 0 }
     var added = 0
     let (bounds, driven, index, base, docCount) = (windowBounds, windowDriven, index, base, docCount)
+    let (narrowed, allowed) = (ranker.narrowed, ranker.allowedDocs)
     _ = try scanners[number].scan(through: last) { doc, count throws(BadPostings) in
       guard Int(doc) < docCount else { throw BadPostings() }
+      // A section the filters leave out is neither bounded nor looked up.
+      if narrowed && !allowed.contains(base + doc) { return }
       let offset = Int(doc - first)
       bounds[offset] += scale * clause.score.saturation(count, index.fieldLength(of: base + doc, clause.field))
       if marking { driven[offset >> 6] |= 1 << (offset & 63) }
