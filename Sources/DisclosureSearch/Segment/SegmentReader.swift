@@ -262,7 +262,7 @@ final class SegmentReader: Sendable {
     do { return try RecordCoding.decodeReport(bytes) } catch { throw unreadable(.reports, Int(id)) }
   }
 
-  /// Section `doc`'s record; without `rows`, its table rows are left unread.
+  /// Section `doc`'s record, with the table rows `rows` selects (the others left unmade).
   func section(_ doc: UInt32, rows: RecordCoding.Rows = .all) throws -> StoredSection {
     let bytes = try record(.sections, Int(doc))
     do { return try RecordCoding.decodeSection(bytes, rows: rows) } catch { throw unreadable(.sections, Int(doc)) }
