@@ -28,9 +28,9 @@ final class Analyzer: @unchecked Sendable {
   }
 
   struct AnalyzedField {
-    /// Each ICU word once, with how often it occurs.
+    /// Each ICU word once, with how often it occurs (but words past `WordBreaker.longestWord`).
     var wordCounts = WordCounts()
-    /// Number of ICU words: the field length for BM25.
+    /// Number of ICU words, long ones too: the field length for BM25.
     var length: UInt32 = 0
     /// Character grams (`GramCode`) with their positions, grouped by gram: groups in order
     /// of first occurrence, positions ascending in each.
@@ -89,15 +89,16 @@ final class Analyzer: @unchecked Sendable {
     return field
   }
 
-  /// The ICU words of normalized query text.
+  /// The ICU words of normalized query text that the index keeps (see
+  /// `WordBreaker.longestWord`).
   func words(ofNormalized text: String) -> [String] {
     let utf8 = Array(text.utf8)
-    return wordBreaker.words(utf8).map { String(decoding: utf8[$0.range], as: UTF8.self) }
+    return wordBreaker.words(utf8).filter { $0.word >= 0 }.map { String(decoding: utf8[$0.range], as: UTF8.self) }
   }
 }
 
-/// Counts a field's words by their numbers in the vocabulary; keeps its arrays from field
-/// to field.
+/// Counts a field's words by their numbers in the vocabulary (leaving out those not
+/// numbered, past `WordBreaker.longestWord`); keeps its arrays from field to field.
 struct WordTally {
   /// Occurrences of each vocabulary word in the field, and the words counted so far.
   private var counts: [UInt32] = []
@@ -105,7 +106,7 @@ struct WordTally {
 
   mutating func counts(of words: [(range: Range<Int>, word: Int32)], in vocabulary: ByteStringTable) -> WordCounts {
     if counts.count < vocabulary.count { counts += repeatElement(0, count: vocabulary.count - counts.count) }
-    for (_, word) in words {
+    for (_, word) in words where word >= 0 {
       if counts[Int(word)] == 0 { counted.append(word) }
       counts[Int(word)] += 1
     }

@@ -35,7 +35,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   deinit { cicu_wordbreaker_close(handle) }
 
   /// The words of `utf8` (valid UTF-8) as byte ranges, each with its number in `vocabulary`
-  /// (valid until the next call).
+  /// (valid until the next call; −1 for a word longer than `longestWord`).
   func words(_ utf8: [UInt8]) -> [(range: Range<Int>, word: Int32)] {
     if stretches.count > knownLimit || vocabulary.count > vocabularyLimit {
       stretches.removeAll()
@@ -86,11 +86,18 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
     }
   }
 
+  /// Words of more bytes than this are not numbered (their number is −1): a run of letters
+  /// and digits such as a pasted hash or an encoded image is one ICU word, which would be one
+  /// dictionary term of its whole size. The index keeps words for ranking only, and such a
+  /// run is still found by its characters.
+  static let longestWord = 64
+
   /// ICU's words of `stretch`, each as its byte range from the stretch's start and its number
-  /// in `vocabulary`.
+  /// in `vocabulary` (−1 past `longestWord`).
   private func numberedWords(_ stretch: ArraySlice<UInt8>) -> [(range: Range<Int>, word: Int32)] {
     stretch.withUnsafeBytes { bytes in
       icuWords(stretch).map { range in
+        guard range.count <= Self.longestWord else { return (range, -1) }
         let word = UnsafeRawBufferPointer(rebasing: bytes[range])
         return (range, Int32(vocabulary.insert(word, hash: ByteStringTable.hash(word)).number))
       }

@@ -117,6 +117,35 @@ final class RobustnessTests: XCTestCase {
 
   /// Random byte mutations and truncations of sample reports of every layout: the decoder,
   /// parser and analyzer must never crash or hang. DSEARCH_FUZZ_ITERATIONS sets the count.
+  /// A 100 KB run of letters and digits (a pasted blob) is one ICU word: it is not a term of
+  /// the dictionary, yet any stretch of it, and the whole run, is found, and the field keeps
+  /// its length in words.
+  func testALongRunIsFoundByItsCharactersWithoutATermOfItsSize() throws {
+    var generator = SeededGenerator(seed: 7)
+    let digits = Array("0123456789abcdef")
+    let run = String((0..<100_000).map { _ in digits[Int.random(in: 0..<16, using: &generator)] })
+    let analyzer = try Analyzer()
+    let field = analyzer.analyze("本机关 \(run) 行政处罚")
+    let words = (0..<field.wordCounts.count).map { field.wordCounts[$0].word.count > 64 ? "<long>" : String(decoding: field.wordCounts[$0].word, as: UTF8.self) }
+    XCTAssertEqual(Set(words), ["本", "机关", "行政", "处罚"])
+    XCTAssertEqual(field.length, 5, "the run is one word of the field")
+    XCTAssertEqual(analyzer.words(ofNormalized: "abc \(run.prefix(65)) 处罚"), ["abc", "处罚"])
+
+    let folder = try temporaryCorpus()
+    let real = try String(contentsOf: Fixtures.corpus.appendingPathComponent("张店区交通运输局_2020.txt"), encoding: .utf8)
+    try real.replacingOccurrences(of: "总体情况\n", with: "总体情况\n附件编码：\(run)。\n")
+      .write(to: folder.appendingPathComponent("Corpus/blob.txt"), atomically: true, encoding: .utf8)
+    let index = folder.appendingPathComponent("Index")
+    _ = try DisclosureIndex.build(corpus: folder.appendingPathComponent("Corpus"), index: index)
+    let searcher = try Searcher(indexFolder: index)
+    let segment = try XCTUnwrap(searcher.index.segments.first)
+    XCTAssertNil(segment.termIndex(TermKey.word(.body, run)))
+    XCTAssertNotNil(segment.termIndex(TermKey.word(.body, "附件")))
+    for query in [String(run.prefix(70)), String(run.dropFirst(50_000).prefix(12)), run, "附件编码 \(run.suffix(80))"] {
+      XCTAssertEqual(try searcher.search(query).hits.map(\.path), ["blob.txt"], String(query.prefix(20)))
+    }
+  }
+
   func testFuzzedReportsNeverCrash() throws {
     let iterations = Int(ProcessInfo.processInfo.environment["DSEARCH_FUZZ_ITERATIONS"] ?? "") ?? 300
     let truths = try TruthFile.load()
