@@ -234,15 +234,28 @@ final class SegmentReader: Sendable {
 
   /// Appends the docs block to arrays: each doc's report (plus `reportBase`) and section
   /// number, and its field lengths (doc × field count + field).
+  /// Filled in place (appending entry by entry took a tenth of a search process at 50,000
+  /// reports).
   func appendDocTable(reports: inout [UInt32], sections: inout [UInt8], fieldLengths: inout [UInt32], reportBase: UInt32) {
     let fieldCount = Field.allCases.count
+    let (firstReport, firstSection, firstLength) = (reports.count, sections.count, fieldLengths.count)
+    reports += repeatElement(0, count: docCount)
+    sections += repeatElement(0, count: docCount)
+    fieldLengths += repeatElement(0, count: docCount * fieldCount)
     data.withUnsafeBytes { raw in
-      for doc in 0..<docCount {
-        let entry = docsStart + doc * SegmentFormat.docEntrySize
-        reports.append(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry, as: UInt32.self)) &+ reportBase)
-        sections.append(raw[entry + 4])
-        for field in 0..<fieldCount {
-          fieldLengths.append(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry + 8 + 4 * field, as: UInt32.self)))
+      reports.withUnsafeMutableBufferPointer { reports in
+        sections.withUnsafeMutableBufferPointer { sections in
+          fieldLengths.withUnsafeMutableBufferPointer { lengths in
+            for doc in 0..<docCount {
+              let entry = docsStart + doc * SegmentFormat.docEntrySize
+              reports[firstReport + doc] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry, as: UInt32.self)) &+ reportBase
+              sections[firstSection + doc] = raw[entry + 4]
+              for field in 0..<fieldCount {
+                lengths[firstLength + doc * fieldCount + field] =
+                  UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry + 8 + 4 * field, as: UInt32.self))
+              }
+            }
+          }
         }
       }
     }
