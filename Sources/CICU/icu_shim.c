@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #define ZSTD_STATIC_LINKING_ONLY  // for the magicless frame format (stable since zstd 1.4)
 #include <zstd.h>
 #include <unicode/ubrk.h>
@@ -148,16 +147,6 @@ int32_t cicu_convert_to_utf16(const char *charset, const uint8_t *bytes, int32_t
   if (status == U_BUFFER_OVERFLOW_ERROR) return -(length + 1) - 1;
   if (U_FAILURE(status)) return INT32_MIN;
   return (int32_t)(target - (UChar *)output);
-}
-
-uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length) {
-  while (length > 0) {
-    uInt step = length > 0x40000000u ? 0x40000000u : (uInt)length;
-    crc = (uint32_t)crc32(crc, bytes, step);
-    bytes += step;
-    length -= step;
-  }
-  return crc;
 }
 
 // Records are zstd frames without the magic number (each record's own header says what it

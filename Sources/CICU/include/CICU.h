@@ -69,5 +69,9 @@ void cicu_record_decompressor_close(void *decompressor);
 
 /// CRC-32 (zlib polynomial) of bytes, continuing from crc (start with 0).
 uint32_t cicu_crc32(uint32_t crc, const uint8_t *bytes, uint64_t length);
+/// 1 when cicu_crc32 folds with carry-less multiplication on this CPU, else 0.
+int32_t cicu_crc32_folds(void);
+/// The same CRC by zlib alone (for tests).
+uint32_t cicu_crc32_zlib(uint32_t crc, const uint8_t *bytes, uint64_t length);
 
 #endif
