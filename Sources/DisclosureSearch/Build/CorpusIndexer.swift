@@ -33,6 +33,9 @@ enum CorpusIndexer {
     var hash: UInt64
     /// The decoded text's key (what duplicate detection compares).
     var text: ContentKey
+    /// `CorpusScanner.Entry.fileKey` when the file was read: while the file's listing gives
+    /// the same key, `update` takes `hash` as it is instead of reading the file again.
+    var fileKey: UInt64?
     /// The segment and the report (local ID) that hold it.
     var segment: String
     var report: UInt32
@@ -69,8 +72,15 @@ enum CorpusIndexer {
       return try build(corpus: corpus, index: index, options: options, progress: progress)
     }
     let entries = try CorpusScanner.scan(corpus)
+    var known: [String: CorpusIndexer.SourceRecord] = [:]
+    for source in state.sources { known[source.path] = source }
+    // A file whose listing gives the key it had when it was read is not read again.
     var hashes: [String: UInt64] = [:]
     for entry in entries {
+      if let key = entry.fileKey, let source = known[entry.path], source.fileKey == key {
+        hashes[entry.path] = source.hash
+        continue
+      }
       guard case .bytes(let bytes) = ReportFile.read(entry.url.path) else { continue }
       hashes[entry.path] = ContentKey.fileHash(bytes)
     }
@@ -79,10 +89,8 @@ enum CorpusIndexer {
     for source in state.sources { reports[source.reportKey, default: []].append(source) }
     var affected = Set<String>()
     for (key, sources) in reports where sources.contains(where: { hashes[$0.path] != $0.hash }) { affected.insert(key) }
-    var indexedHash: [String: UInt64] = [:]
-    for source in state.sources { indexedHash[source.path] = source.hash }
-    let indexed = Set(indexedHash.keys)
-    var toIndex = Set(entries.map(\.path).filter { indexedHash[$0] == nil || hashes[$0] != indexedHash[$0] })
+    let indexed = Set(known.keys)
+    var toIndex = Set(entries.map(\.path).filter { known[$0] == nil || hashes[$0] != known[$0]?.hash })
     for key in affected {
       for source in reports[key] ?? [] where hashes[source.path] == source.hash { toIndex.insert(source.path) }
     }
@@ -111,7 +119,14 @@ enum CorpusIndexer {
       guard let source = reports[key]?.first else { continue }
       deletions[source.segment, default: []].insert(source.report)
     }
-    let unchangedSources = state.sources.filter { !affected.contains($0.reportKey) && hashes[$0.path] == $0.hash }
+    // Unchanged files keep their records, with the key of their listing now (a file read
+    // again because it had none is not read at the next update).
+    let fileKeys = Dictionary(entries.map { ($0.path, $0.fileKey) }, uniquingKeysWith: { first, _ in first })
+    let unchangedSources = state.sources.filter { !affected.contains($0.reportKey) && hashes[$0.path] == $0.hash }.map { source in
+      var source = source
+      source.fileKey = fileKeys[source.path] ?? nil
+      return source
+    }
     return try commit(
       index: index, corpus: corpus, keeping: state.manifest.segments, deletions: deletions, new: segment,
       fileCount: entries.count, started: started, changed: changedCount, removed: removedCount,
@@ -138,17 +153,17 @@ enum CorpusIndexer {
       guard let report = result.report, let key = result.contentKey else { return }
       if let original = seen[key] {
         builder.addPath(path, toReport: original.id)
-        sources.append(SourceRecord(path: path, hash: result.hash, text: key, segment: "", report: original.id))
+        sources.append(SourceRecord(path: path, hash: result.hash, text: key, fileKey: result.entry.fileKey, segment: "", report: original.id))
         outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: original.path))
         return
       }
       textBytes += key.length
       let id = builder.add(report: report, sections: result.sections)
       seen[key] = (id, path)
-      sources.append(SourceRecord(path: path, hash: result.hash, text: key, segment: "", report: id))
+      sources.append(SourceRecord(path: path, hash: result.hash, text: key, fileKey: result.entry.fileKey, segment: "", report: id))
       for other in others where other.path != path {
         builder.addPath(other.path, toReport: id)
-        sources.append(SourceRecord(path: other.path, hash: other.hash, text: key, segment: "", report: id))
+        sources.append(SourceRecord(path: other.path, hash: other.hash, text: key, fileKey: other.fileKey, segment: "", report: id))
       }
       outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: nil))
     }

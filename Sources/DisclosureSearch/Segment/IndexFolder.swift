@@ -84,16 +84,20 @@ enum IndexFolder {
     let manifest = try readManifest(folder)
     guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(manifest.sources).path),
       CRC32.of(Array(data)) == manifest.sourcesCRC,
-      // Indexes written before the binary table keep their JSON one until the next commit.
+      // Indexes written before the binary table keep their JSON one until the next commit,
+      // and those written before file keys their first binary one.
       let sources = manifest.sources.hasSuffix(".json")
-        ? try? JSONDecoder().decode([CorpusIndexer.SourceRecord].self, from: data) : try? decodeSources(Array(data))
+        ? try? JSONDecoder().decode([CorpusIndexer.SourceRecord].self, from: data)
+        : try? decodeSources(Array(data), withFileKeys: manifest.sources.hasSuffix(Self.sourcesSuffix))
     else { throw .corrupt(file: manifest.sources, offset: 0, reason: "the sources table is missing or its checksum does not match") }
     return State(manifest: manifest, sources: sources)
   }
 
-  /// The sources table (Index/FORMAT.md, "sources-*.bin"): the segment names once, then each
-  /// file's record. Binary because `update` reads and writes every file's record: as JSON
-  /// that took a quarter of an update's time.
+  /// The sources table (Index/FORMAT.md, "sources-*.v2.bin"): the segment names once, then
+  /// each file's record. Binary because `update` reads and writes every file's record: as
+  /// JSON that took a quarter of an update's time.
+  static let sourcesSuffix = ".v2.bin"
+
   static func encodeSources(_ sources: [CorpusIndexer.SourceRecord]) -> [UInt8] {
     var writer = RecordWriter()
     let segments = Array(Set(sources.map(\.segment))).sorted()
@@ -108,11 +112,12 @@ enum IndexFolder {
       writer.varint(UInt64(source.text.crc))
       writer.varint(UInt64(segmentNumbers[source.segment] ?? 0))
       writer.varint(UInt64(source.report))
+      writer.varint(source.fileKey ?? 0)
     }
     return writer.bytes
   }
 
-  static func decodeSources(_ bytes: [UInt8]) throws(RecordReader.Failure) -> [CorpusIndexer.SourceRecord] {
+  static func decodeSources(_ bytes: [UInt8], withFileKeys: Bool) throws(RecordReader.Failure) -> [CorpusIndexer.SourceRecord] {
     var reader = RecordReader(bytes)
     let segments = try reader.strings()
     let count = try reader.count()
@@ -124,8 +129,12 @@ enum IndexFolder {
       let text = ContentKey(length: Int(clamping: try reader.varint()), fnv: try reader.varint(), crc: UInt32(truncatingIfNeeded: try reader.varint()))
       let segment = try reader.varint()
       let report = try reader.varint()
+      let fileKey = withFileKeys ? try reader.varint() : 0
       guard segment < UInt64(segments.count), report <= UInt64(UInt32.max) else { throw .truncated }
-      sources.append(CorpusIndexer.SourceRecord(path: path, hash: hash, text: text, segment: segments[Int(segment)], report: UInt32(report)))
+      sources.append(
+        CorpusIndexer.SourceRecord(
+          path: path, hash: hash, text: text, fileKey: fileKey == 0 ? nil : fileKey, segment: segments[Int(segment)],
+          report: UInt32(report)))
     }
     return sources
   }
@@ -171,7 +180,7 @@ enum IndexFolder {
     }
     let liveNames = Set(live.map(\.name))
     sources = sources.filter { liveNames.contains($0.segment) }.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-    let sourcesName = "sources-\(stamp).bin"
+    let sourcesName = "sources-\(stamp)\(Self.sourcesSuffix)"
     let sourcesBytes = encodeSources(sources)
     try DurableFile.write(sourcesBytes, to: folder.appendingPathComponent(sourcesName))
     var manifest = Manifest(

@@ -16,7 +16,7 @@ final class RobustnessTests: XCTestCase {
   /// batch before), and the files around it are indexed in path order all the same.
   func testLargeFilesAreBatchesOfTheirOwn() throws {
     func entry(_ name: String, _ size: Int) -> CorpusScanner.Entry {
-      CorpusScanner.Entry(path: name, url: URL(fileURLWithPath: "/\(name)"), size: size)
+      CorpusScanner.Entry(path: name, url: URL(fileURLWithPath: "/\(name)"), size: size, fileKey: nil)
     }
     let large = CorpusIndexer.largeFileSize
     let entries = [entry("a", 10), entry("b", large), entry("c", 10), entry("d", 10), entry("e", 10), entry("f", large + 1)]

@@ -201,16 +201,64 @@ final class StorageTests: XCTestCase {
   /// non-ASCII, every segment), and a cut table is an error, not a shorter table.
   func testSourcesTableRoundTrips() throws {
     let sources = [
-      CorpusIndexer.SourceRecord(path: "a/张店区\t报告\n.txt", hash: .max, text: ContentKey("正文"), segment: "segment-2.dsx", report: 7),
-      CorpusIndexer.SourceRecord(path: "b.html", hash: 0, text: ContentKey(""), segment: "segment-1.dsx", report: .max),
-      CorpusIndexer.SourceRecord(path: "c.txt", hash: 1 << 40, text: ContentKey("x"), segment: "segment-2.dsx", report: 0),
+      CorpusIndexer.SourceRecord(
+        path: "a/张店区\t报告\n.txt", hash: .max, text: ContentKey("正文"), fileKey: .max, segment: "segment-2.dsx", report: 7),
+      CorpusIndexer.SourceRecord(path: "b.html", hash: 0, text: ContentKey(""), fileKey: nil, segment: "segment-1.dsx", report: .max),
+      CorpusIndexer.SourceRecord(path: "c.txt", hash: 1 << 40, text: ContentKey("x"), fileKey: 1, segment: "segment-2.dsx", report: 0),
     ]
     func fields(_ records: [CorpusIndexer.SourceRecord]) -> [String] {
-      records.map { "\($0.path)|\($0.hash)|\($0.text.length),\($0.text.fnv),\($0.text.crc)|\($0.segment)|\($0.report)" }
+      records.map {
+        "\($0.path)|\($0.hash)|\($0.text.length),\($0.text.fnv),\($0.text.crc)|\($0.fileKey.map(String.init) ?? "-")|\($0.segment)|\($0.report)"
+      }
     }
     let bytes = IndexFolder.encodeSources(sources)
-    XCTAssertEqual(fields(try IndexFolder.decodeSources(bytes)), fields(sources))
-    XCTAssertThrowsError(try IndexFolder.decodeSources(Array(bytes.dropLast())))
-    XCTAssertEqual(try IndexFolder.decodeSources(IndexFolder.encodeSources([])).count, 0)
+    XCTAssertEqual(fields(try IndexFolder.decodeSources(bytes, withFileKeys: true)), fields(sources))
+    XCTAssertThrowsError(try IndexFolder.decodeSources(Array(bytes.dropLast()), withFileKeys: true))
+    XCTAssertEqual(try IndexFolder.decodeSources(IndexFolder.encodeSources([]), withFileKeys: true).count, 0)
+  }
+
+  /// `update` takes an indexed file as unchanged only while its listing (size, inode,
+  /// modification and change times) is what it was when the file was read: a file rewritten
+  /// to the same size with its modification time set back is read again (its change time
+  /// moved), and a file changed just before the listing is read whatever it says (which a
+  /// file written at the start of the test shows).
+  func testUpdateTrustsAFileListingOnlyWhileItIsUnchanged() throws {
+    let folder = try temporaryFolder()
+    let corpus = folder.appendingPathComponent("Corpus")
+    let index = folder.appendingPathComponent("Index")
+    try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+    let real = try String(contentsOf: Fixtures.corpus.appendingPathComponent("张店区交通运输局_2020.txt"), encoding: .utf8)
+    for name in ["a", "b", "c"] {
+      try real.replacingOccurrences(of: "总体情况\n", with: "总体情况\n标记\(name)甲。\n")
+        .write(to: corpus.appendingPathComponent("\(name).txt"), atomically: true, encoding: .utf8)
+    }
+    // Written just now: no file is settled, so none has a key.
+    XCTAssertTrue(try CorpusScanner.scan(corpus).allSatisfy { $0.fileKey == nil })
+    Thread.sleep(forTimeInterval: Double(CorpusScanner.settling) + 1.1)
+    _ = try DisclosureIndex.build(corpus: corpus, index: index)
+    XCTAssertTrue(try IndexFolder.readState(index).sources.allSatisfy { $0.fileKey != nil })
+
+    // Same size, other bytes, the modification time set back: read again all the same.
+    let a = corpus.appendingPathComponent("a.txt")
+    var before = stat()
+    XCTAssertEqual(lstat(a.path, &before), 0)
+    try real.replacingOccurrences(of: "总体情况\n", with: "总体情况\n标记a乙。\n").write(to: a, atomically: false, encoding: .utf8)
+    var times = [before.st_atim, before.st_mtim]
+    XCTAssertEqual(utimensat(AT_FDCWD, a.path, &times, 0), 0)
+    var after = stat()
+    XCTAssertEqual(lstat(a.path, &after), 0)
+    XCTAssertEqual([after.st_size, after.st_mtim.tv_sec, after.st_mtim.tv_nsec], [before.st_size, before.st_mtim.tv_sec, before.st_mtim.tv_nsec])
+    // Settled again, so that the listing alone decides (the change time gives it away).
+    Thread.sleep(forTimeInterval: Double(CorpusScanner.settling) + 1.1)
+    XCTAssertNotNil(try CorpusScanner.scan(corpus).first { $0.path == "a.txt" }?.fileKey)
+    var summary = try DisclosureIndex.update(corpus: corpus, index: index)
+    XCTAssertEqual(summary.changedFileCount, 1)
+    let searcher = try Searcher(indexFolder: index)
+    XCTAssertEqual(try searcher.search("标记a乙").hits.map(\.path), ["a.txt"])
+    XCTAssertEqual(try searcher.search("标记a甲").hits.count, 0)
+    XCTAssertEqual(try searcher.search("标记b甲").hits.map(\.path), ["b.txt"])
+    // Nothing changed since: nothing to re-index.
+    summary = try DisclosureIndex.update(corpus: corpus, index: index)
+    XCTAssertEqual(summary.changedFileCount, 0)
   }
 }
