@@ -46,7 +46,9 @@ enum CorpusScanner {
         case S_IFDIR: folders.append((path, relative))
         case S_IFREG:
           let key = Self.fileKey(status, settledBy: now.tv_sec - Self.settling)
-          entries.append(Entry(path: relative, url: URL(fileURLWithPath: path), size: Int(status.st_size), fileKey: key))
+          // Said to be a file: otherwise URL asks the file system once more whether it is a folder.
+          let url = URL(fileURLWithPath: path, isDirectory: false)
+          entries.append(Entry(path: relative, url: url, size: Int(status.st_size), fileKey: key))
         default: continue
         }
       }
