@@ -73,10 +73,15 @@ enum CorpusIndexer {
     }
     let entries = try CorpusScanner.scan(corpus)
     var known: [String: CorpusIndexer.SourceRecord] = [:]
+    known.reserveCapacity(state.sources.count)
     for source in state.sources { known[source.path] = source }
-    // A file whose listing gives the key it had when it was read is not read again.
+    // Each listed file's content hash and listing key. A file whose listing gives the key it
+    // had when it was read is not read again.
     var hashes: [String: UInt64] = [:]
+    var fileKeys: [String: UInt64] = [:]
+    hashes.reserveCapacity(entries.count)
     for entry in entries {
+      fileKeys[entry.path] = entry.fileKey
       if let key = entry.fileKey, let source = known[entry.path], source.fileKey == key {
         hashes[entry.path] = source.hash
         continue
@@ -121,10 +126,9 @@ enum CorpusIndexer {
     }
     // Unchanged files keep their records, with the key of their listing now (a file read
     // again because it had none is not read at the next update).
-    let fileKeys = Dictionary(entries.map { ($0.path, $0.fileKey) }, uniquingKeysWith: { first, _ in first })
     let unchangedSources = state.sources.filter { !affected.contains($0.reportKey) && hashes[$0.path] == $0.hash }.map { source in
       var source = source
-      source.fileKey = fileKeys[source.path] ?? nil
+      source.fileKey = fileKeys[source.path]
       return source
     }
     return try commit(
