@@ -168,11 +168,17 @@ struct PrunedRanker {
   /// the L1 cache. A multiple of 64.
   static let window = 2048
 
+  /// Visits of a clause's sections after which, if most of them lacked its second-rarest
+  /// gram where its rarest stood, windows read that gram too (`SegmentPass.addBounds`).
+  static let secondGramAfter = 512
+
   /// The best sections, best first, and how many were found, on up to `threads` threads
   /// (for segments of at least `splitDocCount` sections, when the query's lists name at least
   /// `splitPostings` docs), bounding up to `window` docs at once.
-  func rank(threads: Int, splitDocCount: Int = Self.splitDocCount, splitPostings: Int = Self.splitPostings, window: Int = Self.window) throws
-    -> Searcher.Ranking
+  func rank(
+    threads: Int, splitDocCount: Int = Self.splitDocCount, splitPostings: Int = Self.splitPostings, window: Int = Self.window,
+    secondGramAfter: Int = Self.secondGramAfter
+  ) throws -> Searcher.Ranking
   {
     var collector = TopCollector(limit: limit, keepTies: index.segments.count > 1)
     var found = 0
@@ -219,8 +225,8 @@ struct PrunedRanker {
             half,
             Result {
               var pass = try SegmentPass(
-                ranker: self, segment: segment, terms: terms, docs: bounds[half]..<bounds[half + 1], window: window, file: file,
-                phraseIDF: phraseIDF, wordIDF: wordIDF)
+                ranker: self, segment: segment, terms: terms, docs: bounds[half]..<bounds[half + 1], window: window,
+                secondGramAfter: secondGramAfter, file: file, phraseIDF: phraseIDF, wordIDF: wordIDF)
               defer { pass.free() }
               var half = Half(collector: startingEntries)
               half.collector.startPass()
@@ -456,6 +462,20 @@ private struct SegmentPass {
   /// docs in bulk ahead of the clause's own cursor; the most docs in a window, each window
   /// doc's bound from the clauses read so, and the docs a driving clause holds (a bit each).
   var scanners: UnsafeMutableBufferPointer<PostingsCursor>
+  /// Per phrase clause, a cursor on its second-rarest gram's list (its rarest when it has one
+  /// gram) and whether windows read it too. The part occurs at most as often as the fewer of
+  /// the two grams, and not where the second is missing; where the rarest gram counts more
+  /// than the part in most sections (行政复议's, in `行政复议 信息处理费`), its bound lets
+  /// nearly every section through to a visit that turns it away. Switched on once
+  /// `secondGramAfter` visits found the second gram counting less in most (always reading it
+  /// cost queries of template labels, whose grams come together, a third more). Then the
+  /// visits counted, and the second gram's count at each window doc.
+  var secondScanners: UnsafeMutableBufferPointer<PostingsCursor>
+  let readsSecond: UnsafeMutableBufferPointer<Bool>
+  let secondGramAfter: Int
+  let visitsHere: UnsafeMutableBufferPointer<Int>
+  let visitsAlone: UnsafeMutableBufferPointer<Int>
+  let secondCounts: UnsafeMutableBufferPointer<UInt32>
   let window: Int
   let windowBounds: UnsafeMutableBufferPointer<Double>
   let windowDriven: UnsafeMutableBufferPointer<UInt64>
@@ -475,8 +495,8 @@ private struct SegmentPass {
   var texts: IndexView.FieldTexts?
 
   init(
-    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, docs: Range<UInt32>, window: Int, file: UnsafeRawBufferPointer,
-    phraseIDF: [[Field: Double]], wordIDF: [[String: [Field: Double]]]
+    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, docs: Range<UInt32>, window: Int, secondGramAfter: Int,
+    file: UnsafeRawBufferPointer, phraseIDF: [[Field: Double]], wordIDF: [[String: [Field: Double]]]
   ) throws {
     precondition(window >= 64 && window % 64 == 0)
     self.ranker = ranker
@@ -556,6 +576,14 @@ private struct SegmentPass {
     _ = cursors.initialize(from: lists)
     scanners = UnsafeMutableBufferPointer.allocate(capacity: phrases.count)
     _ = scanners.initialize(from: phrases.map { lists[$0.first].reopened() })
+    secondScanners = UnsafeMutableBufferPointer.allocate(capacity: phrases.count)
+    _ = secondScanners.initialize(from: phrases.map { lists[$0.lists.count > 1 ? $0.first + 1 : $0.first].reopened() })
+    readsSecond = buffer(phrases.count, false)
+    for number in phrases.indices { readsSecond[number] = secondGramAfter == 0 && phrases[number].lists.count > 1 }
+    self.secondGramAfter = secondGramAfter
+    visitsHere = buffer(phrases.count, 0)
+    visitsAlone = buffer(phrases.count, 0)
+    secondCounts = buffer(window, 0)
     self.window = window
     windowBounds = buffer(window, 0)
     windowDriven = buffer(window / 64, 0)
@@ -583,6 +611,12 @@ private struct SegmentPass {
     cursors.deallocate()
     scanners.forEach { $0.free() }
     scanners.deallocate()
+    secondScanners.forEach { $0.free() }
+    secondScanners.deallocate()
+    readsSecond.deallocate()
+    visitsHere.deallocate()
+    visitsAlone.deallocate()
+    secondCounts.deallocate()
     windowBounds.deallocate()
     windowDriven.deallocate()
     positions.forEach { $0.free() }
@@ -822,16 +856,34 @@ private struct SegmentPass {
     var added = 0
     let (bounds, driven, index, base, docCount) = (windowBounds, windowDriven, index, base, docCount)
     let (narrowed, allowed) = (ranker.narrowed, ranker.allowedDocs)
+    let (second, seconds) = (readsSecond[number], secondCounts)
+    if second, try secondScanners[number].advance(to: first) {
+      _ = try secondScanners[number].scan(through: last) { doc, count in seconds[Int(doc - first)] = count }
+    }
     _ = try scanners[number].scan(through: last) { doc, count throws(BadPostings) in
       guard Int(doc) < docCount else { throw BadPostings() }
       // A section the filters leave out is neither bounded nor looked up.
       if narrowed && !allowed.contains(base + doc) { return }
       let offset = Int(doc - first)
-      bounds[offset] += scale * clause.score.saturation(count, index.fieldLength(of: base + doc, clause.field))
+      let least = second ? min(count, seconds[offset]) : count
+      guard least > 0 else { return }
+      bounds[offset] += scale * clause.score.saturation(least, index.fieldLength(of: base + doc, clause.field))
       if marking { driven[offset >> 6] |= 1 << (offset & 63) }
       added += 1
     }
+    if second { UnsafeMutableBufferPointer(rebasing: seconds[...Int(last - first)]).update(repeating: 0) }
     return added
+  }
+
+  /// Counts a visit of a section holding clause `number`'s rarest gram, and whether its
+  /// second-rarest occurs less often there (or not at all); turns on reading the second in
+  /// bulk when it mostly does.
+  private mutating func noteVisit(_ number: Int, secondLower: Bool) {
+    visitsHere[number] += 1
+    if secondLower { visitsAlone[number] += 1 }
+    if !readsSecond[number] && visitsHere[number] >= secondGramAfter && 2 * visitsAlone[number] > visitsHere[number] {
+      readsSecond[number] = true
+    }
   }
 
   /// Scores section `doc`, where the drivers of the clauses `here` stand, if it can enter
@@ -850,7 +902,10 @@ private struct SegmentPass {
       let clause = phrases[here[slot]]
       var count = cursors[clause.first].count
       // The gram counted least often (`lists` order) too, when its unpacked block reaches here.
-      if clause.lists.count > 1, let second = cursors[clause.first + 1].countInCurrentBlock(at: doc) { count = min(count, second) }
+      if clause.lists.count > 1, let second = cursors[clause.first + 1].countInCurrentBlock(at: doc) {
+        noteVisit(here[slot], secondLower: second < count)
+        count = min(count, second)
+      }
       quick += clauseScales[here[slot]] * clause.score.saturation(count, index.fieldLength(of: global, clause.field))
     }
     if collector.excludes(quick) {
