@@ -38,7 +38,7 @@ struct SearchCommand: ParsableCommand {
   @Flag(help: "Count every matching section (slower for common words): without it the search skips sections that cannot reach the hits shown, and the count may be a lower bound, printed as \"at least\".")
   var countAll = false
 
-  @Option(help: "Run one query per line of this file; print JSON Lines.")
+  @Option(help: "Run one query per line of this file; print JSON Lines (a query that cannot be searched gets a line with its error; the exit status is then 1).")
   var queries: String?
 
   func validate() throws {
@@ -65,11 +65,16 @@ struct SearchCommand: ParsableCommand {
     let options = SearchOptions(limit: limit, explain: explain, perSection: perSection, countAll: countAll)
     if let queries {
       guard let text = try? String(contentsOfFile: queries, encoding: .utf8) else { throw fail("cannot read the query file \(queries)") }
-      for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+      // A query that cannot be searched gets its error in its place, and the others still run.
+      var failed = 0
+      let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+      for line in lines {
         do { try printJSON(try searcher.search(String(line), options: options)) } catch let error as SearchError {
-          throw fail("query \"\(line)\": \(error.description)")
+          failed += 1
+          try printJSON(QueryFailure(query: String(line), error: error.description))
         }
       }
+      if failed > 0 { throw fail("\(failed) of \(lines.count) queries could not be searched (see their \"error\" lines)") }
       return
     }
     let result: SearchResult
@@ -79,6 +84,13 @@ struct SearchCommand: ParsableCommand {
       return
     }
     printHuman(result)
+  }
+
+  /// The JSON line of a query that cannot be searched.
+  struct QueryFailure: Encodable {
+    var schema_version = 2
+    let query: String
+    let error: String
   }
 
   private func printHuman(_ result: SearchResult) {

@@ -42,6 +42,28 @@ final class CLITests: XCTestCase {
     return url
   }
 
+  /// A batch of queries runs to its end: a query that cannot be searched gets a JSON line
+  /// with its error in its place, and the exit status tells that one failed.
+  func testQueryFileReportsABadQueryInItsPlace() throws {
+    let folder = try temporaryFolder()
+    let corpus = folder.appendingPathComponent("Corpus")
+    try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      at: Fixtures.corpus.appendingPathComponent("张店区交通运输局_2020.txt"),
+      to: corpus.appendingPathComponent("张店区交通运输局_2020.txt"))
+    let queries = folder.appendingPathComponent("queries.txt")
+    try "行政处罚\n\"政府信息\n\n行政许可\n".write(to: queries, atomically: true, encoding: .utf8)
+    let output = try run(["search", "--queries", queries.path], in: folder)
+    XCTAssertEqual(output.status, 1, output.stderr)
+    let lines = output.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    XCTAssertEqual(lines.count, 3, output.stdout)
+    XCTAssertEqual(lines.map { $0?["query"] as? String }, ["行政处罚", "\"政府信息", "行政许可"])
+    XCTAssertNotNil(lines[0]?["hits"])
+    XCTAssertTrue((lines[1]?["error"] as? String ?? "").contains("quote"), output.stdout)
+    XCTAssertNotNil(lines[2]?["hits"])
+    XCTAssertTrue(output.stderr.contains("1 of 3 queries could not be searched"), output.stderr)
+  }
+
   func testFirstSearchBuildsTheIndexAndSaysSo() throws {
     let folder = try temporaryFolder()
     let corpus = folder.appendingPathComponent("Corpus")
