@@ -168,8 +168,9 @@ struct PrunedRanker {
   /// the L1 cache. A multiple of 64.
   static let window = 2048
 
-  /// Visits of a clause's sections after which, if most of them lacked its second-rarest
-  /// gram where its rarest stood, windows read that gram too (`SegmentPass.addBounds`).
+  /// Visits of a clause's sections after which, if its second-rarest gram counted less than
+  /// its rarest (or was missing) in most of them, windows read that gram too
+  /// (`SegmentPass.addBounds`).
   static let secondGramAfter = 512
 
   /// The best sections, best first, and how many were found, on up to `threads` threads
@@ -474,7 +475,7 @@ private struct SegmentPass {
   let readsSecond: UnsafeMutableBufferPointer<Bool>
   let secondGramAfter: Int
   let visitsHere: UnsafeMutableBufferPointer<Int>
-  let visitsAlone: UnsafeMutableBufferPointer<Int>
+  let visitsSecondLower: UnsafeMutableBufferPointer<Int>
   let secondCounts: UnsafeMutableBufferPointer<UInt32>
   let window: Int
   let windowBounds: UnsafeMutableBufferPointer<Double>
@@ -582,7 +583,7 @@ private struct SegmentPass {
     for number in phrases.indices { readsSecond[number] = secondGramAfter == 0 && phrases[number].lists.count > 1 }
     self.secondGramAfter = secondGramAfter
     visitsHere = buffer(phrases.count, 0)
-    visitsAlone = buffer(phrases.count, 0)
+    visitsSecondLower = buffer(phrases.count, 0)
     secondCounts = buffer(window, 0)
     self.window = window
     windowBounds = buffer(window, 0)
@@ -615,7 +616,7 @@ private struct SegmentPass {
     secondScanners.deallocate()
     readsSecond.deallocate()
     visitsHere.deallocate()
-    visitsAlone.deallocate()
+    visitsSecondLower.deallocate()
     secondCounts.deallocate()
     windowBounds.deallocate()
     windowDriven.deallocate()
@@ -880,8 +881,8 @@ private struct SegmentPass {
   /// bulk when it mostly does.
   private mutating func noteVisit(_ number: Int, secondLower: Bool) {
     visitsHere[number] += 1
-    if secondLower { visitsAlone[number] += 1 }
-    if !readsSecond[number] && visitsHere[number] >= secondGramAfter && 2 * visitsAlone[number] > visitsHere[number] {
+    if secondLower { visitsSecondLower[number] += 1 }
+    if !readsSecond[number] && visitsHere[number] >= secondGramAfter && 2 * visitsSecondLower[number] > visitsHere[number] {
       readsSecond[number] = true
     }
   }

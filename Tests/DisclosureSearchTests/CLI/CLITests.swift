@@ -42,15 +42,21 @@ final class CLITests: XCTestCase {
     return url
   }
 
-  /// A batch of queries runs to its end: a query that cannot be searched gets a JSON line
-  /// with its error in its place, and the exit status tells that one failed.
-  func testQueryFileReportsABadQueryInItsPlace() throws {
+  /// A folder whose Corpus holds the real report alone (no index yet).
+  func folderWithTheRealReport() throws -> URL {
     let folder = try temporaryFolder()
     let corpus = folder.appendingPathComponent("Corpus")
     try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
     try FileManager.default.copyItem(
       at: Fixtures.corpus.appendingPathComponent("张店区交通运输局_2020.txt"),
       to: corpus.appendingPathComponent("张店区交通运输局_2020.txt"))
+    return folder
+  }
+
+  /// A batch of queries runs to its end: a query that cannot be searched gets a JSON line
+  /// with its error in its place, and the exit status tells that one failed.
+  func testQueryFileReportsABadQueryInItsPlace() throws {
+    let folder = try folderWithTheRealReport()
     let queries = folder.appendingPathComponent("queries.txt")
     try "行政处罚\n\"政府信息\n\n行政许可\n".write(to: queries, atomically: true, encoding: .utf8)
     let output = try run(["search", "--queries", queries.path], in: folder)
@@ -65,12 +71,7 @@ final class CLITests: XCTestCase {
   }
 
   func testFirstSearchBuildsTheIndexAndSaysSo() throws {
-    let folder = try temporaryFolder()
-    let corpus = folder.appendingPathComponent("Corpus")
-    try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(
-      at: Fixtures.corpus.appendingPathComponent("张店区交通运输局_2020.txt"),
-      to: corpus.appendingPathComponent("张店区交通运输局_2020.txt"))
+    let folder = try folderWithTheRealReport()
     let first = try run(["search", "行政处罚"], in: folder)
     XCTAssertEqual(first.status, 0, first.stderr)
     XCTAssertTrue(first.stderr.contains("no index in Index yet: building it from Corpus first"), first.stderr)
