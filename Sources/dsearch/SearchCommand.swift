@@ -88,7 +88,7 @@ struct SearchCommand: ParsableCommand {
 
   /// The JSON line of a query that cannot be searched.
   struct QueryFailure: Encodable {
-    var schema_version = 2
+    var schema_version = SearchResult.schemaVersion
     let query: String
     let error: String
   }

@@ -1,7 +1,8 @@
 /// The answer to one query, as printed by `dsearch search --json`.
 public struct SearchResult: Sendable, Codable, Equatable {
-  /// Version of this JSON shape.
-  public var schema_version: Int = 2
+  /// Version of this JSON shape (also of `dsearch search --queries`' error lines).
+  public static let schemaVersion = 2
+  public var schema_version: Int = SearchResult.schemaVersion
   /// The query as given.
   public var query: String
   /// How many sections matched (before `limit`); with `total_exact` false, how many were
