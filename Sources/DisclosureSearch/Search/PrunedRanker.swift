@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Top-k ranking that reads only what can still reach the top k (block-max pruning), for
 /// queries of parts under AND, OR and NOT with `year:`, `agency:`, `region:` and `section:`
@@ -148,20 +149,36 @@ struct PrunedRanker {
     self.limit = limit
   }
 
-  /// Segments of at least `splitDocCount` sections are read on two threads, when the lists
-  /// that find sections (each clause's rarest gram) name at least `splitPostings` docs in
-  /// all: below, waking the second thread costs more than it takes over. At 50,000 reports,
-  /// 张店区 (184) and 交通运输局 (4,458) ran 15–20 % faster on one thread; 信息处理费
-  /// (23,397) too, but 12345 (30,241) and 2021年 (33,594) 1.3–1.5× slower.
+  /// Segments of at least `splitDocCount` sections are shared out in `runCount` runs of
+  /// docs to two threads, when the lists that find sections (each clause's rarest gram) name
+  /// at least `splitPostings` docs in all. The calling thread starts at once and takes run
+  /// after run; the other takes the next one whenever it is woken. A search that ends before
+  /// then waited for nothing: with fixed halves it waited for the second thread's start and
+  /// whole half (at 50,000 reports, 信息处理费 and `label:行政处罚` ran a third faster on one thread).
   static let splitDocCount = 20_000
   static let splitPostings = 20_000
+  static let runCount = 8
 
-  /// What one pass over part of a segment found: the best entries (starting from those of
-  /// the segments before), how many sections matched, and whether any was skipped.
-  struct Half: Sendable {
+  /// What one thread's passes over part of a segment found: the best entries (starting from
+  /// those of the segments before), how many sections matched, and whether any was skipped.
+  struct Share: Sendable {
     var collector: TopCollector
     var found = 0
     var skipped = false
+  }
+
+  /// Hands out the runs of a segment's docs in doc order: each thread's runs ascend, as its
+  /// cursors and its best entries (a later doc loses a tie) need.
+  private final class Runs: Sendable {
+    let bounds: [UInt32]
+    private let next = Atomic<Int>(0)
+
+    init(docCount: Int, count: Int) { bounds = (0...count).map { UInt32(docCount * $0 / count) } }
+
+    func take() -> Range<UInt32>? {
+      let run = next.add(1, ordering: .relaxed).oldValue
+      return run + 1 < bounds.count ? bounds[run]..<bounds[run + 1] : nil
+    }
   }
 
   /// The most docs whose bounds are added up at once (`SegmentPass.readRange`): they stay in
@@ -212,40 +229,45 @@ struct PrunedRanker {
     }
     for segment in index.segments.indices {
       let reader = index.segments[segment]
-      // A large segment is read in two halves at once, each with its own cursors and best
-      // entries, which then join the others in doc order.
+      // A large segment is read on two threads, each with its own cursors and best entries,
+      // which then join the others in doc order.
       let terms = try SegmentTerms(ranker: self, reader: reader)
-      let halves = reader.docCount >= splitDocCount && threads > 1 && terms.driverPostings >= splitPostings ? 2 : 1
-      let bounds = (0...halves).map { UInt32(reader.docCount * $0 / halves) }
-      let results = ResultSlots<Result<Half, Error>>(count: halves)
+      let workers = reader.docCount >= splitDocCount && threads > 1 && terms.driverPostings >= splitPostings ? 2 : 1
+      let runs = Runs(docCount: reader.docCount, count: workers > 1 ? Self.runCount : 1)
+      let results = ResultSlots<Result<Share, Error>>(count: workers)
       reader.withBytes { bytes in
         nonisolated(unsafe) let file = bytes
         let (startingEntries, phraseIDF, wordIDF) = (collector, phraseIDF, wordIDF)
-        let run: @Sendable (Int) -> Void = { half in
+        let work: @Sendable (Int) -> Void = { worker in
           results.set(
-            half,
+            worker,
             Result {
-              var pass = try SegmentPass(
-                ranker: self, segment: segment, terms: terms, docs: bounds[half]..<bounds[half + 1], window: window,
-                secondGramAfter: secondGramAfter, file: file, phraseIDF: phraseIDF, wordIDF: wordIDF)
-              defer { pass.free() }
-              var half = Half(collector: startingEntries)
-              half.collector.startPass()
-              try pass.run(&half.collector, found: &half.found, skipped: &half.skipped)
-              return half
+              var share = Share(collector: startingEntries)
+              share.collector.startPass()
+              var pass: SegmentPass?
+              defer { pass?.free() }
+              while let docs = runs.take() {
+                if pass == nil {
+                  pass = try SegmentPass(
+                    ranker: self, segment: segment, terms: terms, jumpsAhead: workers > 1, window: window,
+                    secondGramAfter: secondGramAfter, file: file, phraseIDF: phraseIDF, wordIDF: wordIDF)
+                }
+                try pass!.run(docs, &share.collector, found: &share.found, skipped: &share.skipped)
+              }
+              return share
             })
         }
-        if halves == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: halves, execute: run) }
+        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
       }
       var entries: [(doc: UInt32, score: Double)] = collector.entries.map { ($0.doc, $0.score) }
       for result in results.values {
-        let half: Half
-        do { half = try result.get() } catch is BadPostings {
+        let share: Share
+        do { share = try result.get() } catch is BadPostings {
           throw IndexFormatError.corrupt(file: reader.name, offset: 0, reason: "bad postings list")
         }
-        found += half.found
-        skipped = skipped || half.skipped
-        entries += half.collector.entries.map { ($0.doc, $0.score) }
+        found += share.found
+        skipped = skipped || share.skipped
+        entries += share.collector.entries.map { ($0.doc, $0.score) }
       }
       collector = TopCollector(limit: limit, keepTies: collector.keepTies)
       var seen = Set<UInt32>()
@@ -270,9 +292,9 @@ struct PrunedRanker {
     /// a score whose 1e9 multiple reaches this (−∞ until there are `limit` entries).
     private var cutoff = -Double.infinity
     /// Keeping ties (several segments, ordered by path between them): the best keys of the
-    /// current pass over one segment (or half of one), and the cutoff they make. Inside a
-    /// segment doc order is path order, so a section that only ties the k-th of its own
-    /// pass has k sections ahead of it however the segments merge.
+    /// current pass over one segment (or one thread's runs of one), and the cutoff they make.
+    /// Inside a segment doc order is path order, so a section that only ties the k-th of its
+    /// own pass has k sections ahead of it however the segments merge.
     private var passKeys: [Int64] = []
     private var passCutoff = -Double.infinity
 
@@ -281,7 +303,7 @@ struct PrunedRanker {
       self.keepTies = keepTies
     }
 
-    /// Starts a pass over one segment or half of one.
+    /// Starts a pass over one segment or one thread's runs of one.
     mutating func startPass() {
       passKeys.removeAll()
       passCutoff = -.infinity
@@ -322,7 +344,7 @@ struct PrunedRanker {
 }
 
 /// The dictionary entries the passes over one segment read, looked up once for all of them
-/// (a part's grams serve its scoring clause and its check, in each half of the segment).
+/// (a part's grams serve its scoring clause and its check, on each thread).
 private struct SegmentTerms: Sendable {
   struct Gram: Sendable {
     let term: Int
@@ -422,8 +444,6 @@ private struct SegmentPass {
   let index: IndexView
   let base: UInt32
   let docCount: Int
-  /// The local doc IDs this pass reads.
-  let docs: Range<UInt32>
   /// Clauses that find sections and score them; in `checks`, each part's own clauses (with
   /// cursors of their own) that tell whether a report holds it somewhere, for the parts a
   /// section lacks.
@@ -496,12 +516,11 @@ private struct SegmentPass {
   var texts: IndexView.FieldTexts?
 
   init(
-    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, docs: Range<UInt32>, window: Int, secondGramAfter: Int,
+    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, jumpsAhead: Bool, window: Int, secondGramAfter: Int,
     file: UnsafeRawBufferPointer, phraseIDF: [[Field: Double]], wordIDF: [[String: [Field: Double]]]
   ) throws {
     precondition(window >= 64 && window % 64 == 0)
     self.ranker = ranker
-    self.docs = docs
     index = ranker.index
     base = index.docBase(ofSegment: segment)
     docCount = index.segments[segment].docCount
@@ -510,8 +529,8 @@ private struct SegmentPass {
     var lists: [PostingsCursor] = []
     func list(_ term: Int, hasPositions: Bool) throws -> PostingsCursor {
       let bytes = UnsafeRawBufferPointer(rebasing: file[try reader.postingsRange(term)])
-      // A pass that starts far into the segment jumps into each list by its skip points.
-      let skips = docs.lowerBound > 0 ? try reader.skips(term, in: bytes, hasPositions: hasPositions) : PostingsSkips()
+      // A pass that jumps far ahead (to another thread's next run) does so by skip points.
+      let skips = jumpsAhead ? try reader.skips(term, in: bytes, hasPositions: hasPositions) : PostingsSkips()
       return PostingsCursor(bytes, hasPositions: hasPositions, skips: skips)
     }
     func phrase(_ number: Int, _ field: Field) throws -> PhraseClause? {
@@ -670,7 +689,8 @@ private struct SegmentPass {
     words[number].score(tf, length)
   }
 
-  mutating func run(_ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool) throws {
+  /// Ranks `docs` (local IDs, after those of the pass's runs before).
+  mutating func run(_ docs: Range<UInt32>, _ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool) throws {
     var target = docs.lowerBound
     while target < docs.upperBound {
       if ranker.narrowed {
