@@ -886,6 +886,8 @@ private struct SegmentPass {
       // A section the filters leave out is neither bounded nor looked up.
       if narrowed && !allowed.contains(base + doc) { return }
       let offset = Int(doc - first)
+      // A clause passed over bounds only the docs the drivers hold.
+      if !marking && driven[offset >> 6] & 1 << (offset & 63) == 0 { return }
       let least = second ? min(count, seconds[offset]) : count
       guard least > 0 else { return }
       bounds[offset] += scale * clause.score.saturation(least, index.fieldLength(of: base + doc, clause.field))
