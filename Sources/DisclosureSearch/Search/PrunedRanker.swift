@@ -806,9 +806,12 @@ private struct SegmentPass {
   /// sections tie by the thousand and nearly every one is looked at, so the first bound of a
   /// section comes in bulk: each driving clause's rarest gram is read through the window,
   /// adding its part's bound at every doc it holds (the cheapest bound `visit` starts from,
-  /// less the second gram). Where the drivers hold many of the window's docs, so do the
-  /// clauses passed over, and theirs are added the same way; elsewhere their bounds over the
-  /// range stand in. Only docs whose bound can enter are looked up clause by clause.
+  /// less the second gram). Where the drivers hold many of the window's docs, the clauses
+  /// passed over add theirs at those docs, looked up one by one (at 50,000 reports,
+  /// `政府 信息 公开` read 1.7 million postings through the windows to bound the 49,000
+  /// docs its one driver held); elsewhere
+  /// their bounds over the range stand in. Only docs whose bound can enter are looked up
+  /// clause by clause.
   private mutating func readRange(
     from first: UInt32, through last: UInt32, _ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool
   ) throws {
@@ -823,13 +826,13 @@ private struct SegmentPass {
       let windowEnd = min(last, windowStart + UInt32(window - 1))
       var driven = 0
       for number in phrases.indices where drives[number] && phraseBounds[number] > 0 {
-        driven += try addBounds(number, from: windowStart, through: windowEnd, marking: true)
+        driven += try addBounds(number, from: windowStart, through: windowEnd)
       }
       let dense = driven * 16 >= Int(windowEnd - windowStart) + 1
       var passedOver = 0.0
       for number in phrases.indices where !drives[number] && phraseBounds[number] > 0 {
         if dense {
-          _ = try addBounds(number, from: windowStart, through: windowEnd, marking: false)
+          try addBoundsAtDriven(number, from: windowStart, through: windowEnd)
         } else {
           passedOver += clauseBounds[number]
         }
@@ -861,16 +864,14 @@ private struct SegmentPass {
           try visit(doc, &collector, found: &found, skipped: &skipped)
         }
       }
-      // Docs only the clauses passed over hold.
-      if dense { UnsafeMutableBufferPointer(rebasing: windowBounds[...Int(windowEnd - windowStart)]).update(repeating: 0) }
       start = windowEnd + 1
     }
   }
 
   /// Adds phrase clause `number`'s cheapest bound (from its rarest gram's count) to
   /// `windowBounds` at each doc from `first` through `last` its rarest gram holds, marking
-  /// them in `windowDriven` when `marking`; returns how many.
-  private mutating func addBounds(_ number: Int, from first: UInt32, through last: UInt32, marking: Bool) throws -> Int {
+  /// them in `windowDriven`; returns how many.
+  private mutating func addBounds(_ number: Int, from first: UInt32, through last: UInt32) throws -> Int {
     let clause = phrases[number]
     let scale = clauseScales[number]
     guard try scanners[number].advance(to: first) else { return 0 }
@@ -886,16 +887,39 @@ private struct SegmentPass {
       // A section the filters leave out is neither bounded nor looked up.
       if narrowed && !allowed.contains(base + doc) { return }
       let offset = Int(doc - first)
-      // A clause passed over bounds only the docs the drivers hold.
-      if !marking && driven[offset >> 6] & 1 << (offset & 63) == 0 { return }
       let least = second ? min(count, seconds[offset]) : count
       guard least > 0 else { return }
       bounds[offset] += scale * clause.score.saturation(least, index.fieldLength(of: base + doc, clause.field))
-      if marking { driven[offset >> 6] |= 1 << (offset & 63) }
+      driven[offset >> 6] |= 1 << (offset & 63)
       added += 1
     }
     if second { UnsafeMutableBufferPointer(rebasing: seconds[...Int(last - first)]).update(repeating: 0) }
     return added
+  }
+
+  /// Adds phrase clause `number`'s cheapest bound to `windowBounds` at each doc from `first`
+  /// through `last` a driver holds (marked in `windowDriven`), looking the doc up in its
+  /// rarest gram's list (and its second's, when read).
+  private mutating func addBoundsAtDriven(_ number: Int, from first: UInt32, through last: UInt32) throws {
+    let clause = phrases[number]
+    let scale = clauseScales[number]
+    let second = readsSecond[number]
+    for word in 0...(Int(last - first) >> 6) {
+      var bits = windowDriven[word]
+      while bits != 0 {
+        let offset = word << 6 | bits.trailingZeroBitCount
+        bits &= bits - 1
+        let doc = first + UInt32(offset)
+        guard try scanners[number].advance(to: doc) else { return }
+        guard scanners[number].doc == doc else { continue }
+        var least = scanners[number].count
+        if second {
+          guard try secondScanners[number].advance(to: doc), secondScanners[number].doc == doc else { continue }
+          least = min(least, secondScanners[number].count)
+        }
+        windowBounds[offset] += scale * clause.score.saturation(least, index.fieldLength(of: base + doc, clause.field))
+      }
+    }
   }
 
   /// Counts a visit of a section holding clause `number`'s rarest gram, and whether its
