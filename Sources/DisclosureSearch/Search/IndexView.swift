@@ -193,7 +193,9 @@ final class IndexView: Sendable {
     var result: [PhraseMatcher.Occurrence] = []
     for (index, segment) in segments.enumerated() {
       let base = docBases[index]
-      for (local, count) in try PhraseMatcher(segment: segment).occurrences(of: grams, in: field) {
+      let found = try PhraseMatcher(segment: segment).occurrences(of: grams, in: field)
+      result.reserveCapacity(result.count + found.count)
+      for (local, count) in found {
         guard Int(local) < segment.docCount else { throw IndexFormatError.corrupt(file: segment.name, offset: 0, reason: "postings name a missing section") }
         if liveDocs.contains(base + local) { result.append((base + local, count)) }
       }

@@ -94,7 +94,7 @@ struct PhraseMatcher {
     return try segment.withBytes { file in
       do {
         let postings = ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: file[$0]) } }
-        if lists.count == 1 { return try Self.counts(postings[0], docCount: segment.docCount) }
+        if lists.count == 1 { return try counts(postings[0], docs: lists[0].terms.reduce(0) { $0 + segment.documentFrequency($1) }) }
         // A one-scalar gram is a union of lists: merged into one list held in memory.
         var unions: [UInt8] = []
         var unionRanges: [Int: Range<Int>] = [:]
@@ -183,25 +183,34 @@ struct PhraseMatcher {
 
   /// One gram: the position counts per doc are the occurrences (summed over a prefix range;
   /// each position starts exactly one gram, so the counts add up). No position is decoded.
-  private static func counts(_ lists: [UnsafeRawBufferPointer], docCount: Int) throws(BadPostings) -> [Occurrence] {
+  private func counts(_ lists: [UnsafeRawBufferPointer], docs: Int) throws(BadPostings) -> [Occurrence] {
     var result: [Occurrence] = []
     if lists.count == 1 {
+      result.reserveCapacity(docs)
       try PostingsCursor.reading(lists[0], hasPositions: true) { cursor throws(BadPostings) in
         while try cursor.next() { result.append((cursor.doc, cursor.count)) }
       }
       return result
     }
-    var counts = [UInt32](repeating: 0, count: docCount)
-    for list in lists {
-      try PostingsCursor.reading(list, hasPositions: true) { cursor throws(BadPostings) in
-        while try cursor.next() {
-          guard Int(cursor.doc) < docCount else { throw BadPostings() }
-          counts[Int(cursor.doc)] &+= cursor.count
+    let docCount = segment.docCount
+    return try segment.withDocCounts { counts throws(BadPostings) in
+      var held = Bitset(capacity: docCount)
+      for list in lists {
+        try PostingsCursor.reading(list, hasPositions: true) { cursor throws(BadPostings) in
+          while try cursor.next() {
+            guard Int(cursor.doc) < docCount else { throw BadPostings() }
+            counts[Int(cursor.doc)] &+= cursor.count
+            held.insert(cursor.doc)
+          }
         }
       }
+      result.reserveCapacity(held.count)
+      held.forEach { doc in
+        result.append((doc, counts[Int(doc)]))
+        counts[Int(doc)] = 0
+      }
+      return result
     }
-    for (doc, count) in counts.enumerated() where count > 0 { result.append((UInt32(doc), count)) }
-    return result
   }
 
   /// Several gram lists merged into one, in the same encoding.

@@ -32,6 +32,10 @@ public final class Searcher: Sendable {
   /// Analyzers of finished searches, for the next: each keeps its ICU break iterator and the
   /// scalar foldings it has looked up (a fresh one pays ICU for every scalar of the snippets).
   private let idleAnalyzers = Mutex<[Analyzer]>([])
+  /// Score arrays of finished exhaustive rankings (one entry per doc, all zero), for the
+  /// next: a fresh one is megabytes of pages the system must fault in and clear (at 50,000
+  /// reports, a tenth of the query `罚`).
+  private let idleScores = Mutex<[[Double]]>([])
   /// Words found by ICU get this share of a field's weight, on top of the exact string.
   static let wordMatchWeight = 0.5
   /// Threads a search reads a large segment on (asking the system costs as much as a small
@@ -261,8 +265,9 @@ public final class Searcher: Sendable {
         candidates = kept
       }
     }
-    // Scores in a dense array by doc ID: no hashing in the scoring loops.
-    var scores = [Double](repeating: 0, count: index.docCount)
+    // Scores in a dense array by doc ID: no hashing in the scoring loops. Only candidates
+    // get a score, and they are set back to zero before the array is put back.
+    var scores = idleScores.withLock { $0.popLast() } ?? [Double](repeating: 0, count: index.docCount)
     var contributions: [UInt32: [ScoreContribution]] = [:]
     let documentCount = max(1, index.liveDocCount)
     /// Adds `weight` × BM25 of each candidate of `entries` (doc, tf) to its score.
@@ -309,11 +314,15 @@ public final class Searcher: Sendable {
     }
     // Scores are compared at 1e-9 so that sums taken in another order still tie.
     var keyed: [(key: Int64, doc: UInt32)] = []
+    keyed.reserveCapacity(candidates.count)
     candidates.forEach { keyed.append((Self.tieKey(scores[Int($0)]), $0)) }
     let top = Self.best(keyed, limit: limit, withTies: index.segments.count > 1)
-    return Ranking(
+    let ranking = Ranking(
       total: keyed.count,
       top: top.map { (doc: $0.doc, scored: Scored(score: scores[Int($0.doc)], contributions: contributions[$0.doc] ?? [])) })
+    scores.withUnsafeMutableBufferPointer { scores in candidates.forEach { scores[Int($0)] = 0 } }
+    idleScores.withLock { if $0.count < 8 { $0.append(scores) } }
+    return ranking
   }
 
   /// The best `limit` entries, best first (higher key, then lower doc); with `withTies`,
@@ -412,7 +421,12 @@ public final class Searcher: Sendable {
 
   private func match(_ part: Query.Part, allowed: Bitset) throws -> PartMatch {
     let grams = PhraseMatcher.grams(of: part.normalized)
-    var perField = try part.fields.map { field in (field, try index.occurrences(of: grams, in: field).filter { allowed.contains($0.doc) }) }
+    // Occurrences are of live docs: only a `section:` filter leaves some of them out.
+    let narrowed = allowed.count < index.liveDocCount
+    var perField = try part.fields.map { field in
+      let occurrences = try index.occurrences(of: grams, in: field)
+      return (field, narrowed ? occurrences.filter { allowed.contains($0.doc) } : occurrences)
+    }
     // Grams pin down letters, digits and the punctuation after them; other punctuation is
     // checked in the text.
     if PhraseMatcher.needsTextCheck(part.normalized) {

@@ -18,6 +18,22 @@ final class EndToEndTests: XCTestCase {
     XCTAssertEqual(real.highlights.first, [0, 4])
   }
 
+  /// A searcher keeps scratch arrays from search to search (the counts of a one-character
+  /// query's grams, the scores of the exhaustive ranking) and leaves them as it found them:
+  /// the same search again gives the same hits and count.
+  func testASearchRepeatedGivesTheSameHits() throws {
+    let searcher = try Searcher(indexFolder: SampleIndex.folder)
+    for text in ["罚", "公", "label:费", "政府 信息 公开", "section:三 予以公开"] {
+      let options = SearchOptions(limit: 20, countAll: true)
+      let first = try searcher.search(text, options: options)
+      let again = try searcher.search(text, options: options)
+      XCTAssertGreaterThan(first.total, 0, text)
+      XCTAssertEqual(again.total, first.total, text)
+      XCTAssertEqual(again.hits.map(\.path), first.hits.map(\.path), text)
+      XCTAssertEqual(again.hits.map(\.score), first.hits.map(\.score), text)
+    }
+  }
+
   /// Every indexed report with a 行政处罚 row is among the hits, and its best hit is the
   /// section holding that row — the same holds for the other table labels people search for.
   func testLabelQueriesRankEachReportsTableSectionFirst() throws {
