@@ -1,3 +1,5 @@
+import CICU
+
 // Postings lists (Index/FORMAT.md, "Postings"): blocks of up to 128 docs. Each block holds
 // its doc gaps and counts bit-packed at the narrowest width that fits, and, for gram
 // postings, the positions of its docs as varint gaps. A block header names the block's last
@@ -381,6 +383,9 @@ struct PostingsCursor {
     header.positionsStart = decoder.index
     guard positionBytes <= bytes.count - header.positionsStart else { throw BadPostings() }
     header.end = header.positionsStart + positionBytes
+    // The next header lies past this block's positions: a cache miss when it is read (the
+    // first load of a header took half of `header`'s time in a profile) unless asked for now.
+    if header.end < bytes.count { cicu_prefetch(bytes.baseAddress! + header.end) }
     return header
   }
 
