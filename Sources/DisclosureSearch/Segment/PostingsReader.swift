@@ -402,17 +402,21 @@ struct PostingsCursor {
     // Unpack: gaps are doc − previous doc − 1; counts are count − 1.
     var previous = header.previousLastDoc
     if header.positionsStart + 8 <= bytes.count {
-      // Every 8-byte load stays inside the list: no check per value.
-      let (gapMask, countMask) = ((UInt64(1) << header.gapWidth) - 1, (UInt64(1) << header.countWidth) - 1)
-      var (gapBit, countBit) = (header.gapsStart * 8, header.countsStart * 8)
+      // Every 8-byte load stays inside the list: no check per value. The arithmetic wraps
+      // (no overflow checks: a gap is at most 32 bits, and the sum is checked below), and
+      // the buffers are held in locals (the compiler reloaded them after every store).
+      let (gapMask, countMask) = ((UInt64(1) << header.gapWidth) &- 1, (UInt64(1) << header.countWidth) &- 1)
+      let (gapWidth, countWidth) = (header.gapWidth, header.countWidth)
+      var (gapBit, countBit) = (header.gapsStart &* 8, header.countsStart &* 8)
+      let (docs, counts) = (docs, counts)
       for index in 0..<header.size {
-        let gap = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: gapBit >> 3, as: UInt64.self)) >> (gapBit & 7) & gapMask
-        let count = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: countBit >> 3, as: UInt64.self)) >> (countBit & 7) & countMask
-        previous += Int64(gap) + 1
+        let gap = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: gapBit &>> 3, as: UInt64.self)) &>> (gapBit & 7) & gapMask
+        let count = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: countBit &>> 3, as: UInt64.self)) &>> (countBit & 7) & countMask
+        previous &+= Int64(bitPattern: gap) &+ 1
         docs[index] = UInt32(truncatingIfNeeded: previous)
         counts[index] = UInt32(truncatingIfNeeded: count) &+ 1
-        gapBit += header.gapWidth
-        countBit += header.countWidth
+        gapBit &+= gapWidth
+        countBit &+= countWidth
       }
     } else {
       for index in 0..<header.size {
