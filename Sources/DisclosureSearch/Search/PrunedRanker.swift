@@ -808,10 +808,9 @@ private struct SegmentPass {
   /// adding its part's bound at every doc it holds (the cheapest bound `visit` starts from,
   /// less the second gram). Where the drivers hold many of the window's docs, the clauses
   /// passed over add theirs at those docs, looked up one by one (at 50,000 reports,
-  /// `政府 信息 公开` read 1.7 million postings through the windows to bound the 49,000
-  /// docs its one driver held); elsewhere
-  /// their bounds over the range stand in. Only docs whose bound can enter are looked up
-  /// clause by clause.
+  /// `政府 信息 公开` read 1.7 million postings through the windows to bound the 49,000 docs
+  /// its one driver held); elsewhere their bounds over the range stand in. Only docs whose
+  /// bound can enter are looked up clause by clause.
   private mutating func readRange(
     from first: UInt32, through last: UInt32, _ collector: inout PrunedRanker.TopCollector, found: inout Int, skipped: inout Bool
   ) throws {

@@ -32,10 +32,8 @@ public final class Searcher: Sendable {
   /// Analyzers of finished searches, for the next: each keeps its ICU break iterator and the
   /// scalar foldings it has looked up (a fresh one pays ICU for every scalar of the snippets).
   private let idleAnalyzers = Mutex<[Analyzer]>([])
-  /// Score arrays of finished exhaustive rankings (one entry per doc, all zero), for the
-  /// next: a fresh one is megabytes of pages the system must fault in and clear (at 50,000
-  /// reports, a tenth of the query `罚`).
-  private let idleScores = Mutex<[[Double]]>([])
+  /// The exhaustive ranking's score arrays (an entry per doc).
+  private let scoreArrays: ZeroedArrays<Double>
   /// Words found by ICU get this share of a field's weight, on top of the exact string.
   static let wordMatchWeight = 0.5
   /// Threads a search reads a large segment on (asking the system costs as much as a small
@@ -47,6 +45,7 @@ public final class Searcher: Sendable {
   public init(indexFolder folder: URL) throws(SearchError) {
     do {
       index = try IndexFolder.open(folder)
+      scoreArrays = ZeroedArrays(count: index.docCount)
     } catch let error as IndexFormatError {
       throw .index(error)
     } catch {
@@ -267,7 +266,7 @@ public final class Searcher: Sendable {
     }
     // Scores in a dense array by doc ID: no hashing in the scoring loops. Only candidates
     // get a score, and they are set back to zero before the array is put back.
-    var scores = idleScores.withLock { $0.popLast() } ?? [Double](repeating: 0, count: index.docCount)
+    var scores = scoreArrays.take()
     var contributions: [UInt32: [ScoreContribution]] = [:]
     let documentCount = max(1, index.liveDocCount)
     /// Adds `weight` × BM25 of each candidate of `entries` (doc, tf) to its score.
@@ -321,7 +320,7 @@ public final class Searcher: Sendable {
       total: keyed.count,
       top: top.map { (doc: $0.doc, scored: Scored(score: scores[Int($0.doc)], contributions: contributions[$0.doc] ?? [])) })
     scores.withUnsafeMutableBufferPointer { scores in candidates.forEach { scores[Int($0)] = 0 } }
-    idleScores.withLock { if $0.count < 8 { $0.append(scores) } }
+    scoreArrays.giveBack(scores)
     return ranking
   }
 

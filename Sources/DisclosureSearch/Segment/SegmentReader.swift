@@ -32,8 +32,8 @@ final class SegmentReader: Sendable {
   private let decompressors = Mutex<[RecordDecompressor]>([])
   /// The skip points of lists that a search started reading far in (found once per reader).
   private let skipPoints = Mutex<[Int: PostingsSkips]>([:])
-  /// Per-doc count arrays (all zero) lent by `withDocCounts` and given back.
-  private let idleDocCounts = Mutex<[[UInt32]]>([])
+  /// Per-doc count arrays lent by `withDocCounts`.
+  private let docCounts: ZeroedArrays<UInt32>
 
   init(url: URL) throws {
     name = url.lastPathComponent
@@ -98,6 +98,7 @@ final class SegmentReader: Sendable {
     self.meta = meta
     termCount = meta.termCount
     docCount = meta.sectionCount
+    docCounts = ZeroedArrays(count: docCount)
     guard let docs = blocks[.docs], docs.count == docCount * SegmentFormat.docEntrySize,
       let offsets = blocks[.termOffsets], offsets.count == (termCount + 1) * 4,
       let infos = blocks[.termInfos], infos.count == termCount * SegmentFormat.termInfoSize,
@@ -224,14 +225,12 @@ final class SegmentReader: Sendable {
     return skips
   }
 
-  /// Runs `body` with an array of a count per doc, all zero, which `body` leaves all zero:
-  /// the array is kept for the next call (a fresh one is pages the system must fault in and
-  /// clear, a tenth of the query `罚` at 50,000 reports). An array `body` throws out of is
-  /// not kept.
+  /// Runs `body` with an array of a count per doc, all zero, which `body` leaves all zero
+  /// (`ZeroedArrays`).
   func withDocCounts<T, Failure: Error>(_ body: (UnsafeMutableBufferPointer<UInt32>) throws(Failure) -> T) throws(Failure) -> T {
-    var counts = idleDocCounts.withLock { $0.popLast() } ?? [UInt32](repeating: 0, count: docCount)
+    var counts = docCounts.take()
     let result = try counts.withUnsafeMutableBufferPointer { (counts) throws(Failure) -> T in try body(counts) }
-    idleDocCounts.withLock { if $0.count < 4 { $0.append(counts) } }
+    docCounts.giveBack(counts)
     return result
   }
 
