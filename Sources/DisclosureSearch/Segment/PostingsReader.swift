@@ -90,8 +90,8 @@ struct PostingsBlockHeader {
 }
 
 /// Where every `stride`-th block of a list starts, and the last doc before it, found once by
-/// reading every header: a cursor that starts far into a long list (the second half of a
-/// segment) jumps near its first doc instead of reading every header on the way.
+/// reading every header: a cursor that starts far into a long list (a thread's later runs
+/// of a segment) jumps near its first doc instead of reading every header on the way.
 struct PostingsSkips: Sendable {
   static let stride = 16
   private(set) var offsets: [Int] = []
