@@ -2,8 +2,8 @@ import Synchronization
 
 /// Arrays of `count` zeros, lent to a search and given back zeroed for the next. A fresh one
 /// of a few megabytes is pages the system must fault in and clear at every search: at 50,000
-/// reports, a quarter of the samples of the query `罚` (ranked exhaustively, with an entry
-/// per doc). Whoever takes one sets back to zero what it wrote before giving it back; one not
+/// reports, about a fifth of the samples of the query `罚` (ranked exhaustively, with an
+/// entry per doc). Whoever takes one sets back to zero what it wrote before giving it back; one not
 /// given back (a search that threw) is simply dropped.
 final class ZeroedArrays<Element: Numeric & Sendable>: Sendable {
   let count: Int
