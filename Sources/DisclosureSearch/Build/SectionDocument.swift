@@ -32,14 +32,18 @@ struct LabelField {
   private var bytes: [UInt8] = []
 
   mutating func add(group: [Word], label: Word, headers: [Word]) {
+    for word in group { add(word) }
+    add(label)
     // Rows of one table share their headers: look at each run of them once.
-    let newHeaders = headers != previousHeaders
-    if newHeaders { previousHeaders = headers }
-    for candidate in group + [label] + (newHeaders ? headers : []) where !candidate.bytes.isEmpty {
-      guard seen.insert(candidate).inserted else { continue }
-      if !bytes.isEmpty { bytes.append(UInt8(ascii: "\n")) }
-      bytes += candidate.bytes
-    }
+    guard headers != previousHeaders else { return }
+    previousHeaders = headers
+    for header in headers { add(header) }
+  }
+
+  private mutating func add(_ word: Word) {
+    guard !word.bytes.isEmpty, seen.insert(word).inserted else { return }
+    if !bytes.isEmpty { bytes.append(UInt8(ascii: "\n")) }
+    bytes += word.bytes
   }
 
   var text: String { String(decoding: bytes, as: UTF8.self) }
