@@ -94,13 +94,12 @@ enum CorpusIndexer {
     for source in state.sources { reports[source.reportKey, default: []].append(source) }
     var affected = Set<String>()
     for (key, sources) in reports where sources.contains(where: { hashes[$0.path] != $0.hash }) { affected.insert(key) }
-    let indexed = Set(known.keys)
     var toIndex = Set(entries.map(\.path).filter { known[$0] == nil || hashes[$0] != known[$0]?.hash })
     for key in affected {
       for source in reports[key] ?? [] where hashes[source.path] == source.hash { toIndex.insert(source.path) }
     }
     let changedCount = toIndex.count
-    let removedCount = indexed.subtracting(hashes.keys).count
+    let removedCount = known.keys.count { hashes[$0] == nil }
     // Unaffected live reports by text, so that a new duplicate joins its report.
     var liveByText: [ContentKey: String] = [:]
     for (key, sources) in reports where !affected.contains(key) {

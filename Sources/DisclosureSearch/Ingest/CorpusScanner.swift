@@ -60,14 +60,12 @@ enum CorpusScanner {
   /// `settled` (seconds since 1970).
   static func fileKey(_ status: stat, settledBy settled: Int) -> UInt64? {
     guard status.st_ctim.tv_sec < settled, status.st_mtim.tv_sec < settled else { return nil }
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for field in [
+    // Each field as 8 little-endian bytes (Index/FORMAT.md, "sources-*.v2.bin").
+    let fields = [
       UInt64(bitPattern: Int64(status.st_size)), UInt64(status.st_ino), UInt64(bitPattern: Int64(status.st_mtim.tv_sec)),
       UInt64(bitPattern: Int64(status.st_mtim.tv_nsec)), UInt64(bitPattern: Int64(status.st_ctim.tv_sec)),
       UInt64(bitPattern: Int64(status.st_ctim.tv_nsec)),
-    ] {
-      for shift in stride(from: 0, to: 64, by: 8) { hash = (hash ^ (field >> UInt64(shift) & 0xFF)) &* 0x100_0000_01b3 }
-    }
-    return max(hash, 1)  // 0 stands for no key in the sources table
+    ].map(\.littleEndian)
+    return max(fields.withUnsafeBytes(ContentKey.fnv64), 1)  // 0 stands for no key in the sources table
   }
 }
