@@ -1,6 +1,7 @@
 #include "CICU.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/HTMLparser.h>
@@ -252,8 +253,17 @@ static void comment(void *context, const xmlChar *value) {
   ((Reader *)context)->inText = 0;
 }
 
+// libxml2 sets up its globals (the dictionary's mutex and random seed among them) on first
+// use unless told to first: two threads parsing their first pages at once could both set up
+// that mutex and then wait on it forever (a build of 2,000 reports hung so, both workers in
+// xmlRMutexLock under htmlCreateMemoryParserCtxt). Its documentation asks multithreaded
+// programs to call xmlInitParser once before parsing.
+static pthread_once_t libxmlReady = PTHREAD_ONCE_INIT;
+static void initLibxml(void) { xmlInitParser(); }
+
 char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength, int32_t **sourceLines,
                      int32_t *lineCount) {
+  pthread_once(&libxmlReady, initLibxml);
   *outputLength = 0;
   *sourceLines = NULL;
   *lineCount = 0;
