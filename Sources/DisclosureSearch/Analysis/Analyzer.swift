@@ -32,9 +32,8 @@ final class Analyzer: @unchecked Sendable {
     var wordCounts = WordCounts()
     /// Number of ICU words, long ones too: the field length for BM25.
     var length: UInt32 = 0
-    /// Character grams (`GramCode`) with their positions, grouped by gram: groups in order
-    /// of first occurrence, positions ascending in each.
-    var grams: [(code: UInt64, position: UInt32)] = []
+    /// Character grams (`GramCode`) with their positions, grouped by gram.
+    var grams = GramGroups()
   }
 
   /// The field's words and grams. With `remember`, for text that repeats from report to
@@ -71,7 +70,8 @@ final class Analyzer: @unchecked Sendable {
     // end gram. The bytes are valid UTF-8 (the normalizer encoded them).
     var previous: UInt32 = 0
     var position: UInt32 = 0
-    field.grams.reserveCapacity(normalized.count / 2)
+    var grams: [(code: UInt64, position: UInt32)] = []
+    grams.reserveCapacity(normalized.count / 2)
     normalized.withUnsafeBufferPointer { bytes in
       var index = 0
       while index < bytes.count {
@@ -79,13 +79,13 @@ final class Analyzer: @unchecked Sendable {
         guard index + width <= bytes.count else { break }
         let value = UTF8.value(in: bytes, at: index, width: width)
         index += width
-        if previous != 0 { field.grams.append((GramCode.make(previous, value), position - 1)) }
+        if previous != 0 { grams.append((GramCode.make(previous, value), position - 1)) }
         previous = CharacterClass.isSearchable(value) ? value : 0
         position += 1
       }
     }
-    if previous != 0 { field.grams.append((GramCode.make(previous, 0), position - 1)) }
-    field.grams = grouper.grouped(field.grams)
+    if previous != 0 { grams.append((GramCode.make(previous, 0), position - 1)) }
+    field.grams = grouper.grouped(grams)
     return field
   }
 
@@ -155,19 +155,59 @@ enum GramCode {
   }
 }
 
-/// Groups a field's grams by code: groups in order of first occurrence, positions ascending
-/// in each. One hash probe per gram and a counting sort (sorting the pairs took twice as
-/// long). Keeps its scratch from field to field.
+/// A field's grams grouped by code: groups in order of first occurrence, each with its
+/// positions ascending, written as the postings store them (varint gaps, the first from 0)
+/// and end to end in one array, so that the writer copies a group's positions at once.
+struct GramGroups: Sendable {
+  private(set) var groups: [(code: UInt64, count: UInt32, end: Int)] = []
+  private(set) var positionBytes: [UInt8] = []
+
+  /// The number of grams (positions) in all groups.
+  var gramCount: Int { groups.reduce(0) { $0 + Int($1.count) } }
+
+  /// The positions of group `index`, decoded.
+  func positions(ofGroup index: Int) -> [UInt32] {
+    var positions: [UInt32] = []
+    var offset = index == 0 ? 0 : groups[index - 1].end
+    var last: UInt32 = 0
+    while offset < groups[index].end {
+      var gap: UInt32 = 0
+      var shift: UInt32 = 0
+      while true {
+        let byte = positionBytes[offset]
+        offset += 1
+        gap |= UInt32(byte & 0x7F) << shift
+        if byte < 0x80 { break }
+        shift += 7
+      }
+      last += gap
+      positions.append(last)
+    }
+    return positions
+  }
+
+  fileprivate init() {}
+
+  fileprivate init(groups: [(code: UInt64, count: UInt32, end: Int)], positionBytes: [UInt8]) {
+    (self.groups, self.positionBytes) = (groups, positionBytes)
+  }
+}
+
+/// Groups a field's grams by code (`GramGroups`). One hash probe per gram and a counting
+/// sort (sorting the pairs took twice as long). Keeps its scratch from field to field.
 struct GramGrouper {
   /// An open-addressing table from code to group number + 1 (0 is empty; a field uses the
-  /// first slots), each group's code and where its next gram goes, and each gram's group.
+  /// first slots), each group's code and where its next gram goes, each gram's group, the
+  /// positions in group order, and room for their varints.
   private var slots: [Int32] = []
   private var groupCodes: [UInt64] = []
   private var groupStarts: [Int] = []
   private var groupOf: [Int32] = []
+  private var sorted: [UInt32] = []
+  private var encoded: [UInt8] = []
 
-  /// `grams` in position order, grouped.
-  mutating func grouped(_ grams: [(code: UInt64, position: UInt32)]) -> [(code: UInt64, position: UInt32)] {
+  /// `grams` (in position order), grouped.
+  mutating func grouped(_ grams: [(code: UInt64, position: UInt32)]) -> GramGroups {
     var size = 16
     while size < 2 * grams.count { size *= 2 }
     if slots.count < size { slots = [Int32](repeating: 0, count: size) }
@@ -188,23 +228,54 @@ struct GramGrouper {
       groupOf.append(Int32(group))
       groupStarts[group] += 1
     }
-    // Counts become where each group starts; each gram then goes to its group's next place.
+    slots.withUnsafeMutableBufferPointer { $0[0..<size].update(repeating: 0) }
+    // Counts become where each group starts; each position then goes to its group's next place.
+    var groups: [(code: UInt64, count: UInt32, end: Int)] = []
+    groups.reserveCapacity(groupCodes.count)
     var total = 0
     for group in groupStarts.indices {
       let count = groupStarts[group]
+      groups.append((groupCodes[group], UInt32(count), 0))
       groupStarts[group] = total
       total += count
     }
-    var grouped = grams
-    for (index, gram) in grams.enumerated() {
-      let group = Int(groupOf[index])
-      grouped[groupStarts[group]] = gram
-      groupStarts[group] += 1
+    if sorted.count < grams.count { sorted = [UInt32](repeating: 0, count: grams.count) }
+    if encoded.count < 5 * grams.count { encoded = [UInt8](repeating: 0, count: 5 * grams.count) }
+    sorted.withUnsafeMutableBufferPointer { sorted in
+      for (index, gram) in grams.enumerated() {
+        let group = Int(groupOf[index])
+        sorted[groupStarts[group]] = gram.position
+        groupStarts[group] += 1
+      }
     }
-    slots.withUnsafeMutableBufferPointer { $0[0..<size].update(repeating: 0) }
+    // Each group's positions as varint gaps (a position takes at most five bytes).
+    let byteCount = encoded.withUnsafeMutableBufferPointer { bytes in
+      sorted.withUnsafeBufferPointer { sorted in
+        var offset = 0
+        var start = 0
+        for group in groups.indices {
+          var last: UInt32 = 0
+          for position in sorted[start..<(start + Int(groups[group].count))] {
+            var gap = position &- last
+            last = position
+            while gap >= 0x80 {
+              bytes[offset] = UInt8(truncatingIfNeeded: gap) | 0x80
+              offset &+= 1
+              gap >>= 7
+            }
+            bytes[offset] = UInt8(gap)
+            offset &+= 1
+          }
+          start += Int(groups[group].count)
+          groups[group].end = offset
+        }
+        return offset
+      }
+    }
+    let result = GramGroups(groups: groups, positionBytes: Array(encoded[0..<byteCount]))
     // The scratch of a field of millions of characters is not kept for the next fields.
     if grams.count > Self.largestKept { self = GramGrouper() }
-    return grouped
+    return result
   }
 
   static let largestKept = 1 << 18

@@ -50,7 +50,7 @@ enum CorpusIndexer {
     let started = DispatchTime.now()
     let entries = try CorpusScanner.scan(corpus)
     let dictionary = try recordDictionary(entries, options: options)
-    var segment = SegmentBuild(dictionary: dictionary)
+    var segment = SegmentBuild(dictionary: dictionary, stagedLimit: options.stagedPostings)
     try analyze(entries, dictionary: dictionary, options: options, progress: progress) { segment.add($0) }
     segment.builder.finish()
     return try commit(
@@ -107,7 +107,7 @@ enum CorpusIndexer {
     }
     let changed = entries.filter { toIndex.contains($0.path) }
     let dictionary = try recordDictionary(changed, options: options)
-    var segment = SegmentBuild(dictionary: dictionary)
+    var segment = SegmentBuild(dictionary: dictionary, stagedLimit: options.stagedPostings)
     try analyze(changed, dictionary: dictionary, options: options, progress: progress) { result in
       if let text = result.contentKey, let key = liveByText[text], !affected.contains(key) {
         // The new file has the text of a live report: re-index that report with all its paths.
@@ -144,7 +144,7 @@ enum CorpusIndexer {
     private var seen: [ContentKey: (id: UInt32, path: String)] = [:]
     var textBytes = 0
 
-    init(dictionary: [UInt8]) { builder = IndexBuilder(dictionary: dictionary) }
+    init(dictionary: [UInt8], stagedLimit: Int) { builder = IndexBuilder(dictionary: dictionary, stagedLimit: stagedLimit) }
 
     /// Adds one analyzed file; `alsoAt` names indexed files with the same text (they join its report).
     mutating func add(_ result: Analyzed, alsoAt others: [SourceRecord] = []) {

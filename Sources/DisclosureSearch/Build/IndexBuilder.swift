@@ -29,9 +29,8 @@ struct IndexBuilder {
   private(set) var gramLists: [PostingsWriter] = []
   private(set) var gramKeys: [UInt64] = []
   private var gramTable = GramTable()
-  /// Scratch for the field being added: each word's list, and each gram group's list and end.
+  /// Scratch for the field being added: each word's or gram group's list.
   private var places: [Int] = []
-  private var groups: [(place: Int, end: Int)] = []
 
   var termCount: Int { words.reduce(0) { $0 + $1.count } + gramLists.count }
 
@@ -59,49 +58,105 @@ struct IndexBuilder {
             lists[places[index]].add(doc: doc, count: analyzed.wordCounts[index].count, length: analyzed.length)
           }
         }
-        // Grams come grouped by code: each group's list, and where the group ends.
+        // Grams come grouped by code: each group's list first, then each list is added to.
         let grams = analyzed.grams
-        groups.removeAll(keepingCapacity: true)
-        var start = 0
-        while start < grams.count {
-          var end = start + 1
-          while end < grams.count && grams[end].code == grams[start].code { end += 1 }
-          let key = UInt64(field.rawValue) << 42 | grams[start].code
+        places.removeAll(keepingCapacity: true)
+        for group in grams.groups {
+          let key = UInt64(field.rawValue) << 42 | group.code
           if let known = gramTable.place(of: key) {
-            groups.append((Int(known), end))
+            places.append(Int(known))
           } else {
-            groups.append((gramLists.count, end))
+            places.append(gramLists.count)
             gramTable.insert(key, place: Int32(gramLists.count))
             gramLists.append(PostingsWriter(hasPositions: true))
             gramKeys.append(key)
           }
-          start = end
         }
-        gramLists.withUnsafeMutableBufferPointer { lists in
+        grams.positionBytes.withUnsafeBytes { positions in
           var start = 0
-          for (place, end) in groups {
-            lists[place].add(doc: doc, count: UInt32(end - start), length: analyzed.length) { bytes in
-              var last: UInt32 = 0
-              for index in start..<end {
-                VarInt.append(grams[index].position - last, to: &bytes)
-                last = grams[index].position
-              }
-            }
-            start = end
+          for (index, group) in grams.groups.enumerated() {
+            stagedPositions.append(contentsOf: UnsafeRawBufferPointer(rebasing: positions[start..<group.end]))
+            staged.append((Int32(places[index]), doc, group.count, analyzed.length, stagedPositions.count))
+            start = group.end
           }
         }
       }
       docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))
       sectionRecords.append(section.record)
     }
+    if staged.count >= stagedLimit { addStaged() }
     return reportID
   }
 
-  init(dictionary: [UInt8]) { self.dictionary = dictionary }
+  /// Gram postings are staged, then added list by list: added as they come, each posting
+  /// went to another list, a cache miss for the list, its open block and its positions
+  /// (tens of thousands of lists are open at once); staged, a common gram's postings follow
+  /// one another.
+  private var staged: [(place: Int32, doc: DocID, count: UInt32, length: UInt32, end: Int)] = []
+  private var stagedPositions: [UInt8] = []
+  /// Staged postings past this many are added (24 MB and their positions).
+  static let stagedLimit = 1 << 20
+  let stagedLimit: Int
+
+  /// Adds the staged postings to their lists, in doc order in each.
+  private mutating func addStaged() {
+    guard !staged.isEmpty else { return }
+    // A counting sort by list, of the postings and of their positions: the sorted copies
+    // are written in scattered places but read in order.
+    var starts = [(posting: Int, byte: Int)](repeating: (0, 0), count: gramLists.count + 1)
+    var previousEnd = 0
+    for posting in staged {
+      starts[Int(posting.place) + 1].posting += 1
+      starts[Int(posting.place) + 1].byte += posting.end - previousEnd
+      previousEnd = posting.end
+    }
+    for place in 0..<gramLists.count {
+      starts[place + 1].posting += starts[place].posting
+      starts[place + 1].byte += starts[place].byte
+    }
+    var sorted = staged
+    var sortedPositions = stagedPositions
+    sorted.withUnsafeMutableBufferPointer { sorted in
+      sortedPositions.withUnsafeMutableBytes { sortedPositions in
+        stagedPositions.withUnsafeBytes { positions in
+          var start = 0
+          for posting in staged {
+            let place = Int(posting.place)
+            let (slot, byte) = starts[place]
+            let size = posting.end - start
+            UnsafeMutableRawBufferPointer(rebasing: sortedPositions[byte..<(byte + size)])
+              .copyMemory(from: UnsafeRawBufferPointer(rebasing: positions[start..<posting.end]))
+            sorted[slot] = (posting.place, posting.doc, posting.count, posting.length, byte + size)
+            starts[place] = (slot + 1, byte + size)
+            start = posting.end
+          }
+        }
+      }
+    }
+    gramLists.withUnsafeMutableBufferPointer { lists in
+      sortedPositions.withUnsafeBytes { positions in
+        var start = 0
+        for posting in sorted {
+          lists[Int(posting.place)].add(
+            doc: posting.doc, count: posting.count, length: posting.length,
+            positions: UnsafeRawBufferPointer(rebasing: positions[start..<posting.end]))
+          start = posting.end
+        }
+      }
+    }
+    staged.removeAll(keepingCapacity: true)
+    stagedPositions.removeAll(keepingCapacity: true)
+  }
+
+  init(dictionary: [UInt8], stagedLimit: Int = IndexBuilder.stagedLimit) {
+    self.dictionary = dictionary
+    self.stagedLimit = stagedLimit
+  }
 
   /// Completes the postings once every report is added: writes each list's open block. In
   /// place, so that no list is copied.
   mutating func finish() {
+    addStaged()
     for field in wordLists.indices {
       for number in wordLists[field].indices { wordLists[field][number].finish() }
     }

@@ -233,13 +233,7 @@ struct PhraseMatcher {
       var end = start + 1
       while end < entries.count && entries[end].doc == entries[start].doc { end += 1 }
       // Length 0: the loosest score bound (a union is only intersected, never pruned by bound).
-      writer.add(doc: entries[start].doc, count: UInt32(end - start), length: 0) { bytes in
-        var last: UInt32 = 0
-        for entry in entries[start..<end] {
-          VarInt.append(entry.position - last, to: &bytes)
-          last = entry.position
-        }
-      }
+      writer.add(doc: entries[start].doc, positions: entries[start..<end].map(\.position), length: 0)
       start = end
     }
     writer.finish()

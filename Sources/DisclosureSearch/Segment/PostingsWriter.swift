@@ -11,37 +11,47 @@ struct PostingsWriter {
   /// The open block: each doc's gap − 1, count and field length, side by side (a build adds
   /// to tens of thousands of lists in turn, and one array costs one cache miss, not three),
   /// and the positions as varint gaps.
-  private var open: [UInt32] = []
+  private var open: [(gap: UInt32, count: UInt32, length: UInt32)] = []
   private var positions: [UInt8] = []
 
   init(hasPositions: Bool) { self.hasPositions = hasPositions }
 
   /// Adds a doc with its count (a word's term frequency, or a gram's number of positions,
-  /// which `writePositions` appends as varint gaps, ascending) and the length of the field
-  /// (for the block's score bounds).
-  mutating func add(doc: UInt32, count: UInt32, length: UInt32, writePositions: (inout [UInt8]) -> Void = { _ in }) {
-    open.append(UInt32(truncatingIfNeeded: Int64(doc) - lastDoc - 1))
-    open.append(count)
-    open.append(length)
-    if hasPositions { writePositions(&positions) }
+  /// given as their varint gaps, ascending) and the length of the field (for the block's
+  /// score bounds).
+  mutating func add(doc: UInt32, count: UInt32, length: UInt32, positions: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
+    open.append((UInt32(truncatingIfNeeded: Int64(doc) - lastDoc - 1), count, length))
+    if hasPositions { self.positions.append(contentsOf: positions) }
     lastDoc = Int64(doc)
     docCount += 1
-    if open.count == 3 * PostingsBlock.capacity { finish() }
+    if open.count == PostingsBlock.capacity { finish() }
+  }
+
+  /// Adds a doc with its positions (ascending; only their number for a list without
+  /// positions) and the length of the field.
+  mutating func add(doc: UInt32, positions: [UInt32], length: UInt32) {
+    var bytes: [UInt8] = []
+    var last: UInt32 = 0
+    for position in positions {
+      VarInt.append(position - last, to: &bytes)
+      last = position
+    }
+    bytes.withUnsafeBytes { add(doc: doc, count: UInt32(positions.count), length: length, positions: $0) }
   }
 
   /// Writes the open block, if any.
   mutating func finish() {
     guard !open.isEmpty else { return }
-    let size = open.count / 3
+    let size = open.count
     var gaps: [UInt32] = []
     var counts: [UInt32] = []
     var frontier: [(count: UInt32, length: UInt32)] = []
     gaps.reserveCapacity(size)
     counts.reserveCapacity(size)
-    for doc in 0..<size {
-      gaps.append(open[3 * doc])
-      counts.append(open[3 * doc + 1] - 1)
-      PostingsBlock.addToFrontier((open[3 * doc + 1], open[3 * doc + 2]), &frontier)
+    for entry in open {
+      gaps.append(entry.gap)
+      counts.append(entry.count - 1)
+      PostingsBlock.addToFrontier((entry.count, entry.length), &frontier)
     }
     bytes.append(UInt8(size))
     VarInt.append(UInt32(truncatingIfNeeded: lastDoc - blockLastDoc), to: &bytes)

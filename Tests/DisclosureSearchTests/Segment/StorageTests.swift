@@ -52,6 +52,23 @@ final class StorageTests: XCTestCase {
     return (corpus, index)
   }
 
+  /// The writer stages gram postings and adds them list by list; adding them in many parts
+  /// (every few reports) writes the same segment as in one.
+  func testStagedPostingsAddedInPartsWriteTheSameSegment() throws {
+    let folder = try temporaryFolder()
+    var segments: [Data] = []
+    for staged in [IndexBuilder.stagedLimit, 5_000] {
+      var options = IndexOptions()
+      options.stagedPostings = staged
+      let index = folder.appendingPathComponent("Index-\(staged)")
+      _ = try DisclosureIndex.build(corpus: Fixtures.corpus, index: index, options: options)
+      let names = try FileManager.default.contentsOfDirectory(atPath: index.path).filter { $0.hasSuffix(".dsx") }
+      XCTAssertEqual(names.count, 1)
+      segments.append(try Data(contentsOf: index.appendingPathComponent(try XCTUnwrap(names.first))))
+    }
+    XCTAssertEqual(segments[0], segments[1])
+  }
+
   func testRecordsNeedTheirSegmentsDictionary() throws {
     let record = Array("二、主动公开政府信息情况\n行政处罚 550 行政许可 176".utf8)
     let compressor = RecordCompressor(dictionary: Array(Array(repeating: record, count: 2000).flatMap { $0 }.suffix(RecordCompressor.dictionarySize)))
