@@ -12,7 +12,7 @@ enum Layout {
     var pipeLines = 0
     for line in lines {
       if line.utf8.first == 0x09 { tabLines += 1 }
-      if line.utf8.contains(0x7C) { pipeLines += 1 }
+      if line.containsBytes("|") { pipeLines += 1 }
     }
     return tabLines >= 10 && tabLines >= pipeLines ? .tabCells : .lines
   }
@@ -24,7 +24,7 @@ enum Layout {
     guard self != .tabCells else { return tabRows(lines) }
     return lines.compactMap { line in
       guard !Layout.isPageNumber(line) else { return nil }
-      let cells = line.utf8.contains(0x7C) ? line.cells(separatedBy: 0x7C).map { $0.trimmingCharacters() } : Layout.spaceCells(line)
+      let cells = line.containsBytes("|") ? line.cells(separatedBy: 0x7C).map { $0.trimmingCharacters() } : Layout.spaceCells(line)
       let kept = cells.filter { !$0.isEmpty }
       return kept.isEmpty ? nil : kept
     }
@@ -93,6 +93,18 @@ extension StringProtocol where SubSequence == Substring {
   /// The text between occurrences of an ASCII byte (`\n`, `|`), empty pieces included: cut
   /// on UTF-8 bytes, several times faster than splitting on Characters.
   func cells(separatedBy separator: UInt8) -> [Substring] {
+    // Native text: scan its bytes, and index from the start (an offset into UTF-8 storage).
+    let scanned: [Substring]? = utf8.withContiguousStorageIfAvailable { bytes in
+      var pieces: [Substring] = []
+      var start = 0
+      for offset in bytes.indices where bytes[offset] == separator {
+        pieces.append(self[utf8.index(startIndex, offsetBy: start)..<utf8.index(startIndex, offsetBy: offset)])
+        start = offset + 1
+      }
+      pieces.append(self[utf8.index(startIndex, offsetBy: start)..<endIndex])
+      return pieces
+    }
+    if let scanned { return scanned }
     var pieces: [Substring] = []
     var start = startIndex
     var index = startIndex

@@ -92,10 +92,17 @@ struct ReportParser {
 
   /// The section number if `line` is a section heading ("二、主动公开政府信息情况").
   func headingNumber(_ line: Substring) -> Int? {
-    // Most lines fail on their first letter: check it before anything that walks the line.
-    guard line.utf8.first != 0x09, let lead = line.unicodeScalars.first(where: { !Layout.isSpace($0) }),
-      "一二三四五六123456".unicodeScalars.contains(lead), line.utf8.count <= 160, !line.utf8.contains(0x7C)
-    else { return nil }
+    // Most lines fail on their first letter or the one after it (table values start with
+    // digits): check those before anything that walks the line.
+    let scalars = line.unicodeScalars
+    guard line.utf8.first != 0x09, let lead = scalars.firstIndex(where: { !Layout.isSpace($0) }) else { return nil }
+    switch scalars[lead] {
+    case "一", "二", "三", "四", "五", "六", "1"..."6": break
+    default: return nil
+    }
+    let next = scalars.index(after: lead)
+    guard next < scalars.endIndex, "、．.，".unicodeScalars.contains(scalars[next]) else { return nil }
+    guard line.utf8.count <= 160, !line.containsBytes("|") else { return nil }
     let trimmed = line.trimmingCharacters()
     guard trimmed.count >= 3, trimmed.count <= 40, let first = trimmed.first else { return nil }
     let numerals: [Character] = ["一", "二", "三", "四", "五", "六"]
@@ -132,7 +139,7 @@ struct ReportParser {
   // MARK: Title and metadata
 
   private func findTitle(_ lines: ArraySlice<Substring>) -> String {
-    let candidates = lines.map { $0.trimmingCharacters() }.filter { !$0.isEmpty && !$0.utf8.contains(0x7C) }
+    let candidates = lines.map { $0.trimmingCharacters() }.filter { !$0.isEmpty && !$0.containsBytes("|") }
     for (index, line) in candidates.enumerated() {
       let folded = normalizer.normalize(line)
       guard folded.count <= 60, folded.containsBytes("报告") || folded.containsBytes("年报") || folded.hasSuffix("政府信息公开"),
@@ -158,12 +165,13 @@ struct ReportParser {
     return ""
   }
 
+  private static let chineseDigits: [Character: Character] = [
+    "〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
+    "九": "9",
+  ]
+
   /// The year in a folded title: "…2020年…" or "二〇二〇年".
   static func year(inFoldedTitle title: String) -> Int? {
-    let chineseDigits: [Character: Character] = [
-      "〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
-      "九": "9",
-    ]
     let digits = String(title.map { chineseDigits[$0] ?? $0 })
     let characters = Array(digits)
     var index = 0
@@ -219,7 +227,7 @@ struct ReportParser {
   private func pageMetadata(_ lines: ArraySlice<Substring>) -> (publisher: String?, published: String?) {
     var publisher: String?
     var published: String?
-    for line in lines where line.utf8.contains(0x7C) {
+    for line in lines where line.containsBytes("|") {
       let cells = line.cells(separatedBy: 0x7C).map { $0.trimmingCharacters() }
       for (index, cell) in cells.enumerated() where index + 1 < cells.count {
         let label = cell.trimmingCharacters(in: "：:")
@@ -257,16 +265,17 @@ struct ReportParser {
   }
 
   private func template(sections: [Section], year: Int?) -> String? {
-    // Rows of one table share their headers: collect each run of them once.
-    var headers = Set<String>()
-    var previous: [String] = []
-    for row in sections.lazy.flatMap(\.rows) {
-      let rowHeaders = row.cells.map(\.header)
-      if rowHeaders != previous { headers.formUnion(rowHeaders) }
-      previous = rowHeaders
+    // Rows of one table share their headers: look at each run of them once.
+    var has2019Header = false
+    var previous: [Cell] = []
+    for row in sections.lazy.flatMap(\.rows) where !row.cells.elementsEqual(previous, by: { $0.header == $1.header }) {
+      previous = row.cells
+      for cell in row.cells {
+        if ReportTemplate.headers2021.contains(cell.header) { return "2021" }
+        if ReportTemplate.headers2019.contains(cell.header) { has2019Header = true }
+      }
     }
-    if ReportTemplate.headers2021.contains(where: headers.contains) { return "2021" }
-    if ReportTemplate.headers2019.contains(where: headers.contains) { return "2019" }
+    if has2019Header { return "2019" }
     guard let year else { return nil }
     return year >= 2021 ? "2021" : "2019"
   }
