@@ -73,13 +73,16 @@ enum Layout {
     }
   }
 
+  private static let pageNumberMarks: Set<Unicode.Scalar> = ["—", "-", "－", "–", "第", "页"]
+
   /// "— 2 —", "- 3 -", a bare "2", "第 3 页": page furniture of PDF text.
   static func isPageNumber(_ line: Substring) -> Bool {
     guard line.utf8.count <= 48 else { return false }
     var visible = 0
     for scalar in line.unicodeScalars where !isSpace(scalar) {
       visible += 1
-      if visible > 8 { return false }
+      // Only digits, dashes, 第 and 页 make a page number (most table lines hold others).
+      guard visible <= 8, ("0"..."9").contains(scalar) || pageNumberMarks.contains(scalar) else { return false }
     }
     let compact = String(String.UnicodeScalarView(line.unicodeScalars.filter { !isSpace($0) }))
     guard !compact.isEmpty, compact.count <= 8 else { return false }

@@ -281,13 +281,14 @@ struct ReportParser {
   }
 }
 
-extension StringProtocol {
+extension StringProtocol where SubSequence == Substring {
   /// Trims spaces of every kind (ASCII, U+3000, U+00A0, tabs) from both ends.
   func trimmingCharacters() -> String {
     let scalars = unicodeScalars
     guard let start = scalars.firstIndex(where: { !Layout.isSpace($0) }),
       let end = scalars.lastIndex(where: { !Layout.isSpace($0) })
     else { return "" }
-    return String(decoding: utf8[start..<scalars.index(after: end)], as: UTF8.self)
+    // Copied from a substring: the bytes are known to be valid, and are not checked again.
+    return String(self[start..<scalars.index(after: end)])
   }
 }

@@ -83,16 +83,15 @@ struct TableAssembler {
   private mutating func add(_ cells: [String]) {
     // Each cell is folded once: its key decides whether it is a value, names its number and
     // matches labels (a key is folded scalar by scalar, so fragments' keys join as they do).
-    let keys = cells.map { TableAssembler.key($0, normalizer) }
-    let isValue = zip(cells, keys).map { isValueCell($0, key: $1) }
-    let firstValue = isValue.firstIndex(of: true) ?? cells.endIndex
-    let textCells = zip(cells[..<firstValue], keys[..<firstValue]).map { (text: $0, key: $1) }
-    let values = zip(cells[firstValue...], keys[firstValue...]).map { (text: $0, key: $1) }
+    let folded = cells.map { (text: $0, key: TableAssembler.key($0, normalizer)) }
+    let firstValue = folded.firstIndex { isValueCell($0.text, key: $0.key) } ?? folded.endIndex
     // Values must end the row; text after a number is prose ("2023 年度…").
-    if isValue[firstValue...].contains(false) {
+    guard folded[firstValue...].allSatisfy({ isValueCell($0.text, key: $0.key) }) else {
       pendingText = []
       return
     }
+    let textCells = Array(folded[..<firstValue])
+    let values = Array(folded[firstValue...])
     if values.isEmpty {
       addTextRow(textCells)
       return
