@@ -167,23 +167,17 @@ struct GramGroups: Sendable {
 
   /// The positions of group `index`, decoded.
   func positions(ofGroup index: Int) -> [UInt32] {
-    var positions: [UInt32] = []
-    var offset = index == 0 ? 0 : groups[index - 1].end
-    var last: UInt32 = 0
-    while offset < groups[index].end {
-      var gap: UInt32 = 0
-      var shift: UInt32 = 0
-      while true {
-        let byte = positionBytes[offset]
-        offset += 1
-        gap |= UInt32(byte & 0x7F) << shift
-        if byte < 0x80 { break }
-        shift += 7
+    positionBytes.withUnsafeBytes { bytes in
+      var decoder = PostingsDecoder(bytes, from: index == 0 ? 0 : groups[index - 1].end, to: groups[index].end)
+      var positions: [UInt32] = []
+      var last: UInt32 = 0
+      for _ in 0..<groups[index].count {
+        guard let gap = try? decoder.varint() else { break }
+        last += gap
+        positions.append(last)
       }
-      last += gap
-      positions.append(last)
+      return positions
     }
-    return positions
   }
 
   fileprivate init() {}
@@ -256,15 +250,8 @@ struct GramGrouper {
         for group in groups.indices {
           var last: UInt32 = 0
           for position in sorted[start..<(start + Int(groups[group].count))] {
-            var gap = position &- last
+            VarInt.write(position &- last, to: bytes, at: &offset)
             last = position
-            while gap >= 0x80 {
-              bytes[offset] = UInt8(truncatingIfNeeded: gap) | 0x80
-              offset &+= 1
-              gap >>= 7
-            }
-            bytes[offset] = UInt8(gap)
-            offset &+= 1
           }
           start += Int(groups[group].count)
           groups[group].end = offset

@@ -191,35 +191,12 @@ enum CorpusIndexer {
     }
   }
 
-  /// Files of at least this size are a batch of their own, analyzed only once the writer has
-  /// taken in the batch before: what analysis makes of a file is about 25 times its size (a
-  /// 30 MB report: 800 MB), so two such files in flight at once could pass 2 GB.
+  /// Files of at least this size are analyzed alone (`AnalysisSchedule`).
   static let largeFileSize = 4 << 20
 
-  /// `entries` in batches of up to `size` files, each file of `largeFileSize` or more alone.
-  static func batches(_ entries: [CorpusScanner.Entry], size: Int) -> [[CorpusScanner.Entry]] {
-    var batches: [[CorpusScanner.Entry]] = []
-    var batch: [CorpusScanner.Entry] = []
-    for entry in entries {
-      if entry.size >= largeFileSize {
-        if !batch.isEmpty { batches.append(batch) }
-        batches.append([entry])
-        batch = []
-      } else {
-        batch.append(entry)
-        if batch.count == size {
-          batches.append(batch)
-          batch = []
-        }
-      }
-    }
-    if !batch.isEmpty { batches.append(batch) }
-    return batches
-  }
-
-  /// Decodes, parses and analyzes `entries` on every core, in batches, and hands each result
-  /// to `consume` in path order (one writer). The writer takes in one batch while the
-  /// workers analyze the next, but for a large file (`largeFileSize`).
+  /// Decodes, parses and analyzes `entries` on every core and hands each result to `consume`
+  /// in path order (one writer, the calling thread), the workers running up to `window`
+  /// files ahead of it.
   private static func analyze(
     _ entries: [CorpusScanner.Entry], dictionary: [UInt8], options: IndexOptions,
     progress: (@Sendable (IndexProgress) -> Void)?, consume: (Analyzed) -> Void
@@ -230,36 +207,25 @@ enum CorpusIndexer {
       do { analyzers.append((try Analyzer(), RecordCompressor(dictionary: dictionary))) } catch { throw .analysis("\(error)") }
     }
     let workers = analyzers
-    var done = 0
-    var previous: ResultSlots<Analyzed>?
-    func takeInPrevious() {
-      guard let analyzed = previous?.values else { return }
-      for result in analyzed { consume(result) }
-      done += analyzed.count
-      progress?(IndexProgress(filesDone: done, fileCount: entries.count))
-      previous = nil
-    }
+    let pipeline = AnalysisPipeline<Analyzed>(
+      schedule: AnalysisSchedule(sizes: entries.map(\.size), window: 128 * workerCount), count: entries.count)
     let group = DispatchGroup()
-    for batch in batches(entries, size: 64 * workerCount) + [[]] {  // the empty last round takes in the last batch
-      if batch.first.map({ $0.size >= largeFileSize }) == true { takeInPrevious() }
-      let results = ResultSlots<Analyzed>(count: batch.count)
-      if !batch.isEmpty {
-        DispatchQueue.global().async(group: group) {
-          // Each worker takes the next file when done with one: files differ in cost (a page
-          // of HTML takes several times a text file), and a fixed share leaves a core idle.
-          let next = Atomic<Int>(0)
-          DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-            let (analyzer, compressor) = workers[worker]
-            while case let index = next.add(1, ordering: .relaxed).oldValue, index < batch.count {
-              results.set(index, analyze(batch[index], analyzer: analyzer, compressor: compressor, options: options))
-            }
-          }
+    DispatchQueue.global().async(group: group) {
+      DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+        let (analyzer, compressor) = workers[worker]
+        while let index = pipeline.nextFile() {
+          pipeline.finish(index, analyze(entries[index], analyzer: analyzer, compressor: compressor, options: options))
         }
       }
-      takeInPrevious()
-      group.wait()
-      previous = results
     }
+    for index in entries.indices {
+      consume(pipeline.take(index))
+      pipeline.tookIn()
+      if (index + 1) % 128 == 0 || index + 1 == entries.count {
+        progress?(IndexProgress(filesDone: index + 1, fileCount: entries.count))
+      }
+    }
+    group.wait()
   }
 
   /// The dictionary of a new segment's stored records: the last 112 KB of the first

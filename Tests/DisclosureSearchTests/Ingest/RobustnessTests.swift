@@ -12,15 +12,23 @@ final class RobustnessTests: XCTestCase {
     return url
   }
 
-  /// A large file is a batch of its own (analyzed only after the writer has taken in the
-  /// batch before), and the files around it are indexed in path order all the same.
-  func testLargeFilesAreBatchesOfTheirOwn() throws {
-    func entry(_ name: String, _ size: Int) -> CorpusScanner.Entry {
-      CorpusScanner.Entry(path: name, url: URL(fileURLWithPath: "/\(name)"), size: size, fileKey: nil)
-    }
+  /// A large file starts only once the writer has taken in every file before it, and no file
+  /// after it starts until the writer has taken it in; the others run at most a window ahead
+  /// of the writer. The files around a large one are indexed in path order all the same.
+  func testLargeFilesAreAnalyzedAlone() throws {
     let large = CorpusIndexer.largeFileSize
-    let entries = [entry("a", 10), entry("b", large), entry("c", 10), entry("d", 10), entry("e", 10), entry("f", large + 1)]
-    XCTAssertEqual(CorpusIndexer.batches(entries, size: 2).map { $0.map(\.path) }, [["a"], ["b"], ["c", "d"], ["e"], ["f"]])
+    var schedule = AnalysisSchedule(sizes: [10, large, 10, 10, 10, large + 1], window: 2)
+    // What starts after each step of the writer ("took in"), until nothing more may start.
+    var started: [[Int]] = []
+    for _ in 0..<6 {
+      var now: [Int] = []
+      while let index = schedule.start() { now.append(index) }
+      XCTAssertGreaterThan(schedule.next, schedule.takenIn, "the file the writer waits for has started")
+      started.append(now)
+      schedule.tookIn()
+    }
+    XCTAssertEqual(started, [[0], [1], [2, 3], [4], [], [5]])
+    XCTAssertTrue(schedule.allStarted)
 
     let folder = try temporaryCorpus()
     let corpus = folder.appendingPathComponent("Corpus")
