@@ -57,7 +57,7 @@ public struct IndexOptions: Sendable {
   }
 }
 
-/// Progress of an index build, reported after each batch of files.
+/// Progress of an index build, reported every 128 files and after the last.
 public struct IndexProgress: Sendable {
   /// Files read so far.
   public var filesDone: Int
