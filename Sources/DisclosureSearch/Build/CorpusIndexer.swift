@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 /// Builds an index folder from a corpus folder: scan → decode → parse → analyze (on every
 /// core) → one writer → segment file → manifest (the atomic commit).
@@ -195,8 +194,8 @@ enum CorpusIndexer {
   static let largeFileSize = 4 << 20
 
   /// Decodes, parses and analyzes `entries` on every core and hands each result to `consume`
-  /// in path order (one writer, the calling thread), the workers running up to `window`
-  /// files ahead of it.
+  /// in path order (one writer, the calling thread), the workers running up to 128 files
+  /// each ahead of it.
   private static func analyze(
     _ entries: [CorpusScanner.Entry], dictionary: [UInt8], options: IndexOptions,
     progress: (@Sendable (IndexProgress) -> Void)?, consume: (Analyzed) -> Void
