@@ -94,7 +94,7 @@ struct PhraseMatcher {
     return try segment.withBytes { file in
       do {
         let postings = ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: file[$0]) } }
-        if lists.count == 1 { return try counts(postings[0], docs: lists[0].terms.reduce(0) { $0 + segment.documentFrequency($1) }) }
+        if lists.count == 1 { return try counts(postings[0], of: lists[0].terms) }
         // A one-scalar gram is a union of lists: merged into one list held in memory.
         var unions: [UInt8] = []
         var unionRanges: [Int: Range<Int>] = [:]
@@ -183,10 +183,10 @@ struct PhraseMatcher {
 
   /// One gram: the position counts per doc are the occurrences (summed over a prefix range;
   /// each position starts exactly one gram, so the counts add up). No position is decoded.
-  private func counts(_ lists: [UnsafeRawBufferPointer], docs: Int) throws(BadPostings) -> [Occurrence] {
+  private func counts(_ lists: [UnsafeRawBufferPointer], of terms: Range<Int>) throws(BadPostings) -> [Occurrence] {
     var result: [Occurrence] = []
     if lists.count == 1 {
-      result.reserveCapacity(docs)
+      result.reserveCapacity(segment.documentFrequency(terms.lowerBound))
       try PostingsCursor.reading(lists[0], hasPositions: true) { cursor throws(BadPostings) in
         while try cursor.next() { result.append((cursor.doc, cursor.count)) }
       }
