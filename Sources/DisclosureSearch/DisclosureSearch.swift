@@ -48,7 +48,7 @@ public struct IndexOptions: Sendable {
   /// Worker threads for decoding, parsing and segmentation (nil: one per core).
   public var threads: Int?
   /// Gram postings the writer stages before adding them to their lists (a test sets it low).
-  var stagedPostings = IndexBuilder.stagedLimit
+  var stagedPostings = IndexBuilder.defaultStagedLimit
 
   /// Options with a file size limit (default 64 MiB) and a thread count (default: one per core).
   public init(maxFileSize: Int = 64 << 20, threads: Int? = nil) {

@@ -96,7 +96,7 @@ struct IndexBuilder {
   private var stagedPositions: [UInt8] = []
   /// Staged postings past this many are added (6 MB and their positions; a million
   /// measured no faster, for 60 MB more at the peak).
-  static let stagedLimit = 1 << 18
+  static let defaultStagedLimit = 1 << 18
   let stagedLimit: Int
 
   /// Adds the staged postings to their lists, in doc order in each.
@@ -149,7 +149,7 @@ struct IndexBuilder {
     stagedPositions.removeAll(keepingCapacity: true)
   }
 
-  init(dictionary: [UInt8], stagedLimit: Int = IndexBuilder.stagedLimit) {
+  init(dictionary: [UInt8], stagedLimit: Int) {
     self.dictionary = dictionary
     self.stagedLimit = stagedLimit
   }

@@ -57,7 +57,7 @@ final class StorageTests: XCTestCase {
   func testStagedPostingsAddedInPartsWriteTheSameSegment() throws {
     let folder = try temporaryFolder()
     var segments: [Data] = []
-    for staged in [IndexBuilder.stagedLimit, 5_000] {
+    for staged in [IndexBuilder.defaultStagedLimit, 5_000] {
       var options = IndexOptions()
       options.stagedPostings = staged
       let index = folder.appendingPathComponent("Index-\(staged)")
