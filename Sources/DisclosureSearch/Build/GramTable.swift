@@ -1,3 +1,5 @@
+import CICU
+
 /// Where each gram key (field bits 42…, `GramCode`) has its postings in the builder's list of
 /// gram lists: open addressing with linear probing on a multiplicative hash. A build looks
 /// up every distinct gram of every field of every section here; Dictionary would hash each
@@ -24,6 +26,15 @@ struct GramTable {
       slot = (slot + 1) & mask
     }
     return nil
+  }
+
+  /// Asks the CPU to fetch the slot where a lookup of `key` starts, ahead of the lookup:
+  /// the table is larger than the caches, and a lookup waited for its slot about a third of
+  /// the writer's own time.
+  func prefetch(_ key: UInt64) {
+    let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    keys.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + slot) }
+    places.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + slot) }
   }
 
   /// Gives `key` (not in the table) the place `place`.

@@ -61,8 +61,11 @@ struct IndexBuilder {
         // Grams come grouped by code: each group's list first, then each list is added to.
         let grams = analyzed.grams
         places.removeAll(keepingCapacity: true)
-        for group in grams.groups {
-          let key = UInt64(field.rawValue) << 42 | group.code
+        let groups = grams.groups
+        let fieldBits = UInt64(field.rawValue) << 42
+        for (index, group) in groups.enumerated() {
+          if index + Self.prefetchDistance < groups.count { gramTable.prefetch(fieldBits | groups[index + Self.prefetchDistance].code) }
+          let key = fieldBits | group.code
           if let known = gramTable.place(of: key) {
             places.append(Int(known))
           } else {
@@ -87,6 +90,9 @@ struct IndexBuilder {
     if staged.count >= stagedLimit { addStaged() }
     return reportID
   }
+
+  /// How many gram groups ahead of its lookup a group's table slot is fetched.
+  static let prefetchDistance = 8
 
   /// Gram postings are staged, then added list by list: added as they come, each posting
   /// went to another list, a cache miss for the list, its open block and its positions
