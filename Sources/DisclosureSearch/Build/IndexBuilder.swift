@@ -29,7 +29,7 @@ struct IndexBuilder {
   private(set) var gramLists: [PostingsWriter] = []
   private(set) var gramKeys: [UInt64] = []
   private var gramTable = GramTable()
-  /// Scratch for the field being added: each word's or gram group's list.
+  /// Scratch for the field being added: each gram group's list.
   private var places: [Int] = []
 
   var termCount: Int { words.reduce(0) { $0 + $1.count } + gramLists.count }
@@ -46,17 +46,11 @@ struct IndexBuilder {
         lengths[field.rawValue] = analyzed.length
         // Each term's list is found (or made) first, then every list is added to through one
         // pointer: indexing the array of lists for each addition checked its uniqueness.
-        places.removeAll(keepingCapacity: true)
         for index in 0..<analyzed.wordCounts.count {
-          let (word, _, hash) = analyzed.wordCounts[index]
+          let (word, count, hash) = analyzed.wordCounts[index]
           let (number, inserted) = word.withUnsafeBytes { words[field.rawValue].insert($0, hash: hash) }
           if inserted { wordLists[field.rawValue].append(PostingsWriter(hasPositions: false)) }
-          places.append(number)
-        }
-        wordLists[field.rawValue].withUnsafeMutableBufferPointer { lists in
-          for index in 0..<analyzed.wordCounts.count {
-            lists[places[index]].add(doc: doc, count: analyzed.wordCounts[index].count, length: analyzed.length)
-          }
+          stagedWords[field.rawValue].append((Int32(number), doc, count, analyzed.length))
         }
         // Grams come grouped by code: each group's list first, then each list is added to.
         let grams = analyzed.grams
@@ -87,19 +81,21 @@ struct IndexBuilder {
       docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))
       sectionRecords.append(section.record)
     }
-    if staged.count >= stagedLimit { addStaged() }
+    if staged.count + stagedWords.reduce(0, { $0 + $1.count }) >= stagedLimit { addStaged() }
     return reportID
   }
 
   /// How many gram groups ahead of its lookup a group's table slot is fetched.
   static let prefetchDistance = 8
 
-  /// Gram postings are staged, then added list by list: added as they come, each posting
-  /// went to another list, a cache miss for the list, its open block and its positions
-  /// (tens of thousands of lists are open at once); staged, a common gram's postings follow
-  /// one another.
+  /// Postings are staged, then added list by list: added as they come, each posting went
+  /// to another list, a cache miss for the list, its open block and its positions (tens of
+  /// thousands of lists are open at once); staged, a common term's postings follow one
+  /// another. Gram postings with their positions; word postings by field.
   private var staged: [(place: Int32, doc: DocID, count: UInt32, length: UInt32, end: Int)] = []
   private var stagedPositions: [UInt8] = []
+  private var stagedWords = [[(place: Int32, doc: DocID, count: UInt32, length: UInt32)]](
+    repeating: [], count: Field.allCases.count)
   /// Staged postings past this many are added (6 MB and their positions; a million
   /// measured no faster, for 60 MB more at the peak).
   static let defaultStagedLimit = 1 << 18
@@ -107,6 +103,10 @@ struct IndexBuilder {
 
   /// Adds the staged postings to their lists, in doc order in each.
   private mutating func addStaged() {
+    for field in stagedWords.indices where !stagedWords[field].isEmpty {
+      Self.add(stagedWords[field], to: &wordLists[field])
+      stagedWords[field].removeAll(keepingCapacity: true)
+    }
     guard !staged.isEmpty else { return }
     // A counting sort by list, of the postings and of their positions: the sorted copies
     // are written in scattered places but read in order.
@@ -153,6 +153,24 @@ struct IndexBuilder {
     }
     staged.removeAll(keepingCapacity: true)
     stagedPositions.removeAll(keepingCapacity: true)
+  }
+
+  /// Adds word postings to their lists, sorted by list first (a counting sort, stable: in
+  /// doc order in each).
+  private static func add(_ postings: [(place: Int32, doc: DocID, count: UInt32, length: UInt32)], to lists: inout [PostingsWriter]) {
+    var starts = [Int](repeating: 0, count: lists.count + 1)
+    for posting in postings { starts[Int(posting.place) + 1] += 1 }
+    for place in 0..<lists.count { starts[place + 1] += starts[place] }
+    var sorted = postings
+    sorted.withUnsafeMutableBufferPointer { sorted in
+      for posting in postings {
+        sorted[starts[Int(posting.place)]] = posting
+        starts[Int(posting.place)] += 1
+      }
+    }
+    lists.withUnsafeMutableBufferPointer { lists in
+      for posting in sorted { lists[Int(posting.place)].add(doc: posting.doc, count: posting.count, length: posting.length) }
+    }
   }
 
   init(dictionary: [UInt8], stagedLimit: Int) {
