@@ -1,21 +1,13 @@
 import Foundation
 
-/// UTF-8 bytes as a dictionary key (a query word, a label): a slice, so that a
-/// piece of a longer text is looked up without copying it, hashed in one call rather than
-/// one byte at a time as `[UInt8]` hashes.
-struct Word: Hashable, Sendable {
+/// A label's UTF-8 bytes (a row label, group or column header): a slice, so that a piece of
+/// a record is used without copying it, and compared with memcmp.
+struct Word: Equatable, Sendable {
   let bytes: ArraySlice<UInt8>
 
   init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
 
   init(_ text: String) { bytes = Array(text.utf8)[...] }
-
-  /// A copy that holds only its own bytes, not the text it was cut from (for keys kept long).
-  var compacted: Word { Word(Array(bytes)[...]) }
-
-  func hash(into hasher: inout Hasher) {
-    bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-  }
 
   static func == (a: Word, b: Word) -> Bool {
     a.bytes.count == b.bytes.count

@@ -642,9 +642,10 @@ public final class Searcher: Sendable {
   struct TextCounter {
     let needle: [UInt8]
     let normalizer: Normalizer
-    /// Keyed by UTF-8 bytes: hashing a String normalizes it to NFC first, which costs more
-    /// than the search for a long body text.
-    private var counts: [Word: UInt32] = [:]
+    /// The texts seen, by UTF-8 bytes (hashing a String normalizes it to NFC first, and a
+    /// Dictionary hashes with SipHash), and the count in each.
+    private var texts = ByteStringTable()
+    private var counts: [UInt32] = []
 
     init(_ normalized: String, normalizer: Normalizer) {
       needle = Array(normalized.utf8)
@@ -653,10 +654,16 @@ public final class Searcher: Sendable {
 
     mutating func count(in text: String, field: Field) -> UInt32 {
       guard field != .body else { return occurrences(in: text) }
-      let key = Word(text)
-      if let known = counts[key] { return known }
+      var text = text
+      let (hash, known) = text.withUTF8 { utf8 in
+        let key = UnsafeRawBufferPointer(utf8)
+        let hash = ByteStringTable.hash(key)
+        return (hash, texts.number(of: key, hash: hash))
+      }
+      if let known { return counts[known] }
       let count = occurrences(in: text)
-      counts[key] = count
+      text.withUTF8 { _ = texts.insert(UnsafeRawBufferPointer($0), hash: hash) }
+      counts.append(count)
       return count
     }
 
