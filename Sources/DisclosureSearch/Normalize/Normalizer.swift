@@ -52,15 +52,41 @@ final class Normalizer {
     String(decoding: foldedUTF8(text), as: UTF8.self)
   }
 
-  /// The folded form of `text` as UTF-8, without source offsets (for analysis).
+  /// The folded form of `text` as UTF-8, without source offsets (for analysis, and for
+  /// checking a query in stored texts). What `fold` does, with the scalars that fold to
+  /// themselves (most of any text) copied a run at a time: copied one by one, they took half
+  /// the folding time.
   func foldedUTF8(_ text: String) -> [UInt8] {
     var text = text
     return text.withUTF8 { bytes in
       var output: [UInt8] = []
       output.reserveCapacity(bytes.count)
-      fold(
-        bytes, unchanged: { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[$0])) },
-        folded: { scalar, _ in UTF8.encode(scalar) { output.append($0) } })
+      var runStart = 0
+      var offset = 0
+      while offset < bytes.count {
+        let lead = bytes[offset]
+        if lead < 0x80 {
+          if lead < 0x41 || lead > 0x5A {
+            offset += 1
+            continue
+          }
+        } else if lead >= 0xE0 && lead < 0xF0 && offset + 3 <= bytes.count {
+          // A BMP scalar of three bytes (CJK) already known to fold to itself.
+          let value = UTF8.value(in: bytes, at: offset, width: 3)
+          if foldsToItself[Int(value >> 6)] & (UInt64(1) << (value & 63)) != 0 {
+            offset += 3
+            continue
+          }
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<offset]))
+        let width = lead < 0x80 ? 1 : min(UTF8.width(startingWith: lead), bytes.count - offset)
+        fold(UnsafeBufferPointer(rebasing: bytes[offset..<(offset + width)]),
+          unchanged: { _ in output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + width)])) },
+          folded: { scalar, _ in UTF8.encode(scalar) { output.append($0) } })
+        offset += width
+        runStart = offset
+      }
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<offset]))
       return output
     }
   }

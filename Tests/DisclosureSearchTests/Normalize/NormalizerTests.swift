@@ -12,6 +12,20 @@ final class NormalizerTests: XCTestCase {
     XCTAssertEqual(normalizer.normalize("（一）予以公开"), "(一)予以公开")
   }
 
+  /// `foldedUTF8` (runs of unchanged scalars copied at once) gives the bytes of `normalize`
+  /// (scalar by scalar), for scalars met the first time and again, and for every sample report.
+  func testFoldedUTF8AgreesWithNormalize() throws {
+    var texts = ["Ａb行政處罚\u{3000}ＡＢ\u{00AD}𠀀ﬁ１２C\u{FE0F}é", "行政處罚 ABC ＡＢ\u{00AD}𠀀ﬁ"]
+    for file in try FileManager.default.contentsOfDirectory(atPath: Fixtures.corpus.path).sorted() {
+      let bytes = try Data(contentsOf: Fixtures.corpus.appendingPathComponent(file))
+      texts.append(String(decoding: bytes, as: UTF8.self))
+    }
+    let normalizer = Normalizer()
+    for text in texts + texts {
+      XCTAssertEqual(normalizer.foldedUTF8(text), normalizer.normalize(text[...]).utf8, String(text.prefix(40)))
+    }
+  }
+
   func testSourceOffsetsPointIntoTheOriginalText() {
     let text = "ａ政\u{3000}府"
     let normalized = Normalizer().normalize(text[...])
