@@ -44,15 +44,15 @@ struct IndexBuilder {
       var lengths = [UInt32](repeating: 0, count: Field.allCases.count)
       for (field, analyzed) in section.fields {
         lengths[field.rawValue] = analyzed.length
-        // Each term's list is found (or made) first, then every list is added to through one
-        // pointer: indexing the array of lists for each addition checked its uniqueness.
+        // Each word's list is found (or made), and its posting staged.
         for index in 0..<analyzed.wordCounts.count {
           let (word, count, hash) = analyzed.wordCounts[index]
           let (number, inserted) = word.withUnsafeBytes { words[field.rawValue].insert($0, hash: hash) }
           if inserted { wordLists[field.rawValue].append(PostingsWriter(hasPositions: false)) }
           stagedWords[field.rawValue].append((Int32(number), doc, count, analyzed.length))
         }
-        // Grams come grouped by code: each group's list first, then each list is added to.
+        // Grams come grouped by code: each group's list is found (or made), then its posting
+        // staged with its positions.
         let grams = analyzed.grams
         places.removeAll(keepingCapacity: true)
         let groups = grams.groups
@@ -71,7 +71,7 @@ struct IndexBuilder {
         }
         grams.positionBytes.withUnsafeBytes { positions in
           var start = 0
-          for (index, group) in grams.groups.enumerated() {
+          for (index, group) in groups.enumerated() {
             stagedPositions.append(contentsOf: UnsafeRawBufferPointer(rebasing: positions[start..<group.end]))
             staged.append((Int32(places[index]), doc, group.count, analyzed.length, stagedPositions.count))
             start = group.end
