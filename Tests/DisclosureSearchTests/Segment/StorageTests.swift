@@ -234,6 +234,26 @@ final class StorageTests: XCTestCase {
     XCTAssertEqual(try IndexFolder.decodeSources(IndexFolder.encodeSources([]), withFileKeys: true).count, 0)
   }
 
+  /// A binary sources table written before file keys (each record ends with its report) reads
+  /// as written, with no file keys.
+  func testSourcesTableWithoutFileKeysReads() throws {
+    var writer = RecordWriter()
+    writer.strings(["segment-1.dsx", "segment-2.dsx"])
+    writer.varint(2)
+    for (path, segment, report) in [("a/张店区.txt", 1, 7), ("b.html", 0, 0)] as [(String, UInt64, UInt64)] {
+      writer.string(path)
+      for value in [5, 2, 9, 3] as [UInt64] { writer.varint(value) }  // hash, text length, fnv, crc
+      writer.varint(segment)
+      writer.varint(report)
+    }
+    let sources = try IndexFolder.decodeSources(writer.bytes, withFileKeys: false)
+    XCTAssertEqual(sources.map { "\($0.path)|\($0.hash)|\($0.text.length),\($0.text.fnv),\($0.text.crc)|\($0.segment)|\($0.report)" },
+                   ["a/张店区.txt|5|2,9,3|segment-2.dsx|7", "b.html|5|2,9,3|segment-1.dsx|0"])
+    XCTAssertTrue(sources.allSatisfy { $0.fileKey == nil })
+    // Read as a table with file keys, its records do not line up.
+    XCTAssertThrowsError(try IndexFolder.decodeSources(writer.bytes, withFileKeys: true))
+  }
+
   /// `update` takes an indexed file as unchanged only while its listing (size, inode,
   /// modification and change times) is what it was when the file was read: a file rewritten
   /// to the same size with its modification time set back is read again (its change time
