@@ -15,7 +15,13 @@
 public enum QueryParser {
   /// Parses `text`; throws `SearchError.query` with the problem and its column.
   public static func parse(_ text: String) throws(SearchError) -> Query {
-    var parser = Parser(tokens: try tokenize(text), normalizer: Normalizer())
+    try parse(text, normalizer: Normalizer())
+  }
+
+  /// Parses `text`, folding its parts with `normalizer` (a searcher's, whose folds are known
+  /// already: a new one zeroes its 256 KB cache and asks ICU again for every character).
+  static func parse(_ text: String, normalizer: Normalizer) throws(SearchError) -> Query {
+    var parser = Parser(tokens: try tokenize(text), normalizer: normalizer)
     guard !parser.tokens.isEmpty else {
       throw .query("the query is empty; give a word to search for, e.g. dsearch search 行政处罚")
     }

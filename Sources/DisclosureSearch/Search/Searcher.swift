@@ -61,8 +61,11 @@ public final class Searcher: Sendable {
   /// Parses and runs `text`.
   public func search(_ text: String, options: SearchOptions = SearchOptions()) throws(SearchError) -> SearchResult {
     let started = DispatchTime.now()
-    let query = try QueryParser.parse(text)
-    var result = try search(query, options: options)
+    var result = try reportingErrors {
+      try withAnalyzer { analyzer in
+        try run(QueryParser.parse(text, normalizer: analyzer.normalizer), options: options, started: started, analyzer: analyzer)
+      }
+    }
     result.query = text
     result.took_us = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1000)
     return result
