@@ -38,9 +38,14 @@ final class Normalizer {
     output.sourceOffsets.reserveCapacity(bytes.count + 1)
     fold(
       bytes,
-      unchanged: { range in
-        output.utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
-        for _ in range { output.sourceOffsets.append(Int32(range.lowerBound)) }
+      unchanged: { run in
+        output.utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run]))
+        // Each byte points at the first byte of its scalar.
+        var scalarStart = run.lowerBound
+        for offset in run {
+          if bytes[offset] & 0xC0 != 0x80 { scalarStart = offset }
+          output.sourceOffsets.append(Int32(scalarStart))
+        }
       },
       folded: { scalar, offset in output.append(scalar, source: Int32(offset)) })
     output.sourceOffsets.append(Int32(bytes.count))
@@ -53,70 +58,47 @@ final class Normalizer {
   }
 
   /// The folded form of `text` as UTF-8, without source offsets (for analysis, and for
-  /// checking a query in stored texts). What `fold` does, with the scalars that fold to
-  /// themselves (most of any text) copied a run at a time: copied one by one, they took half
-  /// the folding time.
+  /// checking a query in stored texts).
   func foldedUTF8(_ text: String) -> [UInt8] {
     var text = text
     return text.withUTF8 { bytes in
       var output: [UInt8] = []
       output.reserveCapacity(bytes.count)
-      var runStart = 0
-      var offset = 0
-      while offset < bytes.count {
-        let lead = bytes[offset]
-        if lead < 0x80 {
-          if lead < 0x41 || lead > 0x5A {
-            offset += 1
-            continue
-          }
-        } else if lead >= 0xE0 && lead < 0xF0 && offset + 3 <= bytes.count {
-          // A BMP scalar of three bytes (CJK) already known to fold to itself.
-          let value = UTF8.value(in: bytes, at: offset, width: 3)
-          if foldsToItself[Int(value >> 6)] & (UInt64(1) << (value & 63)) != 0 {
-            offset += 3
-            continue
-          }
-        }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<offset]))
-        let width = lead < 0x80 ? 1 : min(UTF8.width(startingWith: lead), bytes.count - offset)
-        fold(UnsafeBufferPointer(rebasing: bytes[offset..<(offset + width)]),
-          unchanged: { _ in output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + width)])) },
-          folded: { scalar, _ in UTF8.encode(scalar) { output.append($0) } })
-        offset += width
-        runStart = offset
-      }
-      output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<offset]))
+      fold(
+        bytes, unchanged: { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[$0])) },
+        folded: { scalar, _ in UTF8.encode(scalar) { output.append($0) } })
       return output
     }
   }
 
-  /// Walks valid UTF-8 scalar by scalar (decoded by hand: the scalar view checks every
-  /// index): `unchanged` gets the bytes of each scalar that folds to itself, `folded` each
-  /// scalar another one folds to, with that one's offset.
+  /// Walks valid UTF-8 (decoded by hand: the scalar view checks every index): `unchanged`
+  /// gets each run of scalars that fold to themselves, `folded` each scalar another one
+  /// folds to, with that one's offset. Most of any text is such runs (ASCII but capitals,
+  /// and the scalars met before that fold to themselves), found without a call per scalar:
+  /// handed over one scalar at a time, they took half the folding time.
   @inline(__always)
   private func fold(
     _ bytes: UnsafeBufferPointer<UInt8>, unchanged: (Range<Int>) -> Void, folded: (Unicode.Scalar, Int) -> Void
   ) {
+    var runStart = 0
     var offset = 0
     while offset < bytes.count {
       let lead = bytes[offset]
-      if lead < 0x80 {
-        if lead >= 0x41 && lead <= 0x5A {
-          folded(Unicode.Scalar(lead + 0x20), offset)
-        } else {
-          unchanged(offset..<(offset + 1))
+      let width = lead < 0x80 ? 1 : min(UTF8.width(startingWith: lead), bytes.count - offset)
+      let value = lead < 0x80 ? UInt32(lead) : UTF8.value(in: bytes, at: offset, width: width)
+      let isItself =
+        lead < 0x80 ? lead < 0x41 || lead > 0x5A : value < 0x10000 && foldsToItself[Int(value >> 6)] & (UInt64(1) << (value & 63)) != 0
+      if !isItself {
+        if runStart < offset { unchanged(runStart..<offset) }
+        let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+        foldEach(scalar) { result in
+          if result == scalar { unchanged(offset..<(offset + width)) } else { folded(result, offset) }
         }
-        offset += 1
-        continue
-      }
-      let width = min(UTF8.width(startingWith: lead), bytes.count - offset)
-      let scalar = Unicode.Scalar(UTF8.value(in: bytes, at: offset, width: width)) ?? "\u{FFFD}"
-      foldEach(scalar) { result in
-        if result == scalar { unchanged(offset..<(offset + width)) } else { folded(result, offset) }
+        runStart = offset + width
       }
       offset += width
     }
+    if runStart < offset { unchanged(runStart..<offset) }
   }
 
   /// Calls `body` with each scalar `scalar` folds to (often itself; none for ignorable ones).

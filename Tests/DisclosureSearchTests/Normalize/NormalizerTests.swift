@@ -12,9 +12,10 @@ final class NormalizerTests: XCTestCase {
     XCTAssertEqual(normalizer.normalize("（一）予以公开"), "(一)予以公开")
   }
 
-  /// `foldedUTF8` (runs of unchanged scalars copied at once) gives the bytes of `normalize`
-  /// (scalar by scalar), for scalars met the first time and again, and for every sample report.
-  func testFoldedUTF8AgreesWithNormalize() throws {
+  /// `foldedUTF8` and `normalize` (which hand over runs of unchanged scalars at once) give
+  /// what folding scalar by scalar gives, with each output byte's source offset, for scalars
+  /// met the first time and again, and for every sample report.
+  func testFoldingInRunsAgreesWithFoldingEachScalar() throws {
     var texts = ["Ａb行政處罚\u{3000}ＡＢ\u{00AD}𠀀ﬁ１２C\u{FE0F}é", "行政處罚 ABC ＡＢ\u{00AD}𠀀ﬁ"]
     for file in try FileManager.default.contentsOfDirectory(atPath: Fixtures.corpus.path).sorted() {
       let bytes = try Data(contentsOf: Fixtures.corpus.appendingPathComponent(file))
@@ -22,7 +23,18 @@ final class NormalizerTests: XCTestCase {
     }
     let normalizer = Normalizer()
     for text in texts + texts {
-      XCTAssertEqual(normalizer.foldedUTF8(text), normalizer.normalize(text[...]).utf8, String(text.prefix(40)))
+      var expected = NormalizedText()
+      var offset = 0
+      for scalar in text.unicodeScalars {
+        normalizer.foldEach(scalar) { expected.append($0, source: Int32(offset)) }
+        offset += UTF8.width(scalar)
+      }
+      expected.sourceOffsets.append(Int32(offset))
+      let label = String(text.prefix(40))
+      XCTAssertEqual(normalizer.foldedUTF8(text), expected.utf8, label)
+      let normalized = normalizer.normalize(text[...])
+      XCTAssertEqual(normalized.utf8, expected.utf8, label)
+      XCTAssertEqual(normalized.sourceOffsets, expected.sourceOffsets, label)
     }
   }
 
