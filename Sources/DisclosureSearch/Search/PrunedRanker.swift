@@ -607,7 +607,7 @@ private struct SegmentPass {
     self.window = window
     windowBounds = buffer(window, 0)
     windowDriven = buffer(window / 64, 0)
-    positions = (0..<((phrases + checks.joined()).map(\.lists.count).max() ?? 0)).map { _ in PositionBuffer() }
+    positions = (0..<((phrases + checks.joined()).map { $0.lists.count }.max() ?? 0)).map { _ in PositionBuffer() }
     wordClauseBounds = buffer(words.count, 0)
     wordDocBounds = buffer(words.count, 0)
     wordLowered = buffer(words.count, 0)
