@@ -119,15 +119,28 @@ public final class Searcher: Sendable {
     try orderTies(&ranking.top, limit: options.limit)
     let snippets = SnippetGenerator(normalizer: analyzer.normalizer)
     let partTexts = query.positiveParts.map(\.normalized)
+    // The rows shown are those whose label holds a part; the hits' tables repeat the
+    // template's labels, each folded and searched once (by label as written, NUL, label).
+    var labelsChecked = ByteStringTable()
+    var labelHoldsPart: [Bool] = []
     var hits: [Hit] = []
     for (doc, scoredDoc) in ranking.top.prefix(max(0, options.limit)) {
       let report = try index.report(index.reportID(of: doc))
-      // The rows shown are those whose label holds a part.
       let section = try index.section(
         doc,
         rows: .labelled { asWritten, label in
-          let text = analyzer.normalizer.normalize(asWritten + " " + label)
-          return partTexts.contains { text.containsBytes($0) }
+          var key: [UInt8] = []
+          key.reserveCapacity(asWritten.utf8.count + 1 + label.utf8.count)
+          key += asWritten.utf8
+          key.append(0)
+          key += label.utf8
+          return key.withUnsafeBytes { key in
+            let hash = ByteStringTable.hash(key)
+            if let known = labelsChecked.number(of: key, hash: hash) { return labelHoldsPart[known] }
+            let text = analyzer.normalizer.normalize(asWritten + " " + label)
+            labelHoldsPart.append(partTexts.contains { text.containsBytes($0) })
+            return labelHoldsPart[labelsChecked.insert(key, hash: hash).number]
+          }
         })
       let snippet = snippets.snippet(for: section, parts: partTexts)
       let rows = section.rows.map { HitRow(label: $0.label, cells: OrderedCells($0.cells.map { ($0.header, $0.text) })) }
