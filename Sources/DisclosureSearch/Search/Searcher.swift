@@ -138,8 +138,10 @@ public final class Searcher: Sendable {
             let hash = ByteStringTable.hash(key)
             if let known = labelsChecked.number(of: key, hash: hash) { return labelHoldsPart[known] }
             let text = analyzer.normalizer.normalize(asWritten + " " + label)
-            labelHoldsPart.append(partTexts.contains { text.containsBytes($0) })
-            return labelHoldsPart[labelsChecked.insert(key, hash: hash).number]
+            let holds = partTexts.contains { text.containsBytes($0) }
+            _ = labelsChecked.insert(key, hash: hash)
+            labelHoldsPart.append(holds)
+            return holds
           }
         })
       let snippet = snippets.snippet(for: section, parts: partTexts)
