@@ -78,4 +78,8 @@ uint32_t cicu_crc32_zlib(uint32_t crc, const uint8_t *bytes, uint64_t length);
 /// it never faults).
 static inline void cicu_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
+/// The first occurrence of `needle` (of `needleLength` > 0 bytes) in `haystack`, as an offset
+/// from its start, or -1 (glibc's memmem, which Swift's Glibc module does not show).
+int64_t cicu_find(const uint8_t *haystack, uint64_t length, const uint8_t *needle, uint64_t needleLength);
+
 #endif

@@ -1,3 +1,5 @@
+import CICU
+
 /// Builds the snippet of a hit from its stored section text: the text around the first
 /// match (preferring a match in the section's table or body over its heading), whitespace
 /// collapsed, with every match inside highlighted. Matching uses the same normalization as
@@ -138,22 +140,20 @@ private struct Matches {
 }
 
 extension Array where Element == UInt8 {
-  /// Start indexes of every occurrence of `needle`.
+  /// Start indexes of every occurrence of `needle` (overlapping ones too).
   func indices(of needle: [UInt8]) -> [Int] {
     guard !needle.isEmpty, needle.count <= count else { return [] }
     var result: [Int] = []
-    let first = needle[0]
-    var index = 0
-    while index <= count - needle.count {
-      if self[index] == first {
-        var matched = true
-        for offset in 1..<needle.count where self[index + offset] != needle[offset] {
-          matched = false
-          break
+    withUnsafeBufferPointer { text in
+      needle.withUnsafeBufferPointer { needle in
+        var start = 0
+        while start + needle.count <= text.count {
+          let found = cicu_find(text.baseAddress! + start, UInt64(text.count - start), needle.baseAddress!, UInt64(needle.count))
+          guard found >= 0 else { break }
+          result.append(start + Int(found))
+          start += Int(found) + 1
         }
-        if matched { result.append(index) }
       }
-      index += 1
     }
     return result
   }

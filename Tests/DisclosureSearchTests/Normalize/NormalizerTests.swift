@@ -117,6 +117,19 @@ final class ByteSearchTests: XCTestCase {
     XCTAssertNil("".firstByteRange(of: "行"))
     XCTAssertTrue(("第" + String(repeating: "行", count: 100) + "政").containsBytes("行政"))
   }
+
+  /// `indices(of:)` finds every occurrence, overlapping ones too, as comparing at every
+  /// offset does.
+  func testIndicesFindEveryOccurrence() {
+    let text = Array("行行政处罚，行政处罚 aaa 处罚罚".utf8)
+    for needle in ["行政", "处罚", "a", "aa", "罚", "罚罚", "行行", "不予公开", "，", "行行政处罚，行政处罚 aaa 处罚罚", "x"] {
+      let bytes = Array(needle.utf8)
+      let expected = (0...max(0, text.count - bytes.count)).filter { text.count >= bytes.count && Array(text[$0..<($0 + bytes.count)]) == bytes }
+      XCTAssertEqual(text.indices(of: bytes), expected, needle)
+    }
+    XCTAssertEqual(text.indices(of: []), [])
+    XCTAssertEqual([UInt8]().indices(of: [1]), [])
+  }
 }
 
 final class CharacterClassTests: XCTestCase {
