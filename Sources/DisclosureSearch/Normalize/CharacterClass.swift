@@ -1,3 +1,4 @@
+import CICU
 import Foundation
 
 /// Which scalars of normalized text take part in exact-substring recall: CJK ideographs and
@@ -35,19 +36,13 @@ extension StringProtocol {
   /// Foundation's `range(of:)` and `contains(_:)` go through NSString and cost far more.
   func firstByteRange(of needle: String) -> Range<String.Index>? {
     var needle = needle
-    // Native strings hand out their bytes: memchr finds each candidate start, memcmp checks it.
+    // Native strings hand out their bytes, searched with memmem (`cicu_find`).
     let found = utf8.withContiguousStorageIfAvailable { haystack in
       needle.withUTF8 { target -> Int? in
-        guard let needleBase = target.baseAddress, let first = target.first else { return 0 }
+        guard let needleBase = target.baseAddress, !target.isEmpty else { return 0 }
         guard let base = haystack.baseAddress, target.count <= haystack.count else { return nil }
-        var from = 0
-        let last = haystack.count - target.count
-        while from <= last, let hit = memchr(base + from, Int32(first), last - from + 1) {
-          let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-          if memcmp(base + offset, needleBase, target.count) == 0 { return offset }
-          from = offset + 1
-        }
-        return nil
+        let offset = cicu_find(base, UInt64(haystack.count), needleBase, UInt64(target.count))
+        return offset < 0 ? nil : Int(offset)
       }
     }
     if let found {
