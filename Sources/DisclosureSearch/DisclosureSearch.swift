@@ -47,7 +47,8 @@ public struct IndexOptions: Sendable {
   public var maxFileSize: Int
   /// Worker threads for decoding, parsing and segmentation (nil: one per core).
   public var threads: Int?
-  /// Gram postings the writer stages before adding them to their lists (a test sets it low).
+  /// Postings (grams' and words') the writer stages before adding them to their lists (a
+  /// test sets it low).
   var stagedPostings = IndexBuilder.defaultStagedLimit
 
   /// Options with a file size limit (default 64 MiB) and a thread count (default: one per core).
