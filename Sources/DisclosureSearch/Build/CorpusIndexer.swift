@@ -16,7 +16,11 @@ enum CorpusIndexer {
   struct Analyzed: Sendable {
     let entry: CorpusScanner.Entry
     let skipReason: String?
-    let warnings: [String]
+    /// What decoding the file and parsing its text found wrong (a duplicate's text is not
+    /// parsed: it has the parse warnings of the file it repeats).
+    let decodeWarnings: [String]
+    let parseWarnings: [String]
+    /// nil when skipped, or when an earlier file has the same text (`DuplicateClaims`).
     let report: StoredReport?
     let contentKey: ContentKey?
     /// The file's `ContentKey.fileHash`.
@@ -140,7 +144,7 @@ enum CorpusIndexer {
     var builder: IndexBuilder
     var outcomes: [FileOutcome] = []
     var sources: [SourceRecord] = []
-    private var seen: [ContentKey: (id: UInt32, path: String)] = [:]
+    private var seen: [ContentKey: (id: UInt32, path: String, parseWarnings: [String])] = [:]
     var textBytes = 0
 
     init(dictionary: [UInt8], stagedLimit: Int) { builder = IndexBuilder(dictionary: dictionary, stagedLimit: stagedLimit) }
@@ -152,22 +156,25 @@ enum CorpusIndexer {
         outcomes.append(FileOutcome(path: path, skipReason: reason, warnings: [], duplicateOf: nil))
         return
       }
-      guard let report = result.report, let key = result.contentKey else { return }
+      guard let key = result.contentKey else { return }
       if let original = seen[key] {
         builder.addPath(path, toReport: original.id)
         sources.append(SourceRecord(path: path, hash: result.hash, text: key, fileKey: result.entry.fileKey, segment: "", report: original.id))
-        outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: original.path))
+        let warnings = result.decodeWarnings + (result.report == nil ? original.parseWarnings : result.parseWarnings)
+        outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: warnings, duplicateOf: original.path))
         return
       }
+      // A file is left unparsed only when an earlier one has its text, and that one came first.
+      guard let report = result.report else { preconditionFailure("\(path): a duplicate of no file before it") }
       textBytes += key.length
       let id = builder.add(report: report, sections: result.sections)
-      seen[key] = (id, path)
+      seen[key] = (id, path, result.parseWarnings)
       sources.append(SourceRecord(path: path, hash: result.hash, text: key, fileKey: result.entry.fileKey, segment: "", report: id))
       for other in others where other.path != path {
         builder.addPath(other.path, toReport: id)
         sources.append(SourceRecord(path: other.path, hash: other.hash, text: key, fileKey: other.fileKey, segment: "", report: id))
       }
-      outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.warnings, duplicateOf: nil))
+      outcomes.append(FileOutcome(path: path, skipReason: nil, warnings: result.decodeWarnings + result.parseWarnings, duplicateOf: nil))
     }
   }
 
@@ -206,6 +213,7 @@ enum CorpusIndexer {
       do { analyzers.append((try Analyzer(), RecordCompressor(dictionary: dictionary))) } catch { throw .analysis("\(error)") }
     }
     let workers = analyzers
+    let claims = DuplicateClaims()
     let pipeline = AnalysisPipeline<Analyzed>(
       schedule: AnalysisSchedule(sizes: entries.map(\.size), window: 128 * workerCount), count: entries.count)
     let group = DispatchGroup()
@@ -213,7 +221,10 @@ enum CorpusIndexer {
       DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
         let (analyzer, compressor) = workers[worker]
         while let index = pipeline.nextFile() {
-          pipeline.finish(index, analyze(entries[index], analyzer: analyzer, compressor: compressor, options: options))
+          let result = analyze(entries[index], analyzer: analyzer, compressor: compressor, options: options) { key in
+            claims.claim(key, for: index)
+          }
+          pipeline.finish(index, result)
         }
       }
     }
@@ -242,12 +253,16 @@ enum CorpusIndexer {
   }
 
   /// Reads, decodes, parses and analyzes one file; with a compressor, its stored records come
-  /// compressed (else raw).
+  /// compressed (else raw). A file whose decoded text `isFirst` says an earlier file has is
+  /// neither parsed nor analyzed (it joins that file's report).
   private static func analyze(
-    _ entry: CorpusScanner.Entry, analyzer: Analyzer, compressor: RecordCompressor?, options: IndexOptions
+    _ entry: CorpusScanner.Entry, analyzer: Analyzer, compressor: RecordCompressor?, options: IndexOptions,
+    isFirst: (ContentKey) -> Bool = { _ in true }
   ) -> Analyzed {
     func skip(_ reason: String) -> Analyzed {
-      Analyzed(entry: entry, skipReason: reason, warnings: [], report: nil, contentKey: nil, hash: 0, sections: [])
+      Analyzed(
+        entry: entry, skipReason: reason, decodeWarnings: [], parseWarnings: [], report: nil, contentKey: nil, hash: 0,
+        sections: [])
     }
     let fileExtension = entry.url.pathExtension.lowercased()
     let isHTML = HTMLReader.extensions.contains(fileExtension)
@@ -265,6 +280,12 @@ enum CorpusIndexer {
     let isUTF16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
     if !isUTF16, probe.contains(0) { return skip("binary (NUL bytes), not text") }
     let decoded = ReportFile.decode(bytes, isHTML: isHTML)
+    let contentKey = ContentKey(decoded.text)
+    guard isFirst(contentKey) else {
+      return Analyzed(
+        entry: entry, skipReason: nil, decodeWarnings: decoded.warnings, parseWarnings: [], report: nil,
+        contentKey: contentKey, hash: ContentKey.fileHash(bytes), sections: [])
+    }
     let parsed = ReportFile.parse(decoded, with: ReportParser(normalizer: analyzer.normalizer))
     let report = StoredReport(
       paths: [entry.path], title: parsed.title, agency: parsed.agency, region: parsed.region, year: parsed.year,
@@ -286,8 +307,26 @@ enum CorpusIndexer {
         IndexBuilder.AnalyzedSection(number: section.number, record: compressor?.compress(record) ?? record, fields: fields))
     }
     return Analyzed(
-      entry: entry, skipReason: nil, warnings: parsed.warnings, report: report,
-      contentKey: ContentKey(decoded.text), hash: ContentKey.fileHash(bytes), sections: sections)
+      entry: entry, skipReason: nil, decodeWarnings: decoded.warnings,
+      parseWarnings: Array(parsed.warnings.dropFirst(decoded.warnings.count)), report: report, contentKey: contentKey,
+      hash: ContentKey.fileHash(bytes), sections: sections)
+  }
+}
+
+/// Which file first has each decoded text, as workers meet them out of order: a file need
+/// not be parsed and analyzed when a file before it in path order has its text (the writer,
+/// taking files in that order, makes it a path of that file's report).
+final class DuplicateClaims: @unchecked Sendable {  // its table is guarded by `lock`
+  private var first: [ContentKey: Int] = [:]
+  private let lock = NSLock()
+
+  /// Whether no file before `index` has claimed `key`; if none has, `index` claims it.
+  func claim(_ key: ContentKey, for index: Int) -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    if let claimed = first[key], claimed < index { return false }
+    first[key] = index
+    return true
   }
 }
 
