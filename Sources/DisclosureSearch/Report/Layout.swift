@@ -40,7 +40,7 @@ enum Layout {
       cells = []
     }
     for line in lines {
-      if line.first == "\t" {
+      if line.utf8.first == 0x09 {
         cells.append(line.trimmingCharacters())
         previousWasCell = true
       } else if line.trimmingCharacters().isEmpty {

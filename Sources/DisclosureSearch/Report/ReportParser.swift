@@ -101,7 +101,11 @@ struct ReportParser {
     default: return nil
     }
     let next = scalars.index(after: lead)
-    guard next < scalars.endIndex, "、．.，".unicodeScalars.contains(scalars[next]) else { return nil }
+    guard next < scalars.endIndex else { return nil }
+    switch scalars[next] {
+    case "、", "．", ".", "，": break
+    default: return nil
+    }
     guard line.utf8.count <= 160, !line.containsBytes("|") else { return nil }
     let trimmed = line.trimmingCharacters()
     guard trimmed.count >= 3, trimmed.count <= 40, let first = trimmed.first else { return nil }

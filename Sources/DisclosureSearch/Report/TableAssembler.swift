@@ -10,10 +10,10 @@ struct TableAssembler {
   let normalizer: Normalizer
   private var caption: String
   private var headers: [String] = []
-  /// Text cells waiting to be a label, with their keys.
-  private var pendingText: [(text: String, key: String)] = []
+  /// Text cells waiting to be a label.
+  private var pendingText: [FoldedCell] = []
   private var rows: [TableRow] = []
-  private var pendingValues: [(text: String, key: String)] = []
+  private var pendingValues: [FoldedCell] = []
   /// `rows.count` before the last row with a label was emitted (to extend a wrapped row).
   private var lastRowCountBeforeWrap = -1
   private var expectedValueCount: Int { ReportTemplate.applicantColumns.count }
@@ -21,7 +21,7 @@ struct TableAssembler {
   init(section: Int, normalizer: Normalizer) {
     self.section = section
     self.normalizer = normalizer
-    places = TemplateKeys.shared.places[section] ?? [:]
+    places = TemplateKeys.shared.places[section] ?? LabelPlaces()
     switch section {
     case 3: caption = ReportTemplate.applicationsTable
     case 4: caption = ReportTemplate.reviewTable
@@ -30,24 +30,23 @@ struct TableAssembler {
   }
 
   /// The template's labels of this section, and its table headers, by folded key.
-  private let places: [String: ReportTemplate.RowPlace]
+  private let places: LabelPlaces
   private let knownHeaders = TemplateKeys.shared.headers
 
   /// The template's labels and headers by folded key, computed once per process.
   struct TemplateKeys: Sendable {
     static let shared = TemplateKeys()
-    let places: [Int: [String: ReportTemplate.RowPlace]]
+    let places: [Int: LabelPlaces]
     let headers: [String: String]
 
     private init() {
       let normalizer = Normalizer()
-      var places: [Int: [String: ReportTemplate.RowPlace]] = [2: [:], 3: [:]]
+      var places: [Int: LabelPlaces] = [2: LabelPlaces(), 3: LabelPlaces()]
       for label in ReportTemplate.activeDisclosureLabels {
-        places[2]?[TableAssembler.key(label, normalizer)] = ReportTemplate.RowPlace(section: 2, table: "", label: label, group: [])
+        places[2]?.add(TableAssembler.key(label, normalizer), ReportTemplate.RowPlace(section: 2, table: "", label: label, group: []))
       }
-      for place in ReportTemplate.applicationRows where places[3]?[TableAssembler.key(place.label, normalizer)] == nil {
-        places[3]?[TableAssembler.key(place.label, normalizer)] = place
-      }
+      // A label the template has twice keeps its first place.
+      for place in ReportTemplate.applicationRows { places[3]?.add(TableAssembler.key(place.label, normalizer), place) }
       self.places = places
       var headers: [String: String] = [:]
       for header in ReportTemplate.activeDisclosureHeaders { headers[TableAssembler.key(header, normalizer)] = header }
@@ -80,13 +79,28 @@ struct TableAssembler {
     return rows
   }
 
+  /// A cell folded once: its key decides whether it is a value, names its number and matches
+  /// labels (a key is folded scalar by scalar, so fragments' keys join as they do).
+  struct FoldedCell {
+    let text: String
+    let key: String
+    /// The number, for a value cell.
+    let value: Double?
+    let isValue: Bool
+
+    init(_ text: String, key: String) {
+      (self.text, self.key) = (text, key)
+      value = TableAssembler.number(key: key)
+      // Labels are long and start with a letter; values are short.
+      isValue = text.utf8.count <= 40 && (value != nil || (key.utf8.count <= 6 && TableAssembler.placeholders.contains(key)))
+    }
+  }
+
   private mutating func add(_ cells: [String]) {
-    // Each cell is folded once: its key decides whether it is a value, names its number and
-    // matches labels (a key is folded scalar by scalar, so fragments' keys join as they do).
-    let folded = cells.map { (text: $0, key: TableAssembler.key($0, normalizer)) }
-    let firstValue = folded.firstIndex { isValueCell($0.text, key: $0.key) } ?? folded.endIndex
+    let folded = cells.map { FoldedCell($0, key: TableAssembler.key($0, normalizer)) }
+    let firstValue = folded.firstIndex(where: \.isValue) ?? folded.endIndex
     // Values must end the row; text after a number is prose ("2023 年度…").
-    guard folded[firstValue...].allSatisfy({ isValueCell($0.text, key: $0.key) }) else {
+    guard folded[firstValue...].allSatisfy(\.isValue) else {
       pendingText = []
       return
     }
@@ -101,12 +115,12 @@ struct TableAssembler {
     {
       // PDF text wraps a long row: its remaining values continue on the next line, and
       // when there is one value too many, the wrap split a number ("2" / "37" is 237).
-      var joined = last.cells.map { (text: $0.text, key: TableAssembler.key($0.text, normalizer)) }
+      var joined = last.cells.map { FoldedCell($0.text, key: TableAssembler.key($0.text, normalizer)) }
       var continued = values
       if joined.count + continued.count > expectedValueCount, let tail = joined.last, let head = continued.first,
         (tail.text + head.text).allSatisfy(\.isNumber)
       {
-        joined[joined.count - 1] = (tail.text + head.text, tail.key + head.key)
+        joined[joined.count - 1] = FoldedCell(tail.text + head.text, key: tail.key + head.key)
         continued.removeFirst()
       }
       guard joined.count + continued.count <= expectedValueCount else { return }
@@ -135,9 +149,10 @@ struct TableAssembler {
     pendingText = []
   }
 
-  private mutating func addTextRow(_ textCells: [(text: String, key: String)]) {
+  private mutating func addTextRow(_ textCells: [FoldedCell]) {
     guard let firstKey = textCells.first?.key else { return }
-    if section == 2, firstKey.hasPrefix("第二十条第"), firstKey.hasSuffix("项") {
+    // Keys are folded: their bytes compare as their text.
+    if section == 2, firstKey.utf8.starts(with: "第二十条第".utf8), firstKey.hasSuffix("项") {
       caption = TableAssembler.canonicalCaption(firstKey)
       pendingText = []
     } else if firstKey == "信息内容" {
@@ -156,21 +171,47 @@ struct TableAssembler {
     let table: String
   }
 
-  /// The shortest run of trailing fragments that folds to a template label.
-  private func matchLabel(_ fragments: [(text: String, key: String)]) -> MatchedLabel? {
-    var key = ""
-    for index in fragments.indices.reversed() {
-      key = fragments[index].key + key
-      if let place = places[key] {
-        let joined = fragments[index...].map(\.text).joined()
-        return MatchedLabel(label: place.label, asWritten: joined, group: place.group, table: section == 2 ? caption : place.table)
+  /// The template's places of a section's labels, by the bytes of their keys (looked up for
+  /// every row of every table: hashing `String` keys cost more than folding them).
+  struct LabelPlaces: Sendable {
+    private var keys = ByteStringTable()
+    private var places: [ReportTemplate.RowPlace] = []
+
+    /// Gives `key` its place, unless it has one.
+    mutating func add(_ key: String, _ place: ReportTemplate.RowPlace) {
+      var key = key
+      key.withUTF8 { bytes in
+        let key = UnsafeRawBufferPointer(bytes)
+        if keys.insert(key, hash: ByteStringTable.hash(key)).inserted { places.append(place) }
       }
     }
-    return nil
+
+    func place(_ key: UnsafeRawBufferPointer) -> ReportTemplate.RowPlace? {
+      keys.number(of: key, hash: ByteStringTable.hash(key)).map { places[$0] }
+    }
+  }
+
+  /// The shortest run of trailing fragments that folds to a template label: their keys end
+  /// to end, looked up from each fragment's start.
+  private func matchLabel(_ fragments: [FoldedCell]) -> MatchedLabel? {
+    var joined: [UInt8] = []
+    var starts: [Int] = []
+    for fragment in fragments {
+      starts.append(joined.count)
+      joined += fragment.key.utf8
+    }
+    return joined.withUnsafeBytes { bytes in
+      for index in fragments.indices.reversed() {
+        guard let place = places.place(UnsafeRawBufferPointer(rebasing: bytes[starts[index]...])) else { continue }
+        let asWritten = fragments[index...].map(\.text).joined()
+        return MatchedLabel(label: place.label, asWritten: asWritten, group: place.group, table: section == 2 ? caption : place.table)
+      }
+      return nil
+    }
   }
 
   private mutating func emit(
-    label: String, asWritten: String, group: [String], table: String, values: [(text: String, key: String)]
+    label: String, asWritten: String, group: [String], table: String, values: [FoldedCell]
   ) {
     let columns: [String]
     switch section {
@@ -180,21 +221,18 @@ struct TableAssembler {
     default: columns = []
     }
     let cells = values.enumerated().map { index, value in
-      Cell(header: index < columns.count ? columns[index] : "列\(index + 1)", text: value.text, value: TableAssembler.number(key: value.key))
+      Cell(header: index < columns.count ? columns[index] : "列\(index + 1)", text: value.text, value: value.value)
     }
     rows.append(TableRow(table: table, label: label, labelAsWritten: asWritten, group: group, cells: cells))
   }
 
   /// "第二十条第(六)项" in any bracket style → "第二十条第（六）项".
   static func canonicalCaption(_ folded: String) -> String {
-    let item = folded.dropFirst("第二十条第".count).dropLast().filter { !"()（）".contains($0) }
-    return "第二十条第（\(item)）项"
-  }
-
-  private func isValueCell(_ cell: String, key: String) -> Bool {
-    // Labels are long and start with a letter; values are short.
-    guard cell.utf8.count <= 40 else { return false }
-    return TableAssembler.number(key: key) != nil || (key.utf8.count <= 6 && TableAssembler.placeholders.contains(key))
+    var item = String.UnicodeScalarView()
+    for scalar in folded.unicodeScalars.dropFirst(5).dropLast() where !"()（）".unicodeScalars.contains(scalar) {
+      item.append(scalar)
+    }
+    return "第二十条第（\(String(item))）项"
   }
 
   static let placeholders: Set<String> = ["—", "——", "-", "--", "–", "/", "无", "─"]
