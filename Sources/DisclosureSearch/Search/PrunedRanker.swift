@@ -500,6 +500,9 @@ private struct SegmentPass {
   let window: Int
   let windowBounds: UnsafeMutableBufferPointer<Double>
   let windowDriven: UnsafeMutableBufferPointer<UInt64>
+  /// The window docs a passed-over clause holds, and its count at each (`addBoundsAtDriven`).
+  let heldOffsets: UnsafeMutableBufferPointer<Int32>
+  let heldCounts: UnsafeMutableBufferPointer<UInt32>
   /// The phrase clauses at the current doc.
   let here: UnsafeMutableBufferPointer<Int>
   var hereCount = 0
@@ -607,6 +610,8 @@ private struct SegmentPass {
     self.window = window
     windowBounds = buffer(window, 0)
     windowDriven = buffer(window / 64, 0)
+    heldOffsets = buffer(window, 0)
+    heldCounts = buffer(window, 0)
     positions = (0..<((phrases + checks.joined()).map { $0.lists.count }.max() ?? 0)).map { _ in PositionBuffer() }
     wordClauseBounds = buffer(words.count, 0)
     wordDocBounds = buffer(words.count, 0)
@@ -638,6 +643,8 @@ private struct SegmentPass {
     visitsSecondLower.deallocate()
     secondCounts.deallocate()
     windowBounds.deallocate()
+    heldOffsets.deallocate()
+    heldCounts.deallocate()
     windowDriven.deallocate()
     positions.forEach { $0.free() }
     wordClauseBounds.deallocate()
@@ -898,26 +905,34 @@ private struct SegmentPass {
 
   /// Adds phrase clause `number`'s cheapest bound to `windowBounds` at each doc from `first`
   /// through `last` a driver holds (marked in `windowDriven`), looking the doc up in its
-  /// rarest gram's list (and its second's, when read).
+  /// rarest gram's list (and its second's, when read). The docs it holds are gathered first
+  /// and bounded after: one division each, which in the loop that moves the cursors waited
+  /// on its mispredicted branches.
   private mutating func addBoundsAtDriven(_ number: Int, from first: UInt32, through last: UInt32) throws {
-    let clause = phrases[number]
-    let scale = clauseScales[number]
     let second = readsSecond[number]
-    for word in 0...(Int(last - first) >> 6) {
+    var held = 0
+    gather: for word in 0...(Int(last - first) >> 6) {
       var bits = windowDriven[word]
       while bits != 0 {
         let offset = word << 6 | bits.trailingZeroBitCount
         bits &= bits - 1
         let doc = first + UInt32(offset)
-        guard try scanners[number].advance(to: doc) else { return }
+        guard try scanners[number].advance(to: doc) else { break gather }
         guard scanners[number].doc == doc else { continue }
         var least = scanners[number].count
         if second {
           guard try secondScanners[number].advance(to: doc), secondScanners[number].doc == doc else { continue }
           least = min(least, secondScanners[number].count)
         }
-        windowBounds[offset] += scale * clause.score.saturation(least, index.fieldLength(of: base + doc, clause.field))
+        heldOffsets[held] = Int32(offset)
+        heldCounts[held] = least
+        held += 1
       }
+    }
+    let (score, scale, field, start) = (phrases[number].score, clauseScales[number], phrases[number].field, base + first)
+    for slot in 0..<held {
+      let offset = Int(heldOffsets[slot])
+      windowBounds[offset] += scale * score.saturation(heldCounts[slot], index.fieldLength(of: start + UInt32(offset), field))
     }
   }
 
