@@ -904,35 +904,40 @@ private struct SegmentPass {
   }
 
   /// Adds phrase clause `number`'s cheapest bound to `windowBounds` at each doc from `first`
-  /// through `last` a driver holds (marked in `windowDriven`), looking the doc up in its
-  /// rarest gram's list (and its second's, when read). The docs it holds are gathered first
-  /// and bounded after: one division each, which in the loop that moves the cursors waited
-  /// on its mispredicted branches.
+  /// through `last` that a driver holds (marked in `windowDriven`) and its rarest gram does
+  /// (and its second, when read). The docs are gathered first and bounded after: the window's
+  /// postings are read through, each written down and kept when a driver holds it (no branch
+  /// to mispredict), then each kept doc takes one division. (Looking each driven doc up in
+  /// the list, with the division in that loop, took 1.2× as long on 政府 信息 公开.)
   private mutating func addBoundsAtDriven(_ number: Int, from first: UInt32, through last: UInt32) throws {
-    let second = readsSecond[number]
+    guard try scanners[number].advance(to: first) else { return }
+    let (offsets, counts, driven) = (heldOffsets, heldCounts, windowDriven)
+    let (second, seconds) = (readsSecond[number], secondCounts)
+    if second, try secondScanners[number].advance(to: first) {
+      _ = try secondScanners[number].scan(through: last) { doc, count in seconds[Int(doc - first)] = count }
+    }
     var held = 0
-    gather: for word in 0...(Int(last - first) >> 6) {
-      var bits = windowDriven[word]
-      while bits != 0 {
-        let offset = word << 6 | bits.trailingZeroBitCount
-        bits &= bits - 1
-        let doc = first + UInt32(offset)
-        guard try scanners[number].advance(to: doc) else { break gather }
-        guard scanners[number].doc == doc else { continue }
-        var least = scanners[number].count
-        if second {
-          guard try secondScanners[number].advance(to: doc), secondScanners[number].doc == doc else { continue }
-          least = min(least, secondScanners[number].count)
-        }
-        heldOffsets[held] = Int32(offset)
-        heldCounts[held] = least
-        held += 1
+    if second {
+      _ = try scanners[number].scan(through: last) { doc, count in
+        let offset = Int(doc &- first)
+        let least = min(count, seconds[offset])
+        offsets[held] = Int32(truncatingIfNeeded: offset)
+        counts[held] = least
+        held &+= Int(truncatingIfNeeded: driven[offset &>> 6] &>> UInt64(offset & 63) & 1) & (least > 0 ? 1 : 0)
+      }
+      UnsafeMutableBufferPointer(rebasing: seconds[...Int(last - first)]).update(repeating: 0)
+    } else {
+      _ = try scanners[number].scan(through: last) { doc, count in
+        let offset = Int(doc &- first)
+        offsets[held] = Int32(truncatingIfNeeded: offset)
+        counts[held] = count
+        held &+= Int(truncatingIfNeeded: driven[offset &>> 6] &>> UInt64(offset & 63) & 1)
       }
     }
     let (score, scale, field, start) = (phrases[number].score, clauseScales[number], phrases[number].field, base + first)
     for slot in 0..<held {
-      let offset = Int(heldOffsets[slot])
-      windowBounds[offset] += scale * score.saturation(heldCounts[slot], index.fieldLength(of: start + UInt32(offset), field))
+      let offset = Int(offsets[slot])
+      windowBounds[offset] += scale * score.saturation(counts[slot], index.fieldLength(of: start + UInt32(offset), field))
     }
   }
 
