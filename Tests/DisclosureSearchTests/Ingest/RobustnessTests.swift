@@ -100,6 +100,33 @@ final class RobustnessTests: XCTestCase {
     XCTAssertGreaterThan(try searcher.search("行政处罚 agency:某局").total, 0, "the unclosed HTML is indexed")
   }
 
+  /// Workers meet files out of path order: a text belongs to the first file in path order
+  /// that has it, whichever worker decoded it first.
+  func testATextIsClaimedByItsFirstFileInPathOrder() {
+    let claims = DuplicateClaims()
+    let text = ContentKey("二、主动公开政府信息情况")
+    XCTAssertTrue(claims.claim(text, for: 5))
+    XCTAssertTrue(claims.claim(text, for: 2), "an earlier file takes the text over")
+    XCTAssertFalse(claims.claim(text, for: 5))
+    XCTAssertFalse(claims.claim(text, for: 7))
+    XCTAssertTrue(claims.claim(text, for: 2))
+    XCTAssertTrue(claims.claim(ContentKey("三、收到和处理政府信息公开申请情况"), for: 7))
+  }
+
+  /// A duplicate that is not parsed still reports its decoding warnings and the parse
+  /// warnings of the file it repeats, as if it had been parsed.
+  func testADuplicateKeepsTheWarningsOfItsText() throws {
+    let folder = try temporaryCorpus()
+    let corpus = folder.appendingPathComponent("Corpus")
+    let notice = "会议通知：请各单位于周五下午参加政务公开培训。"
+    for name in ["a.txt", "b.txt", "c.txt"] { try Data(notice.utf8).write(to: corpus.appendingPathComponent(name)) }
+    try (Data([0xEF, 0xBB, 0xBF]) + Data(notice.utf8)).write(to: corpus.appendingPathComponent("d.txt"))
+    let summary = try DisclosureIndex.build(corpus: corpus, index: folder.appendingPathComponent("Index"))
+    XCTAssertEqual(summary.reportCount, 1)
+    XCTAssertEqual(summary.duplicateCount, 3)
+    XCTAssertEqual(summary.warningCount, 4, "each file's text is indexed as one untitled section")
+  }
+
   func testFilesOverTheSizeLimitAreSkippedUnread() throws {
     let folder = try temporaryCorpus()
     let corpus = folder.appendingPathComponent("Corpus")
