@@ -15,54 +15,57 @@ struct OrderedJSONEncoder {
   func encode<T: Encodable>(_ value: T) throws -> String {
     let encoder = NodeEncoder()
     try value.encode(to: encoder)
-    var output = ""
+    var output: [UInt8] = []
     Self.write(encoder.storage.node, to: &output)
-    return output
+    return String(decoding: output, as: UTF8.self)
   }
 
-  static func write(_ node: Node, to output: inout String) {
+  /// Writes `node` as UTF-8 (appending a scalar at a time to a String took more time than
+  /// the search whose hits it printed).
+  static func write(_ node: Node, to output: inout [UInt8]) {
     switch node {
     case .object(let pairs):
-      output += "{"
+      output.append(UInt8(ascii: "{"))
       for (index, (key, value)) in pairs.enumerated() {
-        if index > 0 { output += "," }
+        if index > 0 { output.append(UInt8(ascii: ",")) }
         writeString(key, to: &output)
-        output += ":"
+        output.append(UInt8(ascii: ":"))
         write(value, to: &output)
       }
-      output += "}"
+      output.append(UInt8(ascii: "}"))
     case .array(let items):
-      output += "["
+      output.append(UInt8(ascii: "["))
       for (index, item) in items.enumerated() {
-        if index > 0 { output += "," }
+        if index > 0 { output.append(UInt8(ascii: ",")) }
         write(item, to: &output)
       }
-      output += "]"
+      output.append(UInt8(ascii: "]"))
     case .string(let string): writeString(string, to: &output)
-    case .number(let number): output += number
-    case .bool(let bool): output += bool ? "true" : "false"
-    case .null: output += "null"
+    case .number(let number): output += number.utf8
+    case .bool(let bool): output += (bool ? "true" : "false").utf8
+    case .null: output += "null".utf8
     }
   }
 
-  static func writeString(_ string: String, to output: inout String) {
-    output += "\""
-    for scalar in string.unicodeScalars {
-      switch scalar {
-      case "\"": output += "\\\""
-      case "\\": output += "\\\\"
-      case "\n": output += "\\n"
-      case "\r": output += "\\r"
-      case "\t": output += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          output += String(format: "\\u%04x", scalar.value)
-        } else {
-          output.unicodeScalars.append(scalar)
-        }
+  /// A JSON string: quotes, backslashes and control characters escaped, every other byte of
+  /// the UTF-8 as it is.
+  static func writeString(_ string: String, to output: inout [UInt8]) {
+    output.append(UInt8(ascii: "\""))
+    for byte in string.utf8 {
+      switch byte {
+      case UInt8(ascii: "\""): output += #"\""#.utf8
+      case UInt8(ascii: "\\"): output += #"\\"#.utf8
+      case UInt8(ascii: "\n"): output += #"\n"#.utf8
+      case UInt8(ascii: "\r"): output += #"\r"#.utf8
+      case UInt8(ascii: "\t"): output += #"\t"#.utf8
+      case 0..<0x20:
+        let hex = Array("0123456789abcdef".utf8)
+        output += #"\u00"#.utf8
+        output += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+      default: output.append(byte)
       }
     }
-    output += "\""
+    output.append(UInt8(ascii: "\""))
   }
 
   static func number(_ value: Double) -> Node {
@@ -114,6 +117,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
   private func append(_ key: Key, _ node: OrderedJSONEncoder.Node) {
     guard case .object(var pairs) = box.node else { return }
+    box.node = .null  // so that `pairs` is the array's only reference: appended in place
     pairs.append((key.stringValue, node))
     box.node = .object(pairs)
   }
@@ -143,6 +147,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
 
   private func append(_ node: OrderedJSONEncoder.Node) {
     guard case .array(var items) = box.node else { return }
+    box.node = .null  // so that `items` is the array's only reference: appended in place
     items.append(node)
     box.node = .array(items)
   }

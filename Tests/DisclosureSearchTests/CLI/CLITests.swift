@@ -171,4 +171,19 @@ final class CLITests: XCTestCase {
     XCTAssertTrue(result.stdout.contains(#""title":"张店区交通运输局2020年政府信息公开工作年度报告","agency":"张店区交通运输局""#), result.stdout)
     XCTAssertTrue(result.stdout.contains(#"{"label":"行政处罚","cells":{"上一年项目数量":"176","本年增/减":"+374","处理决定数量":"550"},"in_template":true}"#))
   }
+
+  /// Quotes, backslashes and control characters in a report come out escaped, as valid JSON.
+  func testJSONEscapesWhatTheReportHolds() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsearch-json-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+    let title = "某局\u{1}“公开”\"年度\"\\报告\t2023"
+    let file = folder.appendingPathComponent("报告.txt")
+    try Data("\(title)\n一、总体情况\n行政处罚\n".utf8).write(to: file)
+    let result = try run(["show", file.path, "--json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertTrue(result.stdout.contains(#""title":"某局\u0001“公开”\"年度\"\\报告\t2023""#), result.stdout)
+    let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(parsed["title"] as? String, title)
+  }
 }
