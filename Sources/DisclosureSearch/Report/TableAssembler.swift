@@ -229,7 +229,7 @@ struct TableAssembler {
   /// "第二十条第(六)项" in any bracket style → "第二十条第（六）项".
   static func canonicalCaption(_ folded: String) -> String {
     var item = String.UnicodeScalarView()
-    for scalar in folded.unicodeScalars.dropFirst(5).dropLast() where !"()（）".unicodeScalars.contains(scalar) {
+    for scalar in folded.unicodeScalars.dropFirst("第二十条第".unicodeScalars.count).dropLast() where !"()（）".unicodeScalars.contains(scalar) {
       item.append(scalar)
     }
     return "第二十条第（\(String(item))）项"
