@@ -13,8 +13,9 @@ struct ByteStringTable {
   private var storage: [UInt8] = []
   private var ends: [Int] = []
   private var hashes: [UInt64] = []
-  /// Key number + 1 per slot; 0 is empty.
-  private var slots = [Int32](repeating: 0, count: 64)
+  /// Per slot, the low 32 bits of the key's hash above its number + 1 (0 is empty): a probe
+  /// compares the hash without reading `hashes`, one cache miss fewer per lookup.
+  private var slots = [UInt64](repeating: 0, count: 64)
   private var shift: UInt64 = 64 - 6
 
   var count: Int { ends.count }
@@ -50,10 +51,11 @@ struct ByteStringTable {
   /// The number of `key` (whose hash is `hash`), or nil when it has none.
   func number(of key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
     let mask = slots.count - 1
+    let tag = Self.tag(hash)
     var slot = Int(truncatingIfNeeded: hash >> shift)
     while slots[slot] != 0 {
-      let number = Int(slots[slot] - 1)
-      if hashes[number] == hash && matches(number, key) { return number }
+      let entry = slots[slot]
+      if entry >> 32 == tag && matches(Int(entry & 0xFFFF_FFFF) - 1, key) { return Int(entry & 0xFFFF_FFFF) - 1 }
       slot = (slot + 1) & mask
     }
     return nil
@@ -62,17 +64,18 @@ struct ByteStringTable {
   /// The number of `key`, given the next number first when it has none (`inserted`).
   mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64) -> (number: Int, inserted: Bool) {
     let mask = slots.count - 1
+    let tag = Self.tag(hash)
     var slot = Int(truncatingIfNeeded: hash >> shift)
     while slots[slot] != 0 {
-      let number = Int(slots[slot] - 1)
-      if hashes[number] == hash && matches(number, key) { return (number, false) }
+      let entry = slots[slot]
+      if entry >> 32 == tag && matches(Int(entry & 0xFFFF_FFFF) - 1, key) { return (Int(entry & 0xFFFF_FFFF) - 1, false) }
       slot = (slot + 1) & mask
     }
     let number = ends.count
     storage.append(contentsOf: key)
     ends.append(storage.count)
     hashes.append(hash)
-    slots[slot] = Int32(number + 1)
+    slots[slot] = tag << 32 | UInt64(number + 1)
     if 2 * ends.count > slots.count { grow() }
     return (number, true)
   }
@@ -90,13 +93,17 @@ struct ByteStringTable {
   }
 
   private mutating func grow() {
-    slots = [Int32](repeating: 0, count: slots.count * 2)
+    slots = [UInt64](repeating: 0, count: slots.count * 2)
     shift -= 1
     let mask = slots.count - 1
     for (number, hash) in hashes.enumerated() {
       var slot = Int(truncatingIfNeeded: hash >> shift)
       while slots[slot] != 0 { slot = (slot + 1) & mask }
-      slots[slot] = Int32(number + 1)
+      slots[slot] = Self.tag(hash) << 32 | UInt64(number + 1)
     }
   }
+
+  /// The hash bits a slot keeps (the low ones: the slot is picked by the high ones).
+  @inline(__always)
+  private static func tag(_ hash: UInt64) -> UInt64 { hash & 0xFFFF_FFFF }
 }
