@@ -54,8 +54,8 @@ struct ByteStringTable {
     let tag = Self.tag(hash)
     var slot = Int(truncatingIfNeeded: hash >> shift)
     while slots[slot] != 0 {
-      let entry = slots[slot]
-      if entry >> 32 == tag && matches(Int(entry & 0xFFFF_FFFF) - 1, key) { return Int(entry & 0xFFFF_FFFF) - 1 }
+      let number = Self.number(inSlot: slots[slot])
+      if slots[slot] >> 32 == tag && matches(number, key) { return number }
       slot = (slot + 1) & mask
     }
     return nil
@@ -67,8 +67,8 @@ struct ByteStringTable {
     let tag = Self.tag(hash)
     var slot = Int(truncatingIfNeeded: hash >> shift)
     while slots[slot] != 0 {
-      let entry = slots[slot]
-      if entry >> 32 == tag && matches(Int(entry & 0xFFFF_FFFF) - 1, key) { return (Int(entry & 0xFFFF_FFFF) - 1, false) }
+      let number = Self.number(inSlot: slots[slot])
+      if slots[slot] >> 32 == tag && matches(number, key) { return (number, false) }
       slot = (slot + 1) & mask
     }
     let number = ends.count
@@ -106,4 +106,8 @@ struct ByteStringTable {
   /// The hash bits a slot keeps (the low ones: the slot is picked by the high ones).
   @inline(__always)
   private static func tag(_ hash: UInt64) -> UInt64 { hash & 0xFFFF_FFFF }
+
+  /// The key number a (filled) slot holds.
+  @inline(__always)
+  private static func number(inSlot entry: UInt64) -> Int { Int(entry & 0xFFFF_FFFF) - 1 }
 }
