@@ -17,8 +17,7 @@ final class Analyzer: @unchecked Sendable {
   /// Fields analyzed with `remember`, by text, and the bytes of those texts: forgotten all at
   /// once past `rememberBudget` bytes (a field's words and grams take about ten times its
   /// text). A text longer than a sixteenth of that is not remembered.
-  private var rememberedTexts = ByteStringTable()
-  private var rememberedFields: [AnalyzedField] = []
+  private var remembered = ByteStringMap<AnalyzedField>()
   private var rememberedBytes = 0
   private let rememberBudget: Int
 
@@ -46,15 +45,13 @@ final class Analyzer: @unchecked Sendable {
     return bytes.withUTF8 { utf8 in
       let key = UnsafeRawBufferPointer(utf8)
       let hash = ByteStringTable.hash(key)
-      if let number = rememberedTexts.number(of: key, hash: hash) { return rememberedFields[number] }
+      if let field = remembered.value(for: key, hash: hash) { return field }
       if rememberedBytes + key.count > rememberBudget {
-        rememberedTexts.removeAll()
-        rememberedFields.removeAll()
+        remembered.removeAll()
         rememberedBytes = 0
       }
       let field = analyzeAfresh(text)
-      _ = rememberedTexts.insert(key, hash: hash)
-      rememberedFields.append(field)
+      remembered.insert(key, hash: hash, value: field)
       rememberedBytes += key.count
       return field
     }

@@ -111,3 +111,26 @@ struct ByteStringTable {
   @inline(__always)
   private static func number(inSlot entry: UInt64) -> Int { Int(entry & 0xFFFF_FFFF) - 1 }
 }
+
+/// A value for each byte-string key: the keys numbered by a `ByteStringTable`, the values in
+/// an array by number. A caller that keys by a text's bytes computes the hash once for the
+/// lookup and the insertion.
+struct ByteStringMap<Value> {
+  private var keys = ByteStringTable()
+  private var values: [Value] = []
+
+  var count: Int { values.count }
+
+  func value(for key: UnsafeRawBufferPointer, hash: UInt64) -> Value? {
+    keys.number(of: key, hash: hash).map { values[$0] }
+  }
+
+  /// Gives `key` the value `value`, unless it has one already (the first value stays).
+  mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, value: @autoclosure () -> Value) {
+    if keys.insert(key, hash: hash).inserted { values.append(value()) }
+  }
+
+  mutating func removeAll() { self = ByteStringMap() }
+}
+
+extension ByteStringMap: Sendable where Value: Sendable {}

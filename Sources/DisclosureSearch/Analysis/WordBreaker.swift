@@ -16,8 +16,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   private var ends = [Int32](repeating: 0, count: 4096)
   /// The stretches seen before, and the words of each: start and end offsets in the stretch
   /// and the word's number in `vocabulary`, three numbers per word.
-  private var stretches = ByteStringTable()
-  private var stretchWords: [[Int32]] = []
+  private var stretches = ByteStringMap<[Int32]>()
   /// Every word of the known stretches, once, numbered (so that a caller counts words by number).
   private(set) var vocabulary = ByteStringTable()
   /// Past this many stretches or words, the memory starts afresh (so numbers are valid only
@@ -39,7 +38,6 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   func words(_ utf8: [UInt8]) -> [(range: Range<Int>, word: Int32)] {
     if stretches.count > knownLimit || vocabulary.count > vocabularyLimit {
       stretches.removeAll()
-      stretchWords.removeAll()
       vocabulary.removeAll()
     }
     var result: [(range: Range<Int>, word: Int32)] = []
@@ -74,13 +72,13 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
       for (range, word) in numberedWords(stretch) { result.append(((base + range.lowerBound)..<(base + range.upperBound), word)) }
       return
     }
-    let number = stretch.withUnsafeBytes { key in
+    let words = stretch.withUnsafeBytes { key in
       let hash = ByteStringTable.hash(key)
-      if let known = stretches.number(of: key, hash: hash) { return known }
-      stretchWords.append(numberedWords(stretch).flatMap { [Int32($0.range.lowerBound), Int32($0.range.upperBound), $0.word] })
-      return stretches.insert(key, hash: hash).number
+      if let known = stretches.value(for: key, hash: hash) { return known }
+      let words = numberedWords(stretch).flatMap { [Int32($0.range.lowerBound), Int32($0.range.upperBound), $0.word] }
+      stretches.insert(key, hash: hash, value: words)
+      return words
     }
-    let words = stretchWords[number]
     for index in stride(from: 0, to: words.count, by: 3) {
       result.append(((base + Int(words[index]))..<(base + Int(words[index + 1])), words[index + 2]))
     }

@@ -21,7 +21,7 @@ struct TableAssembler {
   init(section: Int, normalizer: Normalizer) {
     self.section = section
     self.normalizer = normalizer
-    places = TemplateKeys.shared.places[section] ?? LabelPlaces()
+    places = TemplateKeys.shared.places[section] ?? ByteStringMap()
     switch section {
     case 3: caption = ReportTemplate.applicationsTable
     case 4: caption = ReportTemplate.reviewTable
@@ -30,23 +30,32 @@ struct TableAssembler {
   }
 
   /// The template's labels of this section, and its table headers, by folded key.
-  private let places: LabelPlaces
+  private let places: ByteStringMap<ReportTemplate.RowPlace>
   private let knownHeaders = TemplateKeys.shared.headers
 
   /// The template's labels and headers by folded key, computed once per process.
   struct TemplateKeys: Sendable {
     static let shared = TemplateKeys()
-    let places: [Int: LabelPlaces]
+    let places: [Int: ByteStringMap<ReportTemplate.RowPlace>]
     let headers: [String: String]
 
     private init() {
       let normalizer = Normalizer()
-      var places: [Int: LabelPlaces] = [2: LabelPlaces(), 3: LabelPlaces()]
-      for label in ReportTemplate.activeDisclosureLabels {
-        places[2]?.add(TableAssembler.key(label, normalizer), ReportTemplate.RowPlace(section: 2, table: "", label: label, group: []))
+      // By the bytes of the labels' keys (looked up for every row of every table: hashing
+      // `String` keys cost more than folding them); a label the template has twice keeps its
+      // first place.
+      var places: [Int: ByteStringMap<ReportTemplate.RowPlace>] = [2: ByteStringMap(), 3: ByteStringMap()]
+      func add(_ place: ReportTemplate.RowPlace, to section: Int) {
+        var key = TableAssembler.key(place.label, normalizer)
+        key.withUTF8 { bytes in
+          let key = UnsafeRawBufferPointer(bytes)
+          places[section]?.insert(key, hash: ByteStringTable.hash(key), value: place)
+        }
       }
-      // A label the template has twice keeps its first place.
-      for place in ReportTemplate.applicationRows { places[3]?.add(TableAssembler.key(place.label, normalizer), place) }
+      for label in ReportTemplate.activeDisclosureLabels {
+        add(ReportTemplate.RowPlace(section: 2, table: "", label: label, group: []), to: 2)
+      }
+      for place in ReportTemplate.applicationRows { add(place, to: 3) }
       self.places = places
       var headers: [String: String] = [:]
       for header in ReportTemplate.activeDisclosureHeaders { headers[TableAssembler.key(header, normalizer)] = header }
@@ -171,26 +180,6 @@ struct TableAssembler {
     let table: String
   }
 
-  /// The template's places of a section's labels, by the bytes of their keys (looked up for
-  /// every row of every table: hashing `String` keys cost more than folding them).
-  struct LabelPlaces: Sendable {
-    private var keys = ByteStringTable()
-    private var places: [ReportTemplate.RowPlace] = []
-
-    /// Gives `key` its place, unless it has one.
-    mutating func add(_ key: String, _ place: ReportTemplate.RowPlace) {
-      var key = key
-      key.withUTF8 { bytes in
-        let key = UnsafeRawBufferPointer(bytes)
-        if keys.insert(key, hash: ByteStringTable.hash(key)).inserted { places.append(place) }
-      }
-    }
-
-    func place(_ key: UnsafeRawBufferPointer) -> ReportTemplate.RowPlace? {
-      keys.number(of: key, hash: ByteStringTable.hash(key)).map { places[$0] }
-    }
-  }
-
   /// The shortest run of trailing fragments that folds to a template label: their keys end
   /// to end, looked up from each fragment's start.
   private func matchLabel(_ fragments: [FoldedCell]) -> MatchedLabel? {
@@ -202,7 +191,8 @@ struct TableAssembler {
     }
     return joined.withUnsafeBytes { bytes in
       for index in fragments.indices.reversed() {
-        guard let place = places.place(UnsafeRawBufferPointer(rebasing: bytes[starts[index]...])) else { continue }
+        let key = UnsafeRawBufferPointer(rebasing: bytes[starts[index]...])
+        guard let place = places.value(for: key, hash: ByteStringTable.hash(key)) else { continue }
         let asWritten = fragments[index...].map(\.text).joined()
         return MatchedLabel(label: place.label, asWritten: asWritten, group: place.group, table: section == 2 ? caption : place.table)
       }

@@ -121,8 +121,7 @@ public final class Searcher: Sendable {
     let partTexts = query.positiveParts.map(\.normalized)
     // The rows shown are those whose label holds a part; the hits' tables repeat the
     // template's labels, each folded and searched once (by label as written, NUL, label).
-    var labelsChecked = ByteStringTable()
-    var labelHoldsPart: [Bool] = []
+    var labelHoldsPart = ByteStringMap<Bool>()
     var hits: [Hit] = []
     for (doc, scoredDoc) in ranking.top.prefix(max(0, options.limit)) {
       let report = try index.report(index.reportID(of: doc))
@@ -136,11 +135,10 @@ public final class Searcher: Sendable {
           key += label.utf8
           return key.withUnsafeBytes { key in
             let hash = ByteStringTable.hash(key)
-            if let known = labelsChecked.number(of: key, hash: hash) { return labelHoldsPart[known] }
+            if let holds = labelHoldsPart.value(for: key, hash: hash) { return holds }
             let text = analyzer.normalizer.normalize(asWritten + " " + label)
             let holds = partTexts.contains { text.containsBytes($0) }
-            _ = labelsChecked.insert(key, hash: hash)
-            labelHoldsPart.append(holds)
+            labelHoldsPart.insert(key, hash: hash, value: holds)
             return holds
           }
         })
@@ -660,10 +658,9 @@ public final class Searcher: Sendable {
   struct TextCounter {
     let needle: [UInt8]
     let normalizer: Normalizer
-    /// The texts seen, by UTF-8 bytes (hashing a String normalizes it to NFC first, and a
-    /// Dictionary hashes with SipHash), and the count in each.
-    private var texts = ByteStringTable()
-    private var counts: [UInt32] = []
+    /// The count in each text seen, by its UTF-8 bytes (hashing a String normalizes it to NFC
+    /// first, and a Dictionary hashes with SipHash).
+    private var counts = ByteStringMap<UInt32>()
 
     init(_ normalized: String, normalizer: Normalizer) {
       needle = Array(normalized.utf8)
@@ -676,12 +673,11 @@ public final class Searcher: Sendable {
       let (hash, known) = text.withUTF8 { utf8 in
         let key = UnsafeRawBufferPointer(utf8)
         let hash = ByteStringTable.hash(key)
-        return (hash, texts.number(of: key, hash: hash))
+        return (hash, counts.value(for: key, hash: hash))
       }
-      if let known { return counts[known] }
+      if let known { return known }
       let count = occurrences(in: text)
-      text.withUTF8 { _ = texts.insert(UnsafeRawBufferPointer($0), hash: hash) }
-      counts.append(count)
+      text.withUTF8 { counts.insert(UnsafeRawBufferPointer($0), hash: hash, value: count) }
       return count
     }
 
