@@ -30,7 +30,7 @@ enum SectionDocument {
 struct LabelField {
   private var seen = ByteStringTable()
   private var previousHeaders: [Word] = []
-  private var bytes: [UInt8] = []
+  private(set) var bytes: [UInt8] = []
 
   mutating func add(group: [Word], label: Word, headers: [Word]) {
     for word in group { add(word) }

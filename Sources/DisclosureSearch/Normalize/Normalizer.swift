@@ -61,14 +61,18 @@ final class Normalizer {
   /// checking a query in stored texts).
   func foldedUTF8(_ text: String) -> [UInt8] {
     var text = text
-    return text.withUTF8 { bytes in
-      var output: [UInt8] = []
-      output.reserveCapacity(bytes.count)
-      fold(
-        bytes, unchanged: { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[$0])) },
-        folded: { scalar, _ in UTF8.encode(scalar) { output.append($0) } })
-      return output
-    }
+    return text.withUTF8(foldedUTF8)
+  }
+
+  /// The folded form of UTF-8 bytes (stored text, read in place); invalid UTF-8 is read
+  /// without fault, but its folded form is unspecified.
+  func foldedUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(bytes.count)
+    fold(
+      bytes, unchanged: { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[$0])) },
+      folded: { scalar, _ in UTF8.encode(scalar) { output.append($0) } })
+    return output
   }
 
   /// Walks valid UTF-8 (decoded by hand: the scalar view checks every index): `unchanged`

@@ -162,29 +162,41 @@ final class IndexView: Sendable {
     return try segments[segment].section(local, rows: rows)
   }
 
-  /// The texts of a stored section's fields as the index analyzed them, each made when first
-  /// asked for from no more of the records than it needs: the labels without making the table
-  /// rows (most of a table section's strings), the heading and body without reading the rows.
+  /// The texts of a stored section's fields as the index analyzed them, read from its record
+  /// once for all of them and in place: no string is made of its heading, text or rows.
   struct FieldTexts {
     let index: IndexView
     let doc: UInt32
-    private var section: StoredSection?
+    private var record: RecordCoding.SectionFields?
 
     init(index: IndexView, doc: UInt32) {
       self.index = index
       self.doc = doc
     }
 
-    mutating func text(_ field: Field) throws -> String {
-      let (segment, local) = index.locate(doc: doc)
+    mutating func text(_ field: Field) throws -> String { String(decoding: try utf8(field), as: UTF8.self) }
+
+    /// The UTF-8 of a field's text.
+    mutating func utf8(_ field: Field) throws -> ArraySlice<UInt8> {
       switch field {
-      case .title: return index.isFirstSection(doc) ? try index.report(index.reportID(of: doc)).title : ""
-      case .label: return try index.segments[segment].sectionLabels(local)
-      case .heading, .body:
-        let section = try self.section ?? index.segments[segment].section(local, rows: .none)
-        self.section = section
-        return field == .heading ? section.heading : SectionDocument.body(number: section.number, text: section.text)
+      case .title: return index.isFirstSection(doc) ? Array(try index.report(index.reportID(of: doc)).title.utf8)[...] : []
+      case .heading: return try read { $0.bytes[$0.heading] }
+      case .body: return try read { $0.bytes[$0.body] }
+      case .label: return try read { record throws(RecordReader.Failure) in try record.labels()[...] }
       }
+    }
+
+    /// What the label field is made of (`RecordCoding.SectionFields.labelSource`), into `key`.
+    mutating func labelSource(into key: inout [UInt8]) throws {
+      try read { record throws(RecordReader.Failure) in try record.labelSource(into: &key) }
+    }
+
+    private mutating func read<T>(_ body: (RecordCoding.SectionFields) throws(RecordReader.Failure) -> T) throws -> T {
+      let (segment, local) = index.locate(doc: doc)
+      let reader = index.segments[segment]
+      let record = try self.record ?? reader.sectionFields(local)
+      self.record = record
+      return try reader.readingSection(local) { () throws(RecordReader.Failure) in try body(record) }
     }
   }
 

@@ -1122,7 +1122,7 @@ private struct SegmentPass {
   private mutating func textCount(_ clause: PhraseClause, at doc: UInt32) throws -> UInt32 {
     let global = base + doc
     if texts?.doc != global { texts = IndexView.FieldTexts(index: index, doc: global) }
-    return counters[clause.part]!.count(in: try texts!.text(clause.field), field: clause.field)
+    return try counters[clause.part]!.count(in: &texts!, field: clause.field)
   }
 
   /// Whether some allowed section of `report` holds the part.

@@ -638,7 +638,7 @@ public final class Searcher: Sendable {
             var texts = IndexView.FieldTexts(index: index, doc: doc)
             for slot in fields[doc] ?? [] {
               let field = perField[slot].0
-              let count = counter.count(in: try texts.text(field), field: field)
+              let count = try counter.count(in: &texts, field: field)
               if count > 0 { found.append((slot, doc, count)) }
             }
           }
@@ -658,31 +658,44 @@ public final class Searcher: Sendable {
   struct TextCounter {
     let needle: [UInt8]
     let normalizer: Normalizer
-    /// The count in each text seen, by its UTF-8 bytes (hashing a String normalizes it to NFC
-    /// first, and a Dictionary hashes with SipHash).
+    /// The count in each title and heading seen, by its UTF-8 bytes (hashing a String
+    /// normalizes it to NFC first, and a Dictionary hashes with SipHash), and in each label
+    /// field seen, by what it is made of (the label field itself is made only when new).
     private var counts = ByteStringMap<UInt32>()
+    private var labelCounts = ByteStringMap<UInt32>()
+    private var key: [UInt8] = []
 
     init(_ normalized: String, normalizer: Normalizer) {
       needle = Array(normalized.utf8)
       self.normalizer = normalizer
     }
 
-    mutating func count(in text: String, field: Field) -> UInt32 {
-      guard field != .body else { return occurrences(in: text) }
-      var text = text
-      let (hash, known) = text.withUTF8 { utf8 in
-        let key = UnsafeRawBufferPointer(utf8)
-        let hash = ByteStringTable.hash(key)
-        return (hash, counts.value(for: key, hash: hash))
+    mutating func count(in texts: inout IndexView.FieldTexts, field: Field) throws -> UInt32 {
+      let (needle, normalizer) = (needle, normalizer)
+      func occurrences(_ text: ArraySlice<UInt8>) -> UInt32 {
+        UInt32(text.withUnsafeBufferPointer { normalizer.foldedUTF8($0) }.indices(of: needle).count)
       }
-      if let known { return known }
-      let count = occurrences(in: text)
-      text.withUTF8 { counts.insert(UnsafeRawBufferPointer($0), hash: hash, value: count) }
-      return count
+      switch field {
+      case .body:
+        return occurrences(try texts.utf8(.body))
+      case .label:
+        try texts.labelSource(into: &key)
+        return try key.withUnsafeBytes { key in try Self.remembered(key, in: &labelCounts) { occurrences(try texts.utf8(.label)) } }
+      case .title, .heading:
+        let text = try texts.utf8(field)
+        return text.withUnsafeBytes { key in Self.remembered(key, in: &counts) { occurrences(text) } }
+      }
     }
 
-    private func occurrences(in text: String) -> UInt32 {
-      UInt32(normalizer.foldedUTF8(text).indices(of: needle).count)
+    /// The count `map` keeps for `key`, or else the one `count` gives, kept from then on.
+    private static func remembered(
+      _ key: UnsafeRawBufferPointer, in map: inout ByteStringMap<UInt32>, _ count: () throws -> UInt32
+    ) rethrows -> UInt32 {
+      let hash = ByteStringTable.hash(key)
+      if let known = map.value(for: key, hash: hash) { return known }
+      let value = try count()
+      map.insert(key, hash: hash, value: value)
+      return value
     }
   }
 }

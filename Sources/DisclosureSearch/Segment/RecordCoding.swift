@@ -104,33 +104,95 @@ enum RecordCoding {
     return StoredSection(number: number, heading: heading, text: text, startLine: startLine, rows: rows, sourceLines: sourceLines)
   }
 
-  /// The label field of a section record, as `SectionDocument.labels` makes it from the
-  /// decoded rows, from the strings' bytes in place (a search checking labels in the text
+  /// A section record read for its field texts, in place: the bytes of its heading and body,
+  /// and of its rows' labels, groups and headers (a search checking a part in the stored text
   /// reads thousands of records, and their cells are most of their strings).
-  static func decodeLabels(_ bytes: [UInt8]) throws(RecordReader.Failure) -> String {
-    var reader = RecordReader(bytes)
-    _ = try reader.varint()
-    for _ in 0..<2 { _ = try reader.slice() }  // heading, text
-    _ = try reader.varint()
-    for _ in 0..<(try reader.count()) { _ = try reader.varint() }
-    var labels = LabelField()
-    var group: [Word] = []
-    var headers: [Word] = []
-    for _ in 0..<(try reader.count()) {
-      _ = try reader.slice()  // table
-      let label = try reader.slice()
-      let written = try reader.slice()
-      group.removeAll(keepingCapacity: true)
-      for _ in 0..<(try reader.count()) { group.append(Word(try reader.slice())) }
-      headers.removeAll(keepingCapacity: true)
-      for _ in 0..<(try reader.count()) {
-        headers.append(Word(try reader.slice()))
-        _ = try reader.slice()  // text
-        if try reader.byte() == 1 { _ = try reader.varint() }
+  struct SectionFields {
+    let bytes: [UInt8]
+    let heading: Range<Int>
+    /// The body field: the text after its heading line (all of section 0's text), as
+    /// `SectionDocument.body` cuts it.
+    let body: Range<Int>
+    /// Where the rows begin (their count).
+    private let rows: Int
+
+    init(_ bytes: [UInt8]) throws(RecordReader.Failure) {
+      var reader = RecordReader(bytes)
+      let number = try reader.varint()
+      heading = try reader.range()
+      let text = try reader.range()
+      _ = try reader.varint()
+      for _ in 0..<(try reader.count()) { _ = try reader.varint() }
+      if number == 0 {
+        body = text
+      } else {
+        let newline = bytes[text].firstIndex(of: UInt8(ascii: "\n"))
+        body = newline.map { ($0 + 1)..<text.upperBound } ?? text.upperBound..<text.upperBound
       }
-      labels.add(group: group, label: Word(written.isEmpty ? label : written), headers: headers)
+      rows = reader.index
+      self.bytes = bytes
     }
-    return labels.text
+
+    /// The label field, as `SectionDocument.labels` makes it from the decoded rows.
+    func labels() throws(RecordReader.Failure) -> [UInt8] {
+      var labels = LabelField()
+      try eachRow { group, label, headers in
+        labels.add(group: group.map { Word(bytes[$0]) }, label: Word(bytes[label]), headers: headers.map { Word(bytes[$0]) })
+      }
+      return labels.bytes
+    }
+
+    /// What the label field is made of, as the record writes it, into `key` (replacing its
+    /// contents): each row's label, label as written, group and column headers, with their
+    /// lengths and counts. Records with the same key have the same label field, and the
+    /// tables of a template repeat it from report to report.
+    func labelSource(into key: inout [UInt8]) throws(RecordReader.Failure) {
+      key.removeAll(keepingCapacity: true)
+      var reader = RecordReader(bytes, at: rows)
+      try bytes.withUnsafeBufferPointer { bytes throws(RecordReader.Failure) in
+        func keep(_ range: Range<Int>) { key.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range])) }
+        for _ in 0..<(try reader.count()) {
+          _ = try reader.range()  // table
+          // The label, the label as written and the group lie side by side.
+          var start = reader.index
+          for _ in 0..<2 { _ = try reader.range() }
+          for _ in 0..<(try reader.count()) { _ = try reader.range() }
+          let cellCount = try reader.count()
+          keep(start..<reader.index)
+          for _ in 0..<cellCount {
+            start = reader.index
+            _ = try reader.range()
+            keep(start..<reader.index)  // header
+            _ = try reader.range()  // text
+            if try reader.byte() == 1 { _ = try reader.varint() }
+          }
+        }
+      }
+    }
+
+    /// Calls `body` with each row's group, label as written and column headers, as ranges of
+    /// `bytes`.
+    private func eachRow(
+      _ body: (_ group: [Range<Int>], _ label: Range<Int>, _ headers: [Range<Int>]) -> Void
+    ) throws(RecordReader.Failure) {
+      var reader = RecordReader(bytes, at: rows)
+      var group: [Range<Int>] = []
+      var headers: [Range<Int>] = []
+      for _ in 0..<(try reader.count()) {
+        _ = try reader.range()  // table
+        let label = try reader.range()
+        let written = try reader.range()
+        group.removeAll(keepingCapacity: true)
+        for _ in 0..<(try reader.count()) { group.append(try reader.range()) }
+        headers.removeAll(keepingCapacity: true)
+        for _ in 0..<(try reader.count()) {
+          headers.append(try reader.range())
+          _ = try reader.range()  // text
+          if try reader.byte() == 1 { _ = try reader.varint() }
+        }
+        body(group, written.isEmpty ? label : written, headers)
+      }
+    }
   }
 
   /// Decompresses a record made by `RecordCompressor` with the same dictionary.
@@ -250,9 +312,12 @@ struct RecordReader {
   enum Failure: Error { case truncated }
 
   private let bytes: [UInt8]
-  private var index = 0
+  private(set) var index: Int
 
-  init(_ bytes: [UInt8]) { self.bytes = bytes }
+  init(_ bytes: [UInt8], at index: Int = 0) {
+    self.bytes = bytes
+    self.index = index
+  }
 
   mutating func byte() throws(Failure) -> UInt8 {
     guard index < bytes.count else { throw .truncated }
@@ -285,9 +350,14 @@ struct RecordReader {
 
   /// A string's UTF-8 bytes, in place.
   mutating func slice() throws(Failure) -> ArraySlice<UInt8> {
+    bytes[try range()]
+  }
+
+  /// Where a string's UTF-8 bytes lie.
+  mutating func range() throws(Failure) -> Range<Int> {
     let length = try count()
     defer { index += length }
-    return bytes[index..<(index + length)]
+    return index..<(index + length)
   }
 
   mutating func optionalString() throws(Failure) -> String? {

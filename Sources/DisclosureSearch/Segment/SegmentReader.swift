@@ -293,11 +293,15 @@ final class SegmentReader: Sendable {
     do { return try RecordCoding.decodeSection(bytes, rows: rows) } catch { throw unreadable(.sections, Int(doc)) }
   }
 
-  /// Section `doc`'s label field (`SectionDocument.labels` of its rows), read from the record
-  /// without making its rows.
-  func sectionLabels(_ doc: UInt32) throws -> String {
+  /// Section `doc`'s record, read for its field texts without making its strings.
+  func sectionFields(_ doc: UInt32) throws -> RecordCoding.SectionFields {
     let bytes = try record(.sections, Int(doc))
-    do { return try RecordCoding.decodeLabels(bytes) } catch { throw unreadable(.sections, Int(doc)) }
+    do { return try RecordCoding.SectionFields(bytes) } catch { throw unreadable(.sections, Int(doc)) }
+  }
+
+  /// Reads on in a record of section `doc` read by `sectionFields`.
+  func readingSection<T>(_ doc: UInt32, _ body: () throws(RecordReader.Failure) -> T) throws -> T {
+    do { return try body() } catch { throw unreadable(.sections, Int(doc)) }
   }
 
   private func unreadable(_ block: SegmentFormat.Block, _ index: Int) -> IndexFormatError {

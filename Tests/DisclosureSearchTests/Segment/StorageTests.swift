@@ -105,6 +105,53 @@ final class StorageTests: XCTestCase {
     }
   }
 
+  /// A search checking labels in the text searches each label field once, known by what its
+  /// record makes it of: records of the same source make the same label field, and another
+  /// label, label as written, group or header makes another source (a cell's text does not).
+  func testLabelSourcesTellLabelFieldsApart() throws {
+    func source(_ rows: [TableRow]) throws -> [UInt8] {
+      let section = StoredSection(number: 3, heading: "三、收到和处理政府信息公开申请情况", text: "三、收到和处理政府信息公开申请情况\n正文", startLine: 1, rows: rows)
+      let fields = try RecordCoding.SectionFields(RecordCoding.encode(section))
+      XCTAssertEqual(String(decoding: try fields.labels(), as: UTF8.self), SectionDocument.labels(rows))
+      var key: [UInt8] = []
+      try fields.labelSource(into: &key)
+      return key
+    }
+    let row = TableRow(
+      table: "申请", label: "（一）予以公开", labelAsWritten: "(一)予以公开", group: ["三、本年度办理结果"],
+      cells: [Cell(header: "自然人", text: "3", value: 3), Cell(header: "总计", text: "3", value: 3)])
+    let key = try source([row, row])
+    var otherText = row
+    otherText.cells[0].text = "4"
+    XCTAssertEqual(try source([row, otherText]), key)
+    var variants: [TableRow] = []
+    for change in [\TableRow.label, \TableRow.labelAsWritten, \TableRow.table] {
+      var variant = row
+      variant[keyPath: change] += "甲"
+      variants.append(variant)
+    }
+    var otherGroup = row
+    otherGroup.group.append("乙")
+    var otherHeader = row
+    otherHeader.cells[1].header = "合计"
+    variants += [otherGroup, otherHeader]
+    // The table's name is not part of the label field.
+    XCTAssertEqual(try source([row, variants[2]]), key)
+    for variant in [variants[0], variants[1], otherGroup, otherHeader] { XCTAssertNotEqual(try source([row, variant]), key, "\(variant)") }
+    // Over the sample index: one label field per source.
+    let index = SampleIndex.searcher.index
+    var labelsBySource: [[UInt8]: String] = [:]
+    for doc in 0..<UInt32(index.docCount) {
+      var texts = IndexView.FieldTexts(index: index, doc: doc)
+      var key: [UInt8] = []
+      try texts.labelSource(into: &key)
+      let labels = try texts.text(.label)
+      XCTAssertEqual(labelsBySource[key, default: labels], labels, "doc \(doc)")
+      labelsBySource[key] = labels
+    }
+    XCTAssertLessThan(labelsBySource.count, index.docCount / 2, "label fields repeat")
+  }
+
   func testUpdateEqualsRebuild() throws {
     let folder = try temporaryFolder()
     let corpus = folder.appendingPathComponent("Corpus")
