@@ -40,14 +40,18 @@ int32_t cicu_transliterate(CICUTransliterator *transliterator, uint16_t *text, i
 int32_t cicu_convert_to_utf16(const char *charset, const uint8_t *bytes, int32_t length,
                               uint16_t *output, int32_t capacity, int32_t *firstInvalidOffset);
 
-/// Parses an HTML page (UTF-8) with libxml2's HTML parser and returns its visible text, in
+/// Reads an HTML page (UTF-8) as libxml2's HTML parser does and returns its visible text, in
 /// reading order: block elements end lines, each table row becomes one line of cells joined
 /// by " | ", and script, style, head, navigation, header and footer chrome are dropped.
+/// With `scans` 0 libxml2 reads the page; with 1, a scanner that makes libxml2's events for
+/// regular pages (every element closed in order, where no start tag closes another; quoted
+/// attribute values) reads those, and libxml2 the others; with 2 the scanner only (NULL for
+/// a page it leaves to libxml2: for comparing the two).
 /// Returns a malloc'd UTF-8 buffer (free it with cicu_free) and its length, or NULL.
 /// *sourceLines gets a malloc'd array (free it with cicu_free) of *lineCount entries: the
 /// 1-based line of the page where each output line's text comes from.
 char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength, int32_t **sourceLines,
-                     int32_t *lineCount);
+                     int32_t *lineCount, int32_t scans);
 void cicu_free(void *pointer);
 
 /// A reusable compressor (zstd at `level`, frames without the magic number, no checksum or
