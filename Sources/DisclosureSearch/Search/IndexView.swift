@@ -206,6 +206,13 @@ final class IndexView: Sendable {
     for (index, segment) in segments.enumerated() {
       let base = docBases[index]
       let found = try PhraseMatcher(segment: segment).occurrences(of: grams, in: field)
+      // One segment, nothing deleted: its docs are the global ones, every one live.
+      if segments.count == 1 && liveDocCount == docCount {
+        guard found.last.map({ Int($0.doc) < segment.docCount }) ?? true else {
+          throw IndexFormatError.corrupt(file: segment.name, offset: 0, reason: "postings name a missing section")
+        }
+        return found
+      }
       result.reserveCapacity(result.count + found.count)
       for (local, count) in found {
         guard Int(local) < segment.docCount else { throw IndexFormatError.corrupt(file: segment.name, offset: 0, reason: "postings name a missing section") }
@@ -302,25 +309,28 @@ final class IndexView: Sendable {
     return frequency
   }
 
-  /// How often `word` occurs in `field` of each of `docs` (global IDs, ascending) that holds
-  /// it: its list is read only where those docs are, stepping over the blocks between.
-  func wordCounts(_ word: String, in field: Field, at docs: [UInt32]) throws -> [(doc: UInt32, count: UInt32)] {
-    var counts: [(doc: UInt32, count: UInt32)] = []
+  /// How often `word` occurs in `field` of each doc of `occurrences` (global IDs, ascending)
+  /// that `including` takes and that holds it: `body` gets the occurrence and the count. The
+  /// list is read only where those docs are, stepping over the blocks between.
+  func forEachWordCount(
+    _ word: String, in field: Field, at occurrences: [PhraseMatcher.Occurrence], including: (UInt32) -> Bool,
+    _ body: (_ occurrence: PhraseMatcher.Occurrence, _ count: UInt32) -> Void
+  ) throws {
     let key = TermKey.word(field, word)
     var next = 0
     for (index, segment) in segments.enumerated() {
       let base = docBases[index]
       let end = base + UInt32(segment.docCount)
       let first = next
-      while next < docs.count && docs[next] < end { next += 1 }
+      while next < occurrences.count && occurrences[next].doc < end { next += 1 }
       guard next > first, let term = segment.termIndex(key) else { continue }
       let range = try segment.postingsRange(term)
       do {
         try segment.withBytes { file in
           try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[range]), hasPositions: false) { cursor in
-            for doc in docs[first..<next] {
-              guard try cursor.advance(to: doc - base) else { break }
-              if cursor.doc == doc - base { counts.append((doc, cursor.count)) }
+            for occurrence in occurrences[first..<next] where including(occurrence.doc) {
+              guard try cursor.advance(to: occurrence.doc - base) else { break }
+              if cursor.doc == occurrence.doc - base { body(occurrence, cursor.count) }
             }
           }
         }
@@ -328,7 +338,6 @@ final class IndexView: Sendable {
         throw IndexFormatError.corrupt(file: segment.name, offset: range.lowerBound, reason: "bad postings list")
       }
     }
-    return counts
   }
 
   /// The name of the first segment, for error messages.

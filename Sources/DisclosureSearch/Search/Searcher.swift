@@ -304,6 +304,8 @@ public final class Searcher: Sendable {
         }
       }
     }
+    // One array for the word counts of every word and field, kept from one to the next.
+    var frequencies: [(doc: UInt32, count: UInt32)] = []
     for (part, match) in positive {
       let grams = PhraseMatcher.grams(of: part.normalized)
       for (field, occurrences) in match.perField {
@@ -311,17 +313,14 @@ public final class Searcher: Sendable {
         add(occurrences, kind: "phrase", term: part.normalized, field: field, df: df, weight: field.weight)
       }
       // ICU words of the part add to its sections where they stand as words, in the fields
-      // where the part occurs, counted at most as often as the part there (both lists ascend).
+      // where the part occurs, counted at most as often as the part there.
       for word in analyzer.words(ofNormalized: part.normalized) {
         for (field, occurrences) in match.perField {
           let wordDF = try index.wordDocumentFrequency(word, in: field)
           guard wordDF > 0 else { continue }
-          let counted = occurrences.filter { candidates.contains($0.doc) }
-          var frequencies: [(doc: UInt32, count: UInt32)] = []
-          var next = 0
-          for (doc, tf) in try index.wordCounts(word, in: field, at: counted.map(\.doc)) {
-            while counted[next].doc < doc { next += 1 }
-            frequencies.append((doc, min(tf, counted[next].count)))
+          frequencies.removeAll(keepingCapacity: true)
+          try index.forEachWordCount(word, in: field, at: occurrences, including: candidates.contains) { occurrence, tf in
+            frequencies.append((occurrence.doc, min(tf, occurrence.count)))
           }
           add(frequencies, kind: "word", term: word, field: field, df: wordDF, weight: field.weight * Self.wordMatchWeight)
         }
