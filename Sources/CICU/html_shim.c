@@ -337,6 +337,12 @@ static void skip_blanks(Scanner *scanner) {
   while (scanner->at < scanner->length && is_blank(scanner->page[scanner->at])) scan_over(scanner, 1);
 }
 
+/// Skips spaces and tabs (inside a tag, where a line break makes the scanner give up).
+static void skip_spaces(Scanner *scanner) {
+  while (scanner->at < scanner->length && (scanner->page[scanner->at] == ' ' || scanner->page[scanner->at] == '\t'))
+    scanner->at++;
+}
+
 static int starts_with(const Scanner *scanner, const char *prefix, int ignoringCase) {
   size_t length = strlen(prefix);
   if (scanner->length - scanner->at < length) return 0;
@@ -384,23 +390,6 @@ static const Known *known_element(const char *name) {
   return NULL;
 }
 
-/// Appends the UTF-8 of `value` to `out`; its length.
-static int utf8_encode(uint32_t value, uint8_t *out) {
-  if (value < 0x80) { out[0] = (uint8_t)value; return 1; }
-  if (value < 0x800) { out[0] = (uint8_t)(0xC0 | value >> 6); out[1] = (uint8_t)(0x80 | (value & 0x3F)); return 2; }
-  if (value < 0x10000) {
-    out[0] = (uint8_t)(0xE0 | value >> 12);
-    out[1] = (uint8_t)(0x80 | ((value >> 6) & 0x3F));
-    out[2] = (uint8_t)(0x80 | (value & 0x3F));
-    return 3;
-  }
-  out[0] = (uint8_t)(0xF0 | value >> 18);
-  out[1] = (uint8_t)(0x80 | ((value >> 12) & 0x3F));
-  out[2] = (uint8_t)(0x80 | ((value >> 6) & 0x3F));
-  out[3] = (uint8_t)(0x80 | (value & 0x3F));
-  return 4;
-}
-
 /// Reads a reference at `&`: a named entity libxml2 knows, or a character reference to a
 /// character XML allows, each ended by `;`, as the text it stands for; 0 for anything else.
 static int scan_reference(Scanner *scanner, Reader *reader) {
@@ -433,9 +422,9 @@ static int scan_reference(Scanner *scanner, Reader *reader) {
     value = entity->value;
   }
   scanner->at = at + 1;
-  uint8_t bytes[4];
+  xmlChar bytes[4];
   reader->line = scanner->line;
-  text(reader, bytes, utf8_encode(value, bytes));
+  text(reader, bytes, xmlCopyCharMultiByte(bytes, (int)value));
   return 1;
 }
 
@@ -470,8 +459,8 @@ static void scan_text(Scanner *scanner, Reader *reader) {
 /// Reads a page as libxml2 would (see above) into `reader`; 0 when it is not regular enough.
 static int scan_page(Reader *reader, const uint8_t *page, size_t length) {
   // Characters XML does not allow, which libxml2 drops, and carriage returns, which it
-  // folds into line breaks.
-  // Eight bytes at a time: a word none of whose bytes is below 0x20 or 0xEF needs no look.
+  // folds into line breaks, eight bytes at a time: a word none of whose bytes is below 0x20
+  // or 0xEF needs no closer look.
   const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
   for (size_t i = 0; i < length;) {
     if (i + 8 <= length) {
@@ -513,19 +502,18 @@ static int scan_page(Reader *reader, const uint8_t *page, size_t length) {
   int htmlSeen = 0, headDone = 0, bodySeen = 0;
   while (scanner.at < length) {
     uint8_t c = page[scanner.at];
-    if (c == '&') {
-      // Text in html or head would open a paragraph in libxml2 (as would a reference).
-      if (depth == 0 || stack[depth - 1]->kind == K_HTML || stack[depth - 1]->kind == K_HEAD) return 0;
-      if (!scan_reference(&scanner, reader)) return 0;
-      continue;
-    }
     if (c != '<') {
+      // Text (but blanks) or a reference in html or head would open a paragraph in libxml2.
       if (depth == 0 || stack[depth - 1]->kind == K_HTML || stack[depth - 1]->kind == K_HEAD) {
         size_t at = scanner.at;
         while (at < length && is_blank(page[at])) at++;
         if (at < length && page[at] != '<') return 0;
       }
-      scan_text(&scanner, reader);
+      if (c == '&') {
+        if (!scan_reference(&scanner, reader)) return 0;
+      } else {
+        scan_text(&scanner, reader);
+      }
       continue;
     }
     if (starts_with(&scanner, "<!--", 0)) {
@@ -536,7 +524,7 @@ static int scan_page(Reader *reader, const uint8_t *page, size_t length) {
     if (starts_with(&scanner, "</", 0)) {
       scanner.at += 2;
       if (!scan_name(&scanner, name, sizeof name)) return 0;
-      while (scanner.at < length && (page[scanner.at] == ' ' || page[scanner.at] == '\t')) scanner.at++;
+      skip_spaces(&scanner);
       if (scanner.at >= length || page[scanner.at] != '>') return 0;
       scanner.at++;
       if (depth == 0 || known_element(name) != stack[depth - 1]) return 0;
@@ -558,7 +546,7 @@ static int scan_page(Reader *reader, const uint8_t *page, size_t length) {
     size_t kept = 0;
     int selfClosing = 0;
     for (;;) {
-      while (scanner.at < length && (page[scanner.at] == ' ' || page[scanner.at] == '\t')) scanner.at++;
+      skip_spaces(&scanner);
       if (scanner.at >= length) return 0;
       if (page[scanner.at] == '>') {
         scanner.at++;
@@ -571,12 +559,12 @@ static int scan_page(Reader *reader, const uint8_t *page, size_t length) {
       }
       char attribute[32];
       if (!scan_name(&scanner, attribute, sizeof attribute)) return 0;
-      while (scanner.at < length && (page[scanner.at] == ' ' || page[scanner.at] == '\t')) scanner.at++;
+      skip_spaces(&scanner);
       const uint8_t *value = NULL;
       size_t valueLength = 0;
       if (scanner.at < length && page[scanner.at] == '=') {
         scanner.at++;
-        while (scanner.at < length && (page[scanner.at] == ' ' || page[scanner.at] == '\t')) scanner.at++;
+        skip_spaces(&scanner);
         if (scanner.at >= length || (page[scanner.at] != '"' && page[scanner.at] != '\'')) return 0;
         uint8_t quote = page[scanner.at++];
         value = page + scanner.at;
@@ -727,6 +715,5 @@ char *cicu_html_text(const uint8_t *utf8, int32_t length, int32_t *outputLength,
   *lineCount = (int32_t)buffer.lineCount;
   return buffer.bytes;
 }
-
 
 void cicu_free(void *pointer) { free(pointer); }
