@@ -130,6 +130,15 @@ struct ByteStringMap<Value> {
     if keys.insert(key, hash: hash).inserted { values.append(value()) }
   }
 
+  /// The value of `key`, made by `make` and kept when it has none (a memo's lookup).
+  mutating func value(for key: UnsafeRawBufferPointer, orAdding make: () throws -> Value) rethrows -> Value {
+    let hash = ByteStringTable.hash(key)
+    if let known = value(for: key, hash: hash) { return known }
+    let made = try make()
+    insert(key, hash: hash, value: made)
+    return made
+  }
+
   mutating func removeAll() { self = ByteStringMap() }
 }
 

@@ -73,11 +73,9 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
       return
     }
     let words = stretch.withUnsafeBytes { key in
-      let hash = ByteStringTable.hash(key)
-      if let known = stretches.value(for: key, hash: hash) { return known }
-      let words = numberedWords(stretch).flatMap { [Int32($0.range.lowerBound), Int32($0.range.upperBound), $0.word] }
-      stretches.insert(key, hash: hash, value: words)
-      return words
+      stretches.value(for: key) {
+        numberedWords(stretch).flatMap { [Int32($0.range.lowerBound), Int32($0.range.upperBound), $0.word] }
+      }
     }
     for index in stride(from: 0, to: words.count, by: 3) {
       result.append(((base + Int(words[index]))..<(base + Int(words[index + 1])), words[index + 2]))

@@ -679,22 +679,11 @@ public final class Searcher: Sendable {
         return occurrences(try texts.utf8(.body))
       case .label:
         try texts.labelSource(into: &key)
-        return try key.withUnsafeBytes { key in try Self.remembered(key, in: &labelCounts) { occurrences(try texts.utf8(.label)) } }
+        return try key.withUnsafeBytes { key in try labelCounts.value(for: key) { occurrences(try texts.utf8(.label)) } }
       case .title, .heading:
         let text = try texts.utf8(field)
-        return text.withUnsafeBytes { key in Self.remembered(key, in: &counts) { occurrences(text) } }
+        return text.withUnsafeBytes { key in counts.value(for: key) { occurrences(text) } }
       }
-    }
-
-    /// The count `map` keeps for `key`, or else the one `count` gives, kept from then on.
-    private static func remembered(
-      _ key: UnsafeRawBufferPointer, in map: inout ByteStringMap<UInt32>, _ count: () throws -> UInt32
-    ) rethrows -> UInt32 {
-      let hash = ByteStringTable.hash(key)
-      if let known = map.value(for: key, hash: hash) { return known }
-      let value = try count()
-      map.insert(key, hash: hash, value: value)
-      return value
     }
   }
 }
