@@ -885,9 +885,7 @@ private struct SegmentPass {
     let (bounds, driven, index, base, docCount) = (windowBounds, windowDriven, index, base, docCount)
     let (narrowed, allowed) = (ranker.narrowed, ranker.allowedDocs)
     let (second, seconds) = (readsSecond[number], secondCounts)
-    if second, try secondScanners[number].advance(to: first) {
-      _ = try secondScanners[number].scan(through: last) { doc, count in seconds[Int(doc - first)] = count }
-    }
+    if second { try readSecondCounts(number, from: first, through: last) }
     _ = try scanners[number].scan(through: last) { doc, count throws(BadPostings) in
       guard Int(doc) < docCount else { throw BadPostings() }
       // A section the filters leave out is neither bounded nor looked up.
@@ -903,6 +901,14 @@ private struct SegmentPass {
     return added
   }
 
+  /// Writes the count of clause `number`'s second-rarest gram at each doc from `first` through
+  /// `last` into `secondCounts`, by offset from `first` (the caller sets them back to 0).
+  private mutating func readSecondCounts(_ number: Int, from first: UInt32, through last: UInt32) throws {
+    let seconds = secondCounts
+    guard try secondScanners[number].advance(to: first) else { return }
+    _ = try secondScanners[number].scan(through: last) { doc, count in seconds[Int(doc - first)] = count }
+  }
+
   /// Adds phrase clause `number`'s cheapest bound to `windowBounds` at each doc from `first`
   /// through `last` that a driver holds (marked in `windowDriven`) and its rarest gram does
   /// (and its second, when read). The docs are gathered first and bounded after: the window's
@@ -913,9 +919,7 @@ private struct SegmentPass {
     guard try scanners[number].advance(to: first) else { return }
     let (offsets, counts, driven) = (heldOffsets, heldCounts, windowDriven)
     let (second, seconds) = (readsSecond[number], secondCounts)
-    if second, try secondScanners[number].advance(to: first) {
-      _ = try secondScanners[number].scan(through: last) { doc, count in seconds[Int(doc - first)] = count }
-    }
+    if second { try readSecondCounts(number, from: first, through: last) }
     var held = 0
     if second {
       _ = try scanners[number].scan(through: last) { doc, count in
