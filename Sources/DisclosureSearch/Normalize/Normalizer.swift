@@ -20,6 +20,10 @@ final class Normalizer {
   private var foldsToItself = [UInt64](repeating: 0, count: 0x10000 / 64)
   private var expansions: [[Unicode.Scalar]] = []
   private var utf16Buffer = [UInt16](repeating: 0, count: 64)
+  /// Table label keys (`TableAssembler.key`) by the bytes of the cell text they were made
+  /// from: the template's labels come back in every report. Emptied past `labelKeyLimit`.
+  var labelKeys = ByteStringMap<String>()
+  static let labelKeyLimit = 20_000
   private static let singleMark: UInt32 = 1 << 31
   private static let expansionMark: UInt32 = 1 << 30
 

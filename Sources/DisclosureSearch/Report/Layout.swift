@@ -10,9 +10,11 @@ enum Layout {
   static func detect(_ lines: [Substring]) -> Layout {
     var tabLines = 0
     var pipeLines = 0
-    for line in lines {
-      if line.utf8.first == 0x09 { tabLines += 1 }
-      if line.containsBytes("|") { pipeLines += 1 }
+    for var line in lines {
+      line.withUTF8 { bytes in
+        if bytes.first == 0x09 { tabLines += 1 }
+        if bytes.contains(UInt8(ascii: "|")) { pipeLines += 1 }
+      }
     }
     return tabLines >= 10 && tabLines >= pipeLines ? .tabCells : .lines
   }
@@ -22,12 +24,14 @@ enum Layout {
   /// else at spaces (so a few scraped lines in an otherwise plain file still read right).
   func logicalRows(_ lines: ArraySlice<Substring>) -> [[String]] {
     guard self != .tabCells else { return tabRows(lines) }
-    return lines.compactMap { line in
-      guard !Layout.isPageNumber(line) else { return nil }
-      let cells = line.containsBytes("|") ? line.cells(separatedBy: 0x7C).map { $0.trimmingCharacters() } : Layout.spaceCells(line)
-      let kept = cells.filter { !$0.isEmpty }
-      return kept.isEmpty ? nil : kept
+    var rows: [[String]] = []
+    for var line in lines where !Layout.isPageNumber(line) {
+      let cells = line.withUTF8 { bytes in
+        bytes.contains(UInt8(ascii: "|")) ? Layout.cells(of: bytes, separatedBy: UInt8(ascii: "|")) : Layout.spaceCells(of: bytes)
+      }
+      if !cells.isEmpty { rows.append(cells) }
     }
+    return rows
   }
 
   private func tabRows(_ lines: ArraySlice<Substring>) -> [[String]] {
@@ -35,19 +39,20 @@ enum Layout {
     var cells: [String] = []
     var previousWasCell = false
     func flush() {
-      let kept = cells.filter { !$0.isEmpty }
-      if !kept.isEmpty { rows.append(kept) }
+      cells.removeAll { $0.isEmpty }
+      if !cells.isEmpty { rows.append(cells) }
       cells = []
     }
     for line in lines {
+      let trimmed = line.trimmingCharacters()
       if line.utf8.first == 0x09 {
-        cells.append(line.trimmingCharacters())
+        cells.append(trimmed)
         previousWasCell = true
-      } else if line.trimmingCharacters().isEmpty {
+      } else if trimmed.isEmpty {
         flush()
         previousWasCell = false
       } else if previousWasCell, !cells.isEmpty {
-        cells[cells.count - 1] += line.trimmingCharacters()
+        cells[cells.count - 1] += trimmed
       } else {
         flush()
         if !Layout.isPageNumber(line) { rows.append(Layout.spaceCells(line)) }
@@ -58,19 +63,96 @@ enum Layout {
     return rows
   }
 
+  /// The trimmed, non-empty pieces of `line` (UTF-8) between `separator`s.
+  static func cells(of line: UnsafeBufferPointer<UInt8>, separatedBy separator: UInt8) -> [String] {
+    var cells: [String] = []
+    var start = 0
+    for end in 0...line.count where end == line.count || line[end] == separator {
+      let piece = UnsafeBufferPointer(rebasing: line[start..<end])
+      let kept = trimmedRange(piece)
+      if !kept.isEmpty { cells.append(String(decoding: UnsafeBufferPointer(rebasing: piece[kept]), as: UTF8.self)) }
+      start = end + 1
+    }
+    return cells
+  }
+
+  /// The runs of `line` (UTF-8) between spaces.
+  static func spaceCells(of line: UnsafeBufferPointer<UInt8>) -> [String] {
+    var cells: [String] = []
+    var start = 0
+    var offset = 0
+    while offset < line.count {
+      let (value, width) = scalar(in: line, at: offset)
+      if isSpace(value) {
+        if start < offset { cells.append(String(decoding: UnsafeBufferPointer(rebasing: line[start..<offset]), as: UTF8.self)) }
+        start = offset + width
+      }
+      offset += width
+    }
+    if start < line.count { cells.append(String(decoding: UnsafeBufferPointer(rebasing: line[start...]), as: UTF8.self)) }
+    return cells
+  }
+
   static func spaceCells(_ line: Substring) -> [String] {
-    line.unicodeScalars.split(whereSeparator: isSpace).map { String($0) }
+    var line = line
+    return line.withUTF8(spaceCells(of:))
   }
 
   /// Whitespace, with a fast path for ASCII and the two spaces Chinese text uses.
   @inline(__always)
-  static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+  static func isSpace(_ scalar: Unicode.Scalar) -> Bool { isSpace(scalar.value) }
+
+  @inline(__always)
+  static func isSpace(_ value: UInt32) -> Bool {
     // Unicode's White_Space property, listed: looking it up is slow, and this runs on every
     // scalar of every table cell.
-    switch scalar.value {
+    switch value {
     case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
     default: return false
     }
+  }
+
+  /// The scalar whose first byte is at `offset` of `text` (valid UTF-8), and its byte count.
+  @inline(__always)
+  static func scalar(in text: UnsafeBufferPointer<UInt8>, at offset: Int) -> (value: UInt32, width: Int) {
+    let lead = UInt32(text[offset])
+    guard lead >= 0x80 else { return (lead, 1) }
+    let width = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+    var value = lead & (0x7F >> width)
+    for next in offset + 1..<offset + width { value = value << 6 | UInt32(text[next] & 0x3F) }
+    return (value, width)
+  }
+
+  /// The first scalar of `text` (valid UTF-8) that is not a space, and the scalar after it.
+  static func firstTwoScalars(_ text: UnsafeBufferPointer<UInt8>) -> (Unicode.Scalar, Unicode.Scalar)? {
+    var offset = 0
+    var first: Unicode.Scalar?
+    while offset < text.count {
+      let (value, width) = scalar(in: text, at: offset)
+      offset += width
+      guard let scalar = Unicode.Scalar(value) else { return nil }
+      if let first { return (first, scalar) }
+      if !isSpace(value) { first = scalar }
+    }
+    return nil
+  }
+
+  /// The bytes of `text` (valid UTF-8) between the spaces at its ends.
+  static func trimmedRange(_ text: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+    var start = 0
+    while start < text.count {
+      let (value, width) = scalar(in: text, at: start)
+      guard isSpace(value) else { break }
+      start += width
+    }
+    var end = text.count
+    while end > start {
+      var lead = end - 1
+      while text[lead] & 0xC0 == 0x80 { lead -= 1 }
+      guard isSpace(scalar(in: text, at: lead).value) else { break }
+      end = lead
+    }
+    return start..<end
   }
 
   private static let pageNumberMarks: Set<Unicode.Scalar> = ["—", "-", "－", "–", "第", "页"]

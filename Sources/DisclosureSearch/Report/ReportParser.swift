@@ -93,22 +93,21 @@ struct ReportParser {
   /// The section number if `line` is a section heading ("二、主动公开政府信息情况").
   func headingNumber(_ line: Substring) -> Int? {
     // Most lines fail on their first letter or the one after it (table values start with
-    // digits): check those before anything that walks the line.
-    let scalars = line.unicodeScalars
-    guard line.utf8.first != 0x09, let lead = scalars.firstIndex(where: { !Layout.isSpace($0) }) else { return nil }
-    switch scalars[lead] {
+    // digits): check those, read from the bytes, before anything that walks the line.
+    var bytes = line
+    guard line.utf8.first != 0x09, let (lead, next) = bytes.withUTF8(Layout.firstTwoScalars) else { return nil }
+    switch lead {
     case "一", "二", "三", "四", "五", "六", "1"..."6": break
     default: return nil
     }
-    let next = scalars.index(after: lead)
-    guard next < scalars.endIndex else { return nil }
-    switch scalars[next] {
+    switch next {
     case "、", "．", ".", "，": break
     default: return nil
     }
     guard line.utf8.count <= 160, !line.containsBytes("|") else { return nil }
     let trimmed = line.trimmingCharacters()
-    guard trimmed.count >= 3, trimmed.count <= 40, let first = trimmed.first else { return nil }
+    let length = trimmed.count
+    guard length >= 3, length <= 40, let first = trimmed.first else { return nil }
     let numerals: [Character] = ["一", "二", "三", "四", "五", "六"]
     let number: Int
     if let index = numerals.firstIndex(of: first) {
@@ -130,6 +129,8 @@ struct ReportParser {
     "打印本页", "关闭窗口", "扫一扫", "网站地图", "联系我们", "网站声明", "相关链接", "版权所有", "技术支持", "网站标识码",
     "主办单位", "隐私声明", "关于我们", "ICP备", "公网安备", "【打印】", "【关闭】",
   ]
+  /// The same, as they are found in folded text.
+  private static let foldedChromeWords = chromeWords.map { $0.lowercased() }
 
   /// A blank line, or a short line without a sentence that names page chrome (in 简体 or 繁體).
   func isTrailingChrome(_ line: Substring) -> Bool {
@@ -137,7 +138,7 @@ struct ReportParser {
     if trimmed.isEmpty { return true }
     guard trimmed.utf8.count <= 120 else { return false }
     let folded = normalizer.normalize(trimmed)
-    return !folded.containsBytes("。") && Self.chromeWords.contains { folded.containsBytes($0.lowercased()) }
+    return !folded.containsBytes("。") && Self.foldedChromeWords.contains { folded.containsBytes($0) }
   }
 
   // MARK: Title and metadata
@@ -169,21 +170,32 @@ struct ReportParser {
     return ""
   }
 
-  private static let chineseDigits: [Character: Character] = [
-    "〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
-    "九": "9",
-  ]
+  /// A Chinese numeral as the digit it stands for; any other scalar as itself.
+  private static func digit(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+    switch scalar {
+    case "〇", "零": "0"
+    case "一": "1"
+    case "二": "2"
+    case "三": "3"
+    case "四": "4"
+    case "五": "5"
+    case "六": "6"
+    case "七": "7"
+    case "八": "8"
+    case "九": "9"
+    default: scalar
+    }
+  }
 
   /// The year in a folded title: "…2020年…" or "二〇二〇年".
   static func year(inFoldedTitle title: String) -> Int? {
-    let digits = String(title.map { chineseDigits[$0] ?? $0 })
-    let characters = Array(digits)
+    let scalars = title.unicodeScalars.map(digit)
     var index = 0
-    while index + 4 < characters.count {
-      let window = characters[index..<index + 4]
-      if window.allSatisfy(\.isASCII), window.allSatisfy(\.isNumber), characters[index + 4] == "年",
-        index == 0 || !characters[index - 1].isNumber,
-        let year = Int(String(window)), (1990...2100).contains(year)
+    while index + 4 < scalars.count {
+      let window = scalars[index..<index + 4]
+      if window.allSatisfy({ ("0"..."9").contains($0) }), scalars[index + 4] == "年",
+        index == 0 || scalars[index - 1].properties.numericType == nil,
+        let year = Int(String(String.UnicodeScalarView(window))), (1990...2100).contains(year)
       {
         return year
       }
@@ -285,14 +297,15 @@ struct ReportParser {
   }
 }
 
-extension StringProtocol where SubSequence == Substring {
+extension Substring {
   /// Trims spaces of every kind (ASCII, U+3000, U+00A0, tabs) from both ends.
   func trimmingCharacters() -> String {
-    let scalars = unicodeScalars
-    guard let start = scalars.firstIndex(where: { !Layout.isSpace($0) }),
-      let end = scalars.lastIndex(where: { !Layout.isSpace($0) })
-    else { return "" }
-    // Copied from a substring: the bytes are known to be valid, and are not checked again.
-    return String(self[start..<scalars.index(after: end)])
+    var text = self
+    return text.withUTF8 { bytes in String(decoding: UnsafeBufferPointer(rebasing: bytes[Layout.trimmedRange(bytes)]), as: UTF8.self) }
   }
+}
+
+extension String {
+  /// Trims spaces of every kind (ASCII, U+3000, U+00A0, tabs) from both ends.
+  func trimmingCharacters() -> String { self[...].trimmingCharacters() }
 }

@@ -68,6 +68,15 @@ struct TableAssembler {
   static func key(_ text: String, _ normalizer: Normalizer) -> String {
     // Most cells are numbers: ASCII without spaces is its own key.
     if text.utf8.allSatisfy({ $0 < 0x80 && !Layout.isSpace(Unicode.Scalar($0)) }) { return text }
+    if normalizer.labelKeys.count >= Normalizer.labelKeyLimit { normalizer.labelKeys.removeAll() }
+    var bytes = text
+    return bytes.withUTF8 { bytes in
+      normalizer.labelKeys.value(for: UnsafeRawBufferPointer(bytes)) { foldedKey(text, normalizer) }
+    }
+  }
+
+  /// `key` of a text with more than ASCII.
+  private static func foldedKey(_ text: String, _ normalizer: Normalizer) -> String {
     var key: [UInt8] = []
     key.reserveCapacity(text.utf8.count)
     for scalar in text.unicodeScalars {
@@ -113,8 +122,8 @@ struct TableAssembler {
       pendingText = []
       return
     }
-    let textCells = Array(folded[..<firstValue])
-    let values = Array(folded[firstValue...])
+    let textCells = folded[..<firstValue]
+    let values = folded[firstValue...]
     if values.isEmpty {
       addTextRow(textCells)
       return
@@ -125,7 +134,7 @@ struct TableAssembler {
       // PDF text wraps a long row: its remaining values continue on the next line, and
       // when there is one value too many, the wrap split a number ("2" / "37" is 237).
       var joined = last.cells.map { FoldedCell($0.text, key: TableAssembler.key($0.text, normalizer)) }
-      var continued = values
+      var continued = Array(values)
       if joined.count + continued.count > expectedValueCount, let tail = joined.last, let head = continued.first,
         (tail.text + head.text).allSatisfy(\.isNumber)
       {
@@ -149,7 +158,7 @@ struct TableAssembler {
       return
     }
     lastRowCountBeforeWrap = rows.count
-    if let label = matchLabel(pendingText + textCells) {
+    if let label = pendingText.isEmpty ? matchLabel(textCells) : matchLabel(pendingText + textCells) {
       emit(label: label.label, asWritten: label.asWritten, group: label.group, table: label.table, values: values)
     } else if !textCells.isEmpty {
       let written = textCells.map(\.text).joined()
@@ -158,7 +167,7 @@ struct TableAssembler {
     pendingText = []
   }
 
-  private mutating func addTextRow(_ textCells: [FoldedCell]) {
+  private mutating func addTextRow(_ textCells: ArraySlice<FoldedCell>) {
     guard let firstKey = textCells.first?.key else { return }
     // Keys are folded: their bytes compare as their text.
     if section == 2, firstKey.utf8.starts(with: "第二十条第".utf8), firstKey.hasSuffix("项") {
@@ -182,7 +191,7 @@ struct TableAssembler {
 
   /// The shortest run of trailing fragments that folds to a template label: their keys end
   /// to end, looked up from each fragment's start.
-  private func matchLabel(_ fragments: [FoldedCell]) -> MatchedLabel? {
+  private func matchLabel(_ fragments: some RandomAccessCollection<FoldedCell>) -> MatchedLabel? {
     var joined: [UInt8] = []
     var starts: [Int] = []
     for fragment in fragments {
@@ -190,10 +199,10 @@ struct TableAssembler {
       joined += fragment.key.utf8
     }
     return joined.withUnsafeBytes { bytes in
-      for index in fragments.indices.reversed() {
-        let key = UnsafeRawBufferPointer(rebasing: bytes[starts[index]...])
+      for (index, start) in starts.enumerated().reversed() {
+        let key = UnsafeRawBufferPointer(rebasing: bytes[start...])
         guard let place = places.value(for: key, hash: ByteStringTable.hash(key)) else { continue }
-        let asWritten = fragments[index...].map(\.text).joined()
+        let asWritten = fragments.dropFirst(index).map(\.text).joined()
         return MatchedLabel(label: place.label, asWritten: asWritten, group: place.group, table: section == 2 ? caption : place.table)
       }
       return nil
@@ -201,7 +210,7 @@ struct TableAssembler {
   }
 
   private mutating func emit(
-    label: String, asWritten: String, group: [String], table: String, values: [FoldedCell]
+    label: String, asWritten: String, group: [String], table: String, values: some Collection<FoldedCell>
   ) {
     let columns: [String]
     switch section {

@@ -92,6 +92,40 @@ final class ReportParserTests: XCTestCase {
     XCTAssertTrue(report.warnings.contains { $0.contains("indexed as one untitled section") })
   }
 
+  func testYearInFoldedTitle() {
+    let years: [String: Int?] = [
+      "张店区交通运输局2020年政府信息公开工作年度报告": 2020, "二〇二一年度xx局报告": 2021, "2019年报告": 2019, "第12021年": nil,
+      "十2020年": nil, "1989年": nil, "２０２２年": nil, "无年份": nil, "2023": nil,
+    ]
+    for (title, year) in years { XCTAssertEqual(ReportParser.year(inFoldedTitle: title), year, title) }
+  }
+
+  /// Lines are cut and trimmed in their bytes as they would be scalar by scalar.
+  func testByteSplittingMatchesScalarSplitting() {
+    let pieces = ["行政处罚", "1,234", "a", "𠀀", "（一）", "|", "||", " ", "\t", "\u{3000}", "\u{A0}", "\u{2028}", "\u{85}", "\u{200A}", "é", ""]
+    var generator = SeededGenerator(seed: 7)
+    func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isWhitespace }
+    func trimmed(_ text: Substring) -> String {
+      let scalars = text.unicodeScalars
+      guard let start = scalars.firstIndex(where: { !isSpace($0) }), let end = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+      return String(scalars[start...end])
+    }
+    for _ in 0..<3000 {
+      let line = Substring((0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
+      XCTAssertEqual(line.trimmingCharacters(), trimmed(line), line.debugDescription)
+      XCTAssertEqual(Layout.spaceCells(line), line.unicodeScalars.split(whereSeparator: isSpace).map { String($0) }, line.debugDescription)
+      var bytes = line
+      let pipeCells = bytes.withUTF8 { Layout.cells(of: $0, separatedBy: UInt8(ascii: "|")) }
+      XCTAssertEqual(pipeCells, line.split(separator: "|", omittingEmptySubsequences: false).map(trimmed).filter { !$0.isEmpty }, line.debugDescription)
+      let scalars = line.unicodeScalars
+      let expected = scalars.firstIndex { !isSpace($0) }.flatMap { lead in
+        scalars.index(after: lead) < scalars.endIndex ? (scalars[lead], scalars[scalars.index(after: lead)]) : nil
+      }
+      let found = bytes.withUTF8(Layout.firstTwoScalars)
+      XCTAssertTrue(found?.0 == expected?.0 && found?.1 == expected?.1, line.debugDescription)
+    }
+  }
+
   /// The listed White_Space scalars are exactly Unicode's.
   func testSpacesAreUnicodeWhiteSpace() {
     for value in UInt32(0)...0x10FFFF {
