@@ -10,8 +10,12 @@ enum SectionDocument {
   /// The label field: row labels, their groups and column headers, each once, one per line.
   static func labels(_ rows: [TableRow]) -> String {
     var labels = LabelField()
+    var previous: [Cell] = []
     for row in rows {
-      labels.add(group: row.group.map(Word.init), label: Word(row.labelAsWritten), headers: row.cells.map { Word($0.header) })
+      // Rows of one table share their headers (and their strings: compared at once).
+      let sameHeaders = row.cells.elementsEqual(previous) { $0.header == $1.header }
+      labels.add(group: row.group.map(Word.init), label: Word(row.labelAsWritten), headers: sameHeaders ? nil : row.cells.map { Word($0.header) })
+      previous = row.cells
     }
     return labels.text
   }
@@ -32,11 +36,12 @@ struct LabelField {
   private var previousHeaders: [Word] = []
   private(set) var bytes: [UInt8] = []
 
-  mutating func add(group: [Word], label: Word, headers: [Word]) {
+  /// Adds a row's words; `headers` nil when the caller knows them to be the previous row's.
+  mutating func add(group: [Word], label: Word, headers: [Word]?) {
     for word in group { add(word) }
     add(label)
     // Rows of one table share their headers: look at each run of them once.
-    guard headers != previousHeaders else { return }
+    guard let headers, headers != previousHeaders else { return }
     previousHeaders = headers
     for header in headers { add(header) }
   }
