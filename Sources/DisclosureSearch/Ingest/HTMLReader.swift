@@ -48,10 +48,16 @@ enum HTMLReader {
   /// The charset a page declares in its first 4 KB (`<meta charset=…>` or `content="…; charset=…"`),
   /// as an ICU converter name.
   static func declaredCharset(_ bytes: [UInt8]) -> String? {
-    let head = String(decoding: bytes.prefix(4096).map { $0 < 0x80 ? $0 : 0x20 }, as: UTF8.self).lowercased()
-    guard let range = head.range(of: "charset=") else { return nil }
-    let label = head[range.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
-      .prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+    // Read in ASCII, capitals as small letters (other bytes are no part of a name).
+    let head = bytes.prefix(4096).map { $0 >= 0x80 ? 0x20 : (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+    let key = Array("charset=".utf8)
+    guard let start = head.indices.dropLast(key.count - 1).first(where: { head[$0..<$0 + key.count].elementsEqual(key) }) else {
+      return nil
+    }
+    let name = head[(start + key.count)...].drop { [0x22, 0x27, 0x20].contains($0) }.prefix {
+      (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F
+    }
+    let label = String(decoding: name, as: UTF8.self)
     switch label {
     case "gb2312", "gbk", "gb18030", "x-gbk", "cp936", "euc-cn", "gb_2312-80": return "GB18030"
     case "big5", "big5-hkscs", "cp950", "x-big5": return "Big5"
