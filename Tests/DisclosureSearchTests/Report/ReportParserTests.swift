@@ -92,6 +92,20 @@ final class ReportParserTests: XCTestCase {
     XCTAssertTrue(report.warnings.contains { $0.contains("indexed as one untitled section") })
   }
 
+  /// Label keys are remembered per normalizer, up to a bound, and a remembered key is the
+  /// one folding gives.
+  func testLabelKeysAreRememberedWithinABound() {
+    let normalizer = Normalizer()
+    XCTAssertEqual(TableAssembler.key("（一）予以 公開", normalizer), "(一)予以公开")
+    XCTAssertEqual(TableAssembler.key("（一）予以 公開", normalizer), "(一)予以公开")
+    XCTAssertEqual(TableAssembler.key("反覆", normalizer), "反复")
+    XCTAssertEqual(TableAssembler.key("12 345", normalizer), "12345")
+    for number in 0..<(Normalizer.labelKeyLimit + 10) {
+      XCTAssertEqual(TableAssembler.key("标签\(number)", normalizer), "标签\(number)")
+      XCTAssertLessThanOrEqual(normalizer.labelKeys.count, Normalizer.labelKeyLimit)
+    }
+  }
+
   func testYearInFoldedTitle() {
     let years: [String: Int?] = [
       "张店区交通运输局2020年政府信息公开工作年度报告": 2020, "二〇二一年度xx局报告": 2021, "2019年报告": 2019, "第12021年": nil,
