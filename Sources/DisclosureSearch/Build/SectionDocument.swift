@@ -12,9 +12,12 @@ enum SectionDocument {
     var labels = LabelField()
     var previous: [Cell] = []
     for row in rows {
-      // Rows of one table share their headers (and their strings: compared at once).
+      // Rows of one table share their headers, strings of the same storage that compare
+      // at once: they are copied only when they change.
       let sameHeaders = row.cells.elementsEqual(previous) { $0.header == $1.header }
-      labels.add(group: row.group.map(Word.init), label: Word(row.labelAsWritten), headers: sameHeaders ? nil : row.cells.map { Word($0.header) })
+      labels.add(
+        group: row.group.map(Word.init), label: Word(row.labelAsWritten),
+        headers: sameHeaders ? nil : row.cells.map { Word($0.header) })
       previous = row.cells
     }
     return labels.text

@@ -301,7 +301,9 @@ extension Substring {
   /// Trims spaces of every kind (ASCII, U+3000, U+00A0, tabs) from both ends.
   func trimmingCharacters() -> String {
     var text = self
-    return text.withUTF8 { bytes in String(decoding: UnsafeBufferPointer(rebasing: bytes[Layout.trimmedRange(bytes)]), as: UTF8.self) }
+    return text.withUTF8 { bytes in
+      String(decoding: UnsafeBufferPointer(rebasing: bytes[Layout.trimmedRange(bytes)]), as: UTF8.self)
+    }
   }
 }
 
