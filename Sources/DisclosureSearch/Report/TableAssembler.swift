@@ -192,6 +192,11 @@ struct TableAssembler {
   /// The shortest run of trailing fragments that folds to a template label: their keys end
   /// to end, looked up from each fragment's start.
   private func matchLabel(_ fragments: some RandomAccessCollection<FoldedCell>) -> MatchedLabel? {
+    // Most rows hold their label in one cell: its key is looked up as it is.
+    if fragments.count == 1, let only = fragments.first {
+      var key = only.key
+      return key.withUTF8 { bytes in place(of: UnsafeRawBufferPointer(bytes)).map { matched($0, asWritten: only.text) } }
+    }
     var joined: [UInt8] = []
     var starts: [Int] = []
     for fragment in fragments {
@@ -200,13 +205,20 @@ struct TableAssembler {
     }
     return joined.withUnsafeBytes { bytes in
       for (index, start) in starts.enumerated().reversed() {
-        let key = UnsafeRawBufferPointer(rebasing: bytes[start...])
-        guard let place = places.value(for: key, hash: ByteStringTable.hash(key)) else { continue }
-        let asWritten = fragments.dropFirst(index).map(\.text).joined()
-        return MatchedLabel(label: place.label, asWritten: asWritten, group: place.group, table: section == 2 ? caption : place.table)
+        guard let place = place(of: UnsafeRawBufferPointer(rebasing: bytes[start...])) else { continue }
+        return matched(place, asWritten: fragments.dropFirst(index).map(\.text).joined())
       }
       return nil
     }
+  }
+
+  /// The template row whose folded label is `key`.
+  private func place(of key: UnsafeRawBufferPointer) -> ReportTemplate.RowPlace? {
+    places.value(for: key, hash: ByteStringTable.hash(key))
+  }
+
+  private func matched(_ place: ReportTemplate.RowPlace, asWritten: String) -> MatchedLabel {
+    MatchedLabel(label: place.label, asWritten: asWritten, group: place.group, table: section == 2 ? caption : place.table)
   }
 
   private mutating func emit(
