@@ -82,7 +82,8 @@ enum Layout {
     var start = 0
     var offset = 0
     while offset < line.count {
-      let (value, width) = scalar(in: line, at: offset)
+      let width = UTF8.width(startingWith: line[offset])
+      let value = UTF8.value(in: line, at: offset, width: width)
       if isSpace(value) {
         if start < offset { cells.append(String(decoding: UnsafeBufferPointer(rebasing: line[start..<offset]), as: UTF8.self)) }
         start = offset + width
@@ -112,23 +113,13 @@ enum Layout {
     }
   }
 
-  /// The scalar whose first byte is at `offset` of `text` (valid UTF-8), and its byte count.
-  @inline(__always)
-  static func scalar(in text: UnsafeBufferPointer<UInt8>, at offset: Int) -> (value: UInt32, width: Int) {
-    let lead = UInt32(text[offset])
-    guard lead >= 0x80 else { return (lead, 1) }
-    let width = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-    var value = lead & (0x7F >> width)
-    for next in offset + 1..<offset + width { value = value << 6 | UInt32(text[next] & 0x3F) }
-    return (value, width)
-  }
-
   /// The first scalar of `text` (valid UTF-8) that is not a space, and the scalar after it.
   static func firstTwoScalars(_ text: UnsafeBufferPointer<UInt8>) -> (Unicode.Scalar, Unicode.Scalar)? {
     var offset = 0
     var first: Unicode.Scalar?
     while offset < text.count {
-      let (value, width) = scalar(in: text, at: offset)
+      let width = UTF8.width(startingWith: text[offset])
+      let value = UTF8.value(in: text, at: offset, width: width)
       offset += width
       guard let scalar = Unicode.Scalar(value) else { return nil }
       if let first { return (first, scalar) }
@@ -141,7 +132,8 @@ enum Layout {
   static func trimmedRange(_ text: UnsafeBufferPointer<UInt8>) -> Range<Int> {
     var start = 0
     while start < text.count {
-      let (value, width) = scalar(in: text, at: start)
+      let width = UTF8.width(startingWith: text[start])
+      let value = UTF8.value(in: text, at: start, width: width)
       guard isSpace(value) else { break }
       start += width
     }
@@ -149,7 +141,7 @@ enum Layout {
     while end > start {
       var lead = end - 1
       while text[lead] & 0xC0 == 0x80 { lead -= 1 }
-      guard isSpace(scalar(in: text, at: lead).value) else { break }
+      guard isSpace(UTF8.value(in: text, at: lead, width: UTF8.width(startingWith: text[lead]))) else { break }
       end = lead
     }
     return start..<end
