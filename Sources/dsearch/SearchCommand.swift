@@ -50,12 +50,7 @@ struct SearchCommand: ParsableCommand {
     if ProcessInfo.processInfo.environment["DSEARCH_REPORT_PEAK_RSS"] != nil {
       // For `dsearch bench`: the peak memory of this search process, printed at exit. (VmHWM,
       // not getrusage: a spawned child's ru_maxrss includes its parent's memory before exec.)
-      atexit {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-        let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-        FileHandle.standardError.write(Data("peak_rss_bytes \(kilobytes * 1024)\n".utf8))
-      }
+      atexit { FileHandle.standardError.write(Data("peak_rss_bytes \(BenchCommand.peakResidentBytes())\n".utf8)) }
     }
     if queries == nil {
       // A query that cannot be searched fails before any index is built.

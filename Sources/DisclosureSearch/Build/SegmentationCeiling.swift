@@ -7,7 +7,7 @@ import Foundation
 public enum SegmentationCeiling {
   /// Decodes every report file under `corpus` (not timed), then segments all the text with
   /// ICU on `threads` threads. Returns the text bytes segmented, the words found and seconds.
-  public static func measure(corpus: URL, threads: Int) throws -> (textBytes: Int, words: Int, seconds: Double) {
+  public static func measure(corpus: URL, threads: Int) throws -> Measure {
     var texts: [[UInt8]] = []  // filled before timing starts
     for entry in try CorpusScanner.scan(corpus) {
       let fileExtension = entry.url.pathExtension.lowercased()
@@ -25,6 +25,15 @@ public enum SegmentationCeiling {
       counts.set(worker, words)
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-    return (texts.reduce(0) { $0 + $1.count }, counts.values.reduce(0, +), seconds)
+    return Measure(textBytes: texts.reduce(0) { $0 + $1.count }, words: counts.values.reduce(0, +), seconds: seconds)
+  }
+
+  /// What one measure segmented, and how fast.
+  public struct Measure: Sendable {
+    public let textBytes: Int
+    public let words: Int
+    public let seconds: Double
+    /// Megabytes (10⁶ bytes) of UTF-8 text per second.
+    public var rate: Double { Double(textBytes) / 1e6 / seconds }
   }
 }
