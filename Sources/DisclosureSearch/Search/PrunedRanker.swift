@@ -190,12 +190,16 @@ struct PrunedRanker {
   /// (`SegmentPass.addBounds`).
   static let secondGramAfter = 512
 
+  /// Reads of a word clause's counts in visits after which, if the word counted less than
+  /// its part in most of them, windows read the word's list too (`SegmentPass.addWordBounds`).
+  static let wordsAfter = 512
+
   /// The best sections, best first, and how many were found, on up to `threads` threads
   /// (for segments of at least `splitDocCount` sections, when the query's lists name at least
   /// `splitPostings` docs), bounding up to `window` docs at once.
   func rank(
     threads: Int, splitDocCount: Int = Self.splitDocCount, splitPostings: Int = Self.splitPostings, window: Int = Self.window,
-    secondGramAfter: Int = Self.secondGramAfter
+    secondGramAfter: Int = Self.secondGramAfter, wordsAfter: Int = Self.wordsAfter
   ) throws -> Searcher.Ranking
   {
     var collector = TopCollector(limit: limit, keepTies: index.segments.count > 1)
@@ -250,7 +254,7 @@ struct PrunedRanker {
                 if pass == nil {
                   pass = try SegmentPass(
                     ranker: self, segment: segment, terms: terms, jumpsAhead: workers > 1, window: window,
-                    secondGramAfter: secondGramAfter, file: file, phraseIDF: phraseIDF, wordIDF: wordIDF)
+                    secondGramAfter: secondGramAfter, wordsAfter: wordsAfter, file: file, phraseIDF: phraseIDF, wordIDF: wordIDF)
                 }
                 try pass!.run(docs, &share.collector, found: &share.found, skipped: &share.skipped)
               }
@@ -501,6 +505,20 @@ private struct SegmentPass {
   let visitsHere: UnsafeMutableBufferPointer<Int>
   let visitsSecondLower: UnsafeMutableBufferPointer<Int>
   let secondCounts: UnsafeMutableBufferPointer<UInt32>
+  /// Per word clause, a cursor that reads its list through a window, and whether windows
+  /// read it. A window's bound of a section takes each word at its part's count there, as
+  /// the score would if the word were all of the part; where the part is mostly inside a
+  /// longer ICU word (诉讼 in 行政诉讼), the word counts less or not at all, and nearly every
+  /// section went through to a visit that its word's count turned away. Switched on once
+  /// `wordsAfter` reads in visits found the word counting less than its part in most; then
+  /// the word's scale leaves its phrase clause's in `windowScales`, and the word adds its
+  /// own bound where its list holds a window doc. The reads counted, and those that lowered.
+  var wordScanners: UnsafeMutableBufferPointer<PostingsCursor>
+  let readsWord: UnsafeMutableBufferPointer<Bool>
+  let wordsAfter: Int
+  let wordReadsLower: UnsafeMutableBufferPointer<Int>
+  /// Per phrase clause: its scale and those of its words not read in windows, added up.
+  let windowScales: UnsafeMutableBufferPointer<Double>
   let window: Int
   let windowBounds: UnsafeMutableBufferPointer<Double>
   let windowDriven: UnsafeMutableBufferPointer<UInt64>
@@ -523,7 +541,7 @@ private struct SegmentPass {
   var texts: IndexView.FieldTexts?
 
   init(
-    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, jumpsAhead: Bool, window: Int, secondGramAfter: Int,
+    ranker: PrunedRanker, segment: Int, terms: SegmentTerms, jumpsAhead: Bool, window: Int, secondGramAfter: Int, wordsAfter: Int,
     file: UnsafeRawBufferPointer, phraseIDF: [[Field: Double]], wordIDF: [[String: [Field: Double]]]
   ) throws {
     precondition(window >= 64 && window % 64 == 0)
@@ -608,6 +626,15 @@ private struct SegmentPass {
     readsSecond = buffer(phrases.count, false)
     for number in phrases.indices { readsSecond[number] = secondGramAfter == 0 && phrases[number].lists.count > 1 }
     self.secondGramAfter = secondGramAfter
+    wordScanners = UnsafeMutableBufferPointer.allocate(capacity: words.count)
+    _ = wordScanners.initialize(from: words.map { lists[$0.cursor].reopened() })
+    readsWord = buffer(words.count, wordsAfter == 0)
+    self.wordsAfter = wordsAfter
+    wordReadsLower = buffer(words.count, 0)
+    windowScales = buffer(phrases.count, 0)
+    for number in phrases.indices {
+      windowScales[number] = words.filter { $0.phrase == number && wordsAfter > 0 }.reduce(phrases[number].score.scale) { $0 + $1.score.scale }
+    }
     visitsHere = buffer(phrases.count, 0)
     visitsSecondLower = buffer(phrases.count, 0)
     secondCounts = buffer(window, 0)
@@ -642,6 +669,11 @@ private struct SegmentPass {
     scanners.deallocate()
     secondScanners.forEach { $0.free() }
     secondScanners.deallocate()
+    wordScanners.forEach { $0.free() }
+    wordScanners.deallocate()
+    readsWord.deallocate()
+    wordReadsLower.deallocate()
+    windowScales.deallocate()
     readsSecond.deallocate()
     visitsHere.deallocate()
     visitsSecondLower.deallocate()
@@ -847,6 +879,12 @@ private struct SegmentPass {
           passedOver += clauseBounds[number]
         }
       }
+      // The words read in windows, of the clauses bounded doc by doc here (a clause passed
+      // over in `passedOver` brought its words' range bounds along).
+      for number in words.indices where readsWord[number] {
+        let phrase = words[number].phrase
+        if phraseBounds[phrase] > 0 && (drives[phrase] || dense) { try addWordBounds(number, from: windowStart, through: windowEnd) }
+      }
       for word in 0...(Int(windowEnd - windowStart) >> 6) {
         var bits = windowDriven[word]
         windowDriven[word] = 0
@@ -883,7 +921,7 @@ private struct SegmentPass {
   /// them in `windowDriven`; returns how many.
   private mutating func addBounds(_ number: Int, from first: UInt32, through last: UInt32) throws -> Int {
     let clause = phrases[number]
-    let scale = clauseScales[number]
+    let scale = windowScales[number]
     guard try scanners[number].advance(to: first) else { return 0 }
     var added = 0
     let (bounds, driven, index, base, docCount) = (windowBounds, windowDriven, index, base, docCount)
@@ -911,6 +949,20 @@ private struct SegmentPass {
     let seconds = secondCounts
     guard try secondScanners[number].advance(to: first) else { return }
     _ = try secondScanners[number].scan(through: last) { doc, count in seconds[Int(doc - first)] = count }
+  }
+
+  /// Adds word clause `number`'s bound to `windowBounds` at each doc from `first` through
+  /// `last` that a driver holds and the word's list does: its score at its count there, or
+  /// at its part's largest count in the range when that is fewer.
+  private mutating func addWordBounds(_ number: Int, from first: UInt32, through last: UInt32) throws {
+    guard try wordScanners[number].advance(to: first) else { return }
+    let (clause, most, start) = (words[number], phraseMaxCounts[words[number].phrase], base + first)
+    let (bounds, driven, index) = (windowBounds, windowDriven, index)
+    _ = try wordScanners[number].scan(through: last) { doc, count in
+      let offset = Int(doc &- first)
+      guard driven[offset &>> 6] &>> UInt64(offset & 63) & 1 != 0 else { return }
+      bounds[offset] += clause.score(min(count, most), index.fieldLength(of: start + UInt32(offset), clause.field))
+    }
   }
 
   /// Adds phrase clause `number`'s cheapest bound to `windowBounds` at each doc from `first`
@@ -942,7 +994,7 @@ private struct SegmentPass {
         held &+= Int(truncatingIfNeeded: driven[offset &>> 6] &>> UInt64(offset & 63) & 1)
       }
     }
-    let (score, scale, field, start) = (phrases[number].score, clauseScales[number], phrases[number].field, base + first)
+    let (score, scale, field, start) = (phrases[number].score, windowScales[number], phrases[number].field, base + first)
     for slot in 0..<held {
       let offset = Int(offsets[slot])
       windowBounds[offset] += scale * score.saturation(counts[slot], index.fieldLength(of: start + UInt32(offset), field))
@@ -1026,6 +1078,11 @@ private struct SegmentPass {
       bound += exact - wordDocBounds[number]
       wordLowered[number] += wordDocBounds[number] - exact
       wordReads[number] += 1
+      if wordTF[number] < phraseLeast[words[number].phrase] { wordReadsLower[number] += 1 }
+      if !readsWord[number] && wordReads[number] >= wordsAfter && 2 * wordReadsLower[number] > wordReads[number] {
+        readsWord[number] = true
+        windowScales[words[number].phrase] -= words[number].score.scale
+      }
       if collector.excludes(bound) {
         skipped = true
         return

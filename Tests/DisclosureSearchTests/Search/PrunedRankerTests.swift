@@ -166,16 +166,19 @@ final class PrunedRankerTests: XCTestCase {
     let analyzer = try Analyzer()
     for text in [
       "行政处罚", "政府 信息 公开", "label:行政复议", "公开 年度报告", "依申请", "行政复议 OR 行政诉讼", "张店区 公开", "year:2021 复议",
-      "行政复议 信息处理费", "依申请公开 NOT 信息处理费",
+      "行政复议 信息处理费", "依申请公开 NOT 信息处理费", "诉讼", "诉讼 复议",
     ] {
       let query = try QueryParser.parse(text)
       for limit in [1, 10, 30] {
         let ranker = try XCTUnwrap(try searcher.prunedRanker(query, analyzer: analyzer, limit: limit))
         let full = try searcher.rank(query, analyzer: analyzer, explain: false, countAll: true, limit: limit)
-        // With windows reading each clause's second-rarest gram from the start, too.
-        for (window, secondGramAfter) in [(64, PrunedRanker.secondGramAfter), (128, PrunedRanker.secondGramAfter), (64, 0), (2048, 0)] {
-          let ranked = try ranker.rank(threads: 1, window: window, secondGramAfter: secondGramAfter)
-          let name = "\(text), limit \(limit), window \(window), second gram after \(secondGramAfter)"
+        // With windows reading each clause's second-rarest gram, or its words, from the start too.
+        for (window, secondGramAfter, wordsAfter) in [
+          (64, PrunedRanker.secondGramAfter, PrunedRanker.wordsAfter), (128, PrunedRanker.secondGramAfter, PrunedRanker.wordsAfter),
+          (64, 0, PrunedRanker.wordsAfter), (2048, 0, PrunedRanker.wordsAfter), (64, PrunedRanker.secondGramAfter, 0), (2048, 0, 0),
+        ] {
+          let ranked = try ranker.rank(threads: 1, window: window, secondGramAfter: secondGramAfter, wordsAfter: wordsAfter)
+          let name = "\(text), limit \(limit), window \(window), second gram after \(secondGramAfter), words after \(wordsAfter)"
           XCTAssertEqual(ranked.top.map(\.doc), full.top.map(\.doc), name)
           XCTAssertEqual(ranked.top.map(\.scored.score), full.top.map(\.scored.score), name)
         }
