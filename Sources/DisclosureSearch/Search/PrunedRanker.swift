@@ -632,9 +632,8 @@ private struct SegmentPass {
     self.wordsAfter = wordsAfter
     wordReadsLower = buffer(words.count, 0)
     windowScales = buffer(phrases.count, 0)
-    for number in phrases.indices {
-      windowScales[number] = words.filter { $0.phrase == number && wordsAfter > 0 }.reduce(phrases[number].score.scale) { $0 + $1.score.scale }
-    }
+    for number in phrases.indices { windowScales[number] = phrases[number].score.scale }
+    for number in words.indices where !readsWord[number] { windowScales[words[number].phrase] += words[number].score.scale }
     visitsHere = buffer(phrases.count, 0)
     visitsSecondLower = buffer(phrases.count, 0)
     secondCounts = buffer(window, 0)
