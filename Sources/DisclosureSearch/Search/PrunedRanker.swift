@@ -143,7 +143,9 @@ struct PrunedRanker {
     words = scoring.map { analyzer.words(ofNormalized: $0.normalized) }
     allowedDocs = index.liveDocs(inSections: query.sections, ofReports: allowedReports)
     self.allowedReports = allowedReports
-    narrowed = allowedDocs.count < index.liveDocCount
+    // A subset of the live docs that equals them leaves none out (without filters it is
+    // the same array, and compares at once; counting 343,000 bits took longer).
+    narrowed = allowedDocs != index.liveDocs
     checksAllowed = narrowed || index.liveDocCount < index.docCount
     self.logic = tree
     self.limit = limit

@@ -436,7 +436,7 @@ public final class Searcher: Sendable {
   private func match(_ part: Query.Part, allowed: Bitset) throws -> PartMatch {
     let grams = PhraseMatcher.grams(of: part.normalized)
     // Occurrences are of live docs: only a `section:` filter leaves some of them out.
-    let narrowed = allowed.count < index.liveDocCount
+    let narrowed = allowed != index.liveDocs
     var perField = try part.fields.map { field in
       let occurrences = try index.occurrences(of: grams, in: field)
       return (field, narrowed ? occurrences.filter { allowed.contains($0.doc) } : occurrences)
