@@ -51,9 +51,7 @@ enum HTMLReader {
     // Read in ASCII, capitals as small letters (other bytes are no part of a name).
     let head = bytes.prefix(4096).map { $0 >= 0x80 ? 0x20 : (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
     let key = Array("charset=".utf8)
-    guard let start = head.indices.dropLast(key.count - 1).first(where: { head[$0..<$0 + key.count].elementsEqual(key) }) else {
-      return nil
-    }
+    guard let start = head.indices(of: key).first else { return nil }
     let name = head[(start + key.count)...].drop { [0x22, 0x27, 0x20].contains($0) }.prefix {
       (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F
     }
