@@ -25,6 +25,10 @@ int32_t cicu_version(char *buffer, int32_t capacity) {
 struct CICUWordBreaker {
   UBreakIterator *iterator;
   UText *text;
+  /// The text being segmented in UTF-16, and the UTF-8 offset of each unit (one more for the end).
+  uint16_t *units;
+  int32_t *offsets;
+  int32_t capacity;
 };
 
 CICUWordBreaker *cicu_wordbreaker_open(void) {
@@ -44,28 +48,114 @@ void cicu_wordbreaker_close(CICUWordBreaker *breaker) {
   if (breaker == NULL) return;
   ubrk_close(breaker->iterator);
   if (breaker->text != NULL) utext_close(breaker->text);
+  free(breaker->units);
+  free(breaker->offsets);
   free(breaker);
+}
+
+/// Collects the words of the text set on the iterator; `offsets`, when not NULL, maps the
+/// iterator's indices to the caller's.
+static int32_t collect_words(UBreakIterator *iterator, const int32_t *offsets, int32_t *starts, int32_t *ends,
+                             int32_t capacity) {
+  int32_t count = 0;
+  int32_t start = ubrk_first(iterator);
+  for (int32_t end = ubrk_next(iterator); end != UBRK_DONE; start = end, end = ubrk_next(iterator)) {
+    if (ubrk_getRuleStatus(iterator) < UBRK_WORD_NONE_LIMIT) continue;
+    if (count < capacity) {
+      starts[count] = offsets != NULL ? offsets[start] : start;
+      ends[count] = offsets != NULL ? offsets[end] : end;
+    }
+    count++;
+  }
+  return count <= capacity ? count : -count - 1;
+}
+
+/// Converts UTF-8 to UTF-16 into the breaker's buffers, noting each unit's UTF-8 offset (both
+/// units of a surrogate pair get the scalar's). A byte that starts no valid sequence becomes
+/// U+FFFD. Returns the number of units, or -1 when memory runs out.
+static int32_t to_utf16(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length) {
+  if (length + 1 > breaker->capacity) {
+    uint16_t *units = realloc(breaker->units, sizeof(uint16_t) * ((size_t)length + 1));
+    if (units == NULL) return -1;
+    breaker->units = units;
+    int32_t *offsets = realloc(breaker->offsets, sizeof(int32_t) * ((size_t)length + 1));
+    if (offsets == NULL) return -1;
+    breaker->offsets = offsets;
+    breaker->capacity = length + 1;
+  }
+  uint16_t *units = breaker->units;
+  int32_t *offsets = breaker->offsets;
+  int32_t count = 0;
+  int32_t index = 0;
+  while (index < length) {
+    uint32_t lead = utf8[index];
+    uint32_t value = 0xFFFD;
+    int32_t width = 1;
+    if (lead < 0x80) {
+      value = lead;
+    } else if (lead >= 0xC2 && lead < 0xE0 && index + 1 < length && (utf8[index + 1] & 0xC0) == 0x80) {
+      value = (lead & 0x1F) << 6 | (utf8[index + 1] & 0x3F);
+      width = 2;
+    } else if (lead >= 0xE0 && lead < 0xF0 && index + 2 < length && (utf8[index + 1] & 0xC0) == 0x80 &&
+               (utf8[index + 2] & 0xC0) == 0x80) {
+      uint32_t decoded = (lead & 0x0F) << 12 | (utf8[index + 1] & 0x3F) << 6 | (utf8[index + 2] & 0x3F);
+      if (decoded >= 0x800 && (decoded < 0xD800 || decoded > 0xDFFF)) {
+        value = decoded;
+        width = 3;
+      }
+    } else if (lead >= 0xF0 && lead < 0xF5 && index + 3 < length && (utf8[index + 1] & 0xC0) == 0x80 &&
+               (utf8[index + 2] & 0xC0) == 0x80 && (utf8[index + 3] & 0xC0) == 0x80) {
+      uint32_t decoded = (lead & 0x07) << 18 | (utf8[index + 1] & 0x3F) << 12 | (utf8[index + 2] & 0x3F) << 6 |
+                         (utf8[index + 3] & 0x3F);
+      if (decoded >= 0x10000 && decoded <= 0x10FFFF) {
+        value = decoded;
+        width = 4;
+      }
+    }
+    if (value >= 0x10000) {
+      offsets[count] = index;
+      units[count++] = (uint16_t)(0xD7C0 + (value >> 10));
+      offsets[count] = index;
+      units[count++] = (uint16_t)(0xDC00 | (value & 0x3FF));
+    } else {
+      offsets[count] = index;
+      units[count++] = (uint16_t)value;
+    }
+    index += width;
+  }
+  offsets[count] = length;
+  return count;
 }
 
 int32_t cicu_wordbreaker_words(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length,
                                int32_t *starts, int32_t *ends, int32_t capacity) {
+  int32_t count = to_utf16(breaker, utf8, length);
+  if (count < 0) return INT32_MIN;
+  UErrorCode status = U_ZERO_ERROR;
+  ubrk_setText(breaker->iterator, breaker->units, count, &status);
+  if (U_FAILURE(status)) return INT32_MIN;
+  return collect_words(breaker->iterator, breaker->offsets, starts, ends, capacity);
+}
+
+int32_t cicu_wordbreaker_words_utext(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length,
+                                     int32_t *starts, int32_t *ends, int32_t capacity) {
   UErrorCode status = U_ZERO_ERROR;
   breaker->text = utext_openUTF8(breaker->text, (const char *)utf8, length, &status);
   if (U_FAILURE(status)) return INT32_MIN;
   ubrk_setUText(breaker->iterator, breaker->text, &status);
   if (U_FAILURE(status)) return INT32_MIN;
+  return collect_words(breaker->iterator, NULL, starts, ends, capacity);
+}
+
+int32_t cicu_wordbreaker_count_utf16(CICUWordBreaker *breaker, const uint16_t *text, int32_t length) {
+  UErrorCode status = U_ZERO_ERROR;
+  ubrk_setText(breaker->iterator, (const UChar *)text, length, &status);
+  if (U_FAILURE(status)) return -1;
   int32_t count = 0;
-  int32_t start = ubrk_first(breaker->iterator);
-  for (int32_t end = ubrk_next(breaker->iterator); end != UBRK_DONE;
-       start = end, end = ubrk_next(breaker->iterator)) {
-    if (ubrk_getRuleStatus(breaker->iterator) < UBRK_WORD_NONE_LIMIT) continue;
-    if (count < capacity) {
-      starts[count] = start;
-      ends[count] = end;
-    }
-    count++;
+  for (int32_t end = ubrk_next(breaker->iterator); end != UBRK_DONE; end = ubrk_next(breaker->iterator)) {
+    if (ubrk_getRuleStatus(breaker->iterator) >= UBRK_WORD_NONE_LIMIT) count++;
   }
-  return count <= capacity ? count : -count - 1;
+  return count;
 }
 
 int32_t cicu_nfkc_casefold(const uint16_t *source, int32_t length, uint16_t *output, int32_t capacity) {

@@ -17,9 +17,18 @@ void cicu_wordbreaker_close(CICUWordBreaker *breaker);
 /// Segments UTF-8 text. For each word (rule status >= 100, i.e. not spaces or
 /// punctuation) writes its [start, end) UTF-8 byte offsets into starts/ends.
 /// Returns the number of words, or -(needed capacity) - 1 when capacity is too small,
-/// or INT32_MIN on an ICU error.
+/// or INT32_MIN on an ICU error. The text is converted to UTF-16 first: ICU's iterator
+/// runs about 1.5 times as fast over UTF-16 as over a UTF-8 UText, conversion included.
 int32_t cicu_wordbreaker_words(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length,
                                int32_t *starts, int32_t *ends, int32_t capacity);
+
+/// The same words, found by ICU over a UTF-8 UText (for tests: the reference).
+int32_t cicu_wordbreaker_words_utext(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length,
+                                     int32_t *starts, int32_t *ends, int32_t capacity);
+
+/// The number of words (as above) in UTF-16 text: ICU alone, for the segmentation ceiling.
+/// Returns -1 on an ICU error.
+int32_t cicu_wordbreaker_count_utf16(CICUWordBreaker *breaker, const uint16_t *text, int32_t length);
 
 /// NFKC with case folding (ICU's "nfkc_cf") of one UTF-16 string.
 /// Returns the output length in UTF-16 units, or a negative value on error.

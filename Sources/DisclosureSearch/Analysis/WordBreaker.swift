@@ -114,15 +114,25 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
     }
   }
 
-  /// ICU's words of `utf8` as byte ranges from the slice's start (the whole text at once, no memory).
-  func icuWords(_ utf8: ArraySlice<UInt8>) -> [Range<Int>] {
+  /// ICU's words of `utf8` as byte ranges from the slice's start (the whole text at once, no
+  /// memory). ICU runs over the text converted to UTF-16.
+  func icuWords(_ utf8: ArraySlice<UInt8>) -> [Range<Int>] { icuWords(utf8, by: cicu_wordbreaker_words) }
+
+  /// The same words, found by ICU over the UTF-8 text itself (a UText): the reference for tests.
+  func icuWordsOverUTF8(_ utf8: ArraySlice<UInt8>) -> [Range<Int>] { icuWords(utf8, by: cicu_wordbreaker_words_utext) }
+
+  private typealias Segmenter = (
+    OpaquePointer?, UnsafePointer<UInt8>?, Int32, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, Int32
+  ) -> Int32
+
+  private func icuWords(_ utf8: ArraySlice<UInt8>, by segment: Segmenter) -> [Range<Int>] {
     guard !utf8.isEmpty else { return [] }
     while true {
       let capacity = starts.count
       let count = utf8.withUnsafeBufferPointer { text in
         starts.withUnsafeMutableBufferPointer { starts in
           ends.withUnsafeMutableBufferPointer { ends in
-            cicu_wordbreaker_words(handle, text.baseAddress, Int32(text.count), starts.baseAddress, ends.baseAddress, Int32(capacity))
+            segment(handle, text.baseAddress, Int32(text.count), starts.baseAddress, ends.baseAddress, Int32(capacity))
           }
         }
       }
@@ -135,6 +145,11 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
       }
       return (0..<Int(count)).map { Int(starts[$0])..<Int(ends[$0]) }
     }
+  }
+
+  /// The number of ICU words in UTF-16 text: ICU alone, for the segmentation ceiling.
+  func icuWordCount(utf16: [UInt16]) -> Int {
+    utf16.withUnsafeBufferPointer { Int(max(0, cicu_wordbreaker_count_utf16(handle, $0.baseAddress, Int32($0.count)))) }
   }
 }
 

@@ -5,15 +5,19 @@ import Foundation
 /// approach — for `dsearch bench`.
 @_spi(Benchmark)
 public enum SegmentationCeiling {
-  /// Decodes every report file under `corpus` (not timed), then segments all the text with
-  /// ICU on `threads` threads. Returns the text bytes segmented, the words found and seconds.
+  /// Decodes every report file under `corpus` and converts its text to UTF-16, ICU's own
+  /// form (not timed), then segments all the text with ICU on `threads` threads. Returns the
+  /// UTF-8 bytes of the text segmented, the words found and seconds.
   public static func measure(corpus: URL, threads: Int) throws -> Measure {
-    var texts: [[UInt8]] = []  // filled before timing starts
+    var texts: [[UInt16]] = []  // filled before timing starts
+    var textBytes = 0
     for entry in try CorpusScanner.scan(corpus) {
       let fileExtension = entry.url.pathExtension.lowercased()
       let isHTML = HTMLReader.extensions.contains(fileExtension)
       guard isHTML || CorpusScanner.textExtensions.contains(fileExtension), let data = try? Data(contentsOf: entry.url) else { continue }
-      texts.append(Array(ReportFile.decode([UInt8](data), isHTML: isHTML).text.utf8))
+      let text = ReportFile.decode([UInt8](data), isHTML: isHTML).text
+      texts.append(Array(text.utf16))
+      textBytes += text.utf8.count
     }
     let breakers = try (0..<threads).map { _ in try WordBreaker() }
     let inputs = texts
@@ -21,11 +25,11 @@ public enum SegmentationCeiling {
     let started = DispatchTime.now()
     DispatchQueue.concurrentPerform(iterations: threads) { worker in
       var words = 0
-      for index in stride(from: worker, to: inputs.count, by: threads) { words += breakers[worker].icuWords(inputs[index][...]).count }
+      for index in stride(from: worker, to: inputs.count, by: threads) { words += breakers[worker].icuWordCount(utf16: inputs[index]) }
       counts.set(worker, words)
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-    return Measure(textBytes: texts.reduce(0) { $0 + $1.count }, words: counts.values.reduce(0, +), seconds: seconds)
+    return Measure(textBytes: textBytes, words: counts.values.reduce(0, +), seconds: seconds)
   }
 
   /// What one measure segmented, and how fast.

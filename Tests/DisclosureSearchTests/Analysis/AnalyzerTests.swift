@@ -112,8 +112,9 @@ final class AnalyzerTests: XCTestCase {
 
 final class WordBreakerTests: XCTestCase {
   /// Cutting text into stretches and remembering their words gives exactly ICU's words on
-  /// the whole text: over every line and every whole text of the sample corpus (twice, so
-  /// that remembered stretches are used), and over mixed scripts.
+  /// the whole text — as ICU finds them over the UTF-8 itself, so that converting to UTF-16
+  /// and back is checked too: over every line and every whole text of the sample corpus
+  /// (twice, so that remembered stretches are used), and over mixed scripts.
   func testRememberedStretchesGiveICUsWords() throws {
     let breaker = try WordBreaker()
     let normalizer = Normalizer()
@@ -121,6 +122,7 @@ final class WordBreakerTests: XCTestCase {
       "第3.5条规定，A.B公司的e-mail:x@y.cn；2021年12月31日",
       "カタカナ漢字ひらがな混在テキスト_abc行政处罚", "〇〇七号 々 〆 行政·处罚“不予公开”……——（一）",
       "abc汉字123汉字。。。   汉", "🙂行政😀处罚", "x\u{0301}汉字\u{0301}b", "",
+      "𠮷野家𠀀行政处罚𪚥abc🙂𠮷", "é行政ü處罰ß２０２１年",
       // Stretches too long to remember (over `WordBreaker.longestRemembered` bytes).
       String(repeating: "本机关依法公开政府信息", count: 200), "2021" + String(repeating: "行政处罚决定", count: 300) + "abc",
     ]
@@ -142,11 +144,11 @@ final class WordBreakerTests: XCTestCase {
           let before = breaker.vocabulary.count
           let words = breaker.words(utf8)
           if breaker.vocabulary.count < before { resets += 1 }
-          let whole = breaker.icuWords(utf8[...])
+          let whole = breaker.icuWordsOverUTF8(utf8[...])
           // A word is numbered as itself, or −1 when it is too long to keep.
           let numbered = words.map { $0.word < 0 ? [] : Array(breaker.vocabulary[Int($0.word)]) }
           let expected = whole.map { $0.count > WordBreaker.longestWord ? [] : Array(utf8[$0]) }
-          if words.map(\.range) != whole || numbered != expected {
+          if words.map(\.range) != whole || numbered != expected || breaker.icuWords(utf8[...]) != whole {
             XCTFail("words differ from ICU's in \(text.prefix(80))")
             return
           }
