@@ -129,14 +129,14 @@ public final class Searcher: Sendable {
         doc,
         rows: .labelled { asWritten, label in
           var key: [UInt8] = []
-          key.reserveCapacity(asWritten.utf8.count + 1 + label.utf8.count)
-          key += asWritten.utf8
+          key.reserveCapacity(asWritten.count + 1 + label.count)
+          key += asWritten
           key.append(0)
-          key += label.utf8
+          key += label
           return key.withUnsafeBytes { key in
             let hash = ByteStringTable.hash(key)
             if let holds = labelHoldsPart.value(for: key, hash: hash) { return holds }
-            let text = analyzer.normalizer.normalize(asWritten + " " + label)
+            let text = analyzer.normalizer.normalize(String(decoding: asWritten, as: UTF8.self) + " " + String(decoding: label, as: UTF8.self))
             let holds = partTexts.contains { text.containsBytes($0) }
             labelHoldsPart.insert(key, hash: hash, value: holds)
             return holds

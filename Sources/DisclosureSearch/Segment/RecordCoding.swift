@@ -56,11 +56,11 @@ enum RecordCoding {
 
   /// Which of a section's table rows to make: most of a table section's strings are its
   /// cells'. `labelled` makes the rows whose label as written and as the template words it
-  /// `keep` accepts, and of the others only those two strings.
+  /// (their UTF-8, read in place) `keep` accepts, and no string of the others.
   enum Rows {
     case all
     case none
-    case labelled(_ keep: (_ asWritten: String, _ label: String) -> Bool)
+    case labelled(_ keep: (_ asWritten: ArraySlice<UInt8>, _ label: ArraySlice<UInt8>) -> Bool)
   }
 
   static func decodeSection(_ bytes: [UInt8], rows selection: Rows = .all) throws(RecordReader.Failure) -> StoredSection {
@@ -77,10 +77,9 @@ enum RecordCoding {
     }
     for _ in 0..<(try reader.count()) {
       let table = try reader.slice()
-      let label = try reader.string()
+      let labelBytes = try reader.slice()
       let written = try reader.slice()
-      let labelAsWritten = written.isEmpty ? label : String(decoding: written, as: UTF8.self)
-      let kept = if case .labelled(let keep) = selection { keep(labelAsWritten, label) } else { true }
+      let kept = if case .labelled(let keep) = selection { keep(written.isEmpty ? labelBytes : written, labelBytes) } else { true }
       guard kept else {
         for _ in 0..<(try reader.count()) { _ = try reader.slice() }  // group
         for _ in 0..<(try reader.count()) {
@@ -89,6 +88,8 @@ enum RecordCoding {
         }
         continue
       }
+      let label = String(decoding: labelBytes, as: UTF8.self)
+      let labelAsWritten = written.isEmpty ? label : String(decoding: written, as: UTF8.self)
       let group = try reader.strings()
       let cellCount = try reader.count()
       var cells: [Cell] = []
