@@ -152,6 +152,13 @@ final class IndexView: Sendable {
     doc == 0 || docReports[Int(doc) - 1] != docReports[Int(doc)]
   }
 
+  /// Every report's year, agency and region as filters compare them, by report ID.
+  func reportFilters() throws -> ReportFilters {
+    var filters = ReportFilters()
+    for segment in segments { filters.append(try segment.reportFilters()) }
+    return filters
+  }
+
   func report(_ id: UInt32) throws -> StoredReport {
     let (segment, local) = locate(report: id)
     return try segments[segment].report(local)

@@ -28,7 +28,8 @@ public struct SearchOptions: Sendable {
 /// searches from many threads.
 public final class Searcher: Sendable {
   let index: IndexView
-  private let metadataCache = Mutex<ReportMetadata?>(nil)
+  /// Every report's year, agency and region, read on the first filter.
+  private let filtersCache = Mutex<ReportFilters?>(nil)
   /// Analyzers of finished searches, for the next: each keeps its ICU break iterator and the
   /// scalar foldings it has looked up (a fresh one pays ICU for every scalar of the snippets).
   private let idleAnalyzers = Mutex<[Analyzer]>([])
@@ -549,13 +550,11 @@ public final class Searcher: Sendable {
 
   /// Reports whose metadata satisfies a `year:`, `agency:` or `region:` filter.
   private func reports(satisfying filter: Query.Node) throws -> Bitset {
-    let metadata = try reportMetadata()
+    let metadata = try reportFilters()
     var result = Bitset(capacity: index.reportCount)
-    func insert(_ names: [Name], holding text: String) {
-      let wanted = Name.signature(of: text)
-      for (id, name) in names.enumerated() where name.signature & wanted == wanted && name.text.containsBytes(text) {
-        result.insert(UInt32(id))
-      }
+    func insert(_ names: [UInt32], holding text: String) {
+      let holds = metadata.names.map { $0.containsBytes(text) }
+      for (id, name) in names.enumerated() where holds[Int(name)] { result.insert(UInt32(id)) }
     }
     switch filter {
     case .year(let range):
@@ -567,49 +566,12 @@ public final class Searcher: Sendable {
     return result
   }
 
-  /// Year, agency and region of every report.
-  struct ReportMetadata: Sendable {
-    var years: [Int?] = []
-    var agencies: [Name] = []
-    var regions: [Name] = []
-  }
-
-  /// A normalized name ("" when unknown), and a bit for each of its byte pairs (hashed to
-  /// 64): a name lacking a bit of the wanted text's cannot hold it, which rules out most
-  /// names before their bytes are searched.
-  struct Name: Sendable {
-    let text: String
-    let signature: UInt64
-
-    init(_ text: String) {
-      self.text = text
-      signature = Self.signature(of: text)
-    }
-
-    static func signature(of text: String) -> UInt64 {
-      var bits: UInt64 = 0
-      var previous: UInt8?
-      for byte in text.utf8 {
-        if let previous { bits |= 1 << ((UInt64(previous) &* 31 &+ UInt64(byte)) & 63) }
-        previous = byte
-      }
-      return bits
-    }
-  }
-
   /// Year, agency and region of every report, read once, on the first filter.
-  private func reportMetadata() throws -> ReportMetadata {
-    if let cached = metadataCache.withLock({ $0 }) { return cached }
-    let normalizer = Normalizer()
-    var metadata = ReportMetadata()
-    for id in 0..<UInt32(index.reportCount) {
-      let report = try index.report(id)
-      metadata.years.append(report.year)
-      metadata.agencies.append(Name(normalizer.normalize(report.agency ?? "")))
-      metadata.regions.append(Name(normalizer.normalize(report.region ?? "")))
-    }
-    metadataCache.withLock { $0 = metadata }
-    return metadata
+  private func reportFilters() throws -> ReportFilters {
+    if let cached = filtersCache.withLock({ $0 }) { return cached }
+    let filters = try index.reportFilters()
+    filtersCache.withLock { $0 = filters }
+    return filters
   }
 
   /// Keeps the occurrences whose stored field text really holds `normalized`, with exact

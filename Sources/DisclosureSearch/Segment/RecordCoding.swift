@@ -315,6 +315,9 @@ struct RecordReader {
   private let bytes: [UInt8]
   private(set) var index: Int
 
+  /// Whether every byte has been read.
+  var isAtEnd: Bool { index == bytes.count }
+
   init(_ bytes: [UInt8], at index: Int = 0) {
     self.bytes = bytes
     self.index = index

@@ -3,8 +3,8 @@ import CICU
 /// Constants of the segment file format; `Index/FORMAT.md` is the specification.
 enum SegmentFormat {
   static let magic: UInt32 = 0x4753_5344  // "DSSG" little-endian
-  static let formatVersion: UInt16 = 8
-  static let oldestReadableFormatVersion: UInt16 = 8
+  static let formatVersion: UInt16 = 9
+  static let oldestReadableFormatVersion: UInt16 = 9
   static let headerSize = 16
   static let footerSize = 24
   static let directoryEntrySize = 24
@@ -34,6 +34,9 @@ enum SegmentFormat {
     /// u32 per report: its place among the segment's reports ordered by first path, so that
     /// ties across segments are ordered by path without reading every tied report.
     case reportOrder = 10
+    /// Per report: year, agency and region as the filters compare them (folded), so that a
+    /// filter reads one small block rather than every report's compressed record.
+    case reportFilters = 11
   }
 }
 

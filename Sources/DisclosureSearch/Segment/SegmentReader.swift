@@ -280,6 +280,34 @@ final class SegmentReader: Sendable {
     for report in 0..<meta.reportCount { places.append(Self.u32(data, start + 4 * report)) }
   }
 
+  /// Each report's year, agency and region as filters compare them (`reportFilters` block,
+  /// checked against its CRC on this read).
+  func reportFilters() throws -> ReportFilters {
+    let range = blocks[.reportFilters, default: 0..<0]
+    func corrupt(_ reason: String) -> IndexFormatError { .corrupt(file: name, offset: range.lowerBound, reason: reason) }
+    guard Self.crc(data, range) == checksums[.reportFilters] else { throw corrupt("checksum mismatch in block reportFilters") }
+    var reader = RecordReader([UInt8](data[range]))
+    var filters = ReportFilters()
+    do {
+      filters.names = try reader.strings()
+      func name() throws(RecordReader.Failure) -> UInt32 {
+        let number = try reader.varint()
+        guard number < filters.names.count else { throw .truncated }
+        return UInt32(number)
+      }
+      for _ in 0..<meta.reportCount {
+        let year = Int(clamping: try reader.varint())
+        filters.years.append(year == 0 ? nil : year)
+        filters.agencies.append(try name())
+        filters.regions.append(try name())
+      }
+    } catch {
+      throw corrupt("report filters do not decode")
+    }
+    guard reader.isAtEnd else { throw corrupt("report filters do not decode") }
+    return filters
+  }
+
   // MARK: Records
 
   func report(_ id: UInt32) throws -> StoredReport {
@@ -388,6 +416,7 @@ final class SegmentReader: Sendable {
       do { _ = try report(id) } catch let error as IndexFormatError { problems.append(error) } catch {}
       if problems.count > 20 { return problems }
     }
+    do { _ = try reportFilters() } catch let error as IndexFormatError { problems.append(error) } catch {}
     for doc in 0..<UInt32(docCount) where reportID(of: doc) >= UInt32(meta.reportCount) {
       problems.append(.corrupt(file: name, offset: blockStart(.docs), reason: "section \(doc) names a missing report"))
       break
@@ -416,5 +445,24 @@ final class SegmentReader: Sendable {
 
   static func crc(_ data: Data, _ range: Range<Int>) -> UInt32 {
     data.withUnsafeBytes { CRC32.of(UnsafeRawBufferPointer(rebasing: $0[range])) }
+  }
+}
+
+/// Every report's year, agency and region as the filters `year:`, `agency:` and `region:`
+/// compare them: agency and region are numbers of `names`, folded by `Normalizer` ("" when
+/// unknown), each name once.
+struct ReportFilters: Sendable {
+  var years: [Int?] = []
+  var agencies: [UInt32] = []
+  var regions: [UInt32] = []
+  var names: [String] = []
+
+  /// Appends the reports of `other` (the next segment's).
+  mutating func append(_ other: ReportFilters) {
+    let base = UInt32(names.count)
+    years += other.years
+    agencies += other.agencies.map { $0 + base }
+    regions += other.regions.map { $0 + base }
+    names += other.names
   }
 }

@@ -118,6 +118,28 @@ enum SegmentWriter {
       for place in places { order.u32(place) }
       try emit(order.bytes)
     }
+    try block(.reportFilters) { emit in
+      // Agencies and regions repeat from report to report: each name is written once.
+      let normalizer = Normalizer()
+      var names: [String] = []
+      var numbers: [String: Int] = [:]
+      func number(_ name: String?) -> Int {
+        let folded = normalizer.normalize(name ?? "")
+        if let known = numbers[folded] { return known }
+        names.append(folded)
+        numbers[folded] = names.count - 1
+        return names.count - 1
+      }
+      let entries = builder.reports.map { (year: $0.year ?? 0, agency: number($0.agency), region: number($0.region)) }
+      var filters = RecordWriter()
+      filters.strings(names)
+      for entry in entries {
+        filters.varint(UInt64(entry.year))
+        filters.varint(UInt64(entry.agency))
+        filters.varint(UInt64(entry.region))
+      }
+      try emit(filters.bytes)
+    }
 
     var directoryBytes = ByteWriter()
     directoryBytes.u32(UInt32(directory.count))

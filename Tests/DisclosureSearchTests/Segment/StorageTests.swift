@@ -105,6 +105,48 @@ final class StorageTests: XCTestCase {
     }
   }
 
+  /// The filters' block holds each report's year, agency and region as its record does,
+  /// folded as a filter's text is.
+  func testReportFiltersEqualThoseOfReportRecords() throws {
+    let index = SampleIndex.searcher.index
+    let normalizer = Normalizer()
+    let filters = try index.reportFilters()
+    XCTAssertEqual(filters.years.count, index.reportCount)
+    var known = 0
+    for id in 0..<index.reportCount {
+      let report = try index.report(UInt32(id))
+      let (agency, region) = (filters.names[Int(filters.agencies[id])], filters.names[Int(filters.regions[id])])
+      XCTAssertEqual(filters.years[id], report.year)
+      XCTAssertEqual(agency, normalizer.normalize(report.agency ?? ""))
+      XCTAssertEqual(region, normalizer.normalize(report.region ?? ""))
+      if report.year != nil && !agency.isEmpty && !region.isEmpty { known += 1 }
+    }
+    XCTAssertGreaterThan(known, 100)
+    XCTAssertEqual(Set(filters.names).count, filters.names.count, "each name once")
+  }
+
+  /// A damaged filters block fails a filtered search and `check`, and nothing else.
+  func testDamagedReportFiltersAreAnError() throws {
+    let (_, index) = try builtSample(every: 12)
+    let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: index.path).first { $0.hasSuffix(".dsx") })
+    let url = index.appendingPathComponent(name)
+    var data = try Data(contentsOf: url)
+    // The block's directory entry: footer → directory → (id, offset u64, length u64, crc).
+    let directory = Int(SegmentReader.u64(data, data.count - SegmentFormat.footerSize))
+    let entry = try XCTUnwrap(
+      (0..<Int(SegmentReader.u32(data, directory))).map { directory + 4 + $0 * SegmentFormat.directoryEntrySize }
+        .first { SegmentReader.u32(data, $0) == SegmentFormat.Block.reportFilters.rawValue })
+    let (offset, length) = (Int(SegmentReader.u64(data, entry + 4)), Int(SegmentReader.u64(data, entry + 12)))
+    XCTAssertGreaterThan(length, 0)
+    data[offset + length / 2] ^= 0x20
+    try data.write(to: url)
+    let searcher = try Searcher(indexFolder: index)
+    XCTAssertThrowsError(try searcher.search("year:2021 行政处罚"))
+    XCTAssertThrowsError(try searcher.search("agency:交通 行政处罚"))
+    XCTAssertFalse(try searcher.search("行政处罚").hits.isEmpty)
+    XCTAssertTrue(DisclosureIndex.check(index: index).contains { "\($0)".contains("reportFilters") }, "\(DisclosureIndex.check(index: index))")
+  }
+
   /// A search checking labels in the text searches each label field once, known by what its
   /// record makes it of: records of the same source make the same label field, and another
   /// label, label as written, group or header makes another source (a cell's text does not).
