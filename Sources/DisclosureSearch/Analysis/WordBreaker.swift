@@ -14,9 +14,12 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   private let handle: OpaquePointer
   private var starts = [Int32](repeating: 0, count: 4096)
   private var ends = [Int32](repeating: 0, count: 4096)
-  /// The stretches seen before, and the words of each: start and end offsets in the stretch
-  /// and the word's number in `vocabulary`, three numbers per word.
-  private var stretches = ByteStringMap<[Int32]>()
+  /// The stretches seen before, and where the words of each lie in `knownWords`: start and
+  /// end offsets in the stretch and the word's number in `vocabulary`, three numbers per word
+  /// (all stretches' words in one array: an array per stretch cost a retain and a release
+  /// per lookup).
+  private var stretches = ByteStringMap<Range<Int>>()
+  private var knownWords: [Int32] = []
   /// Every word of the known stretches, once, numbered (so that a caller counts words by number).
   private(set) var vocabulary = ByteStringTable()
   /// Past this many stretches or words, the memory starts afresh (so numbers are valid only
@@ -38,6 +41,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   func words(_ utf8: [UInt8]) -> [(range: Range<Int>, word: Int32)] {
     if stretches.count > knownLimit || vocabulary.count > vocabularyLimit {
       stretches.removeAll()
+      knownWords.removeAll()
       vocabulary.removeAll()
     }
     var result: [(range: Range<Int>, word: Int32)] = []
@@ -74,11 +78,13 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
     }
     let words = stretch.withUnsafeBytes { key in
       stretches.value(for: key) {
-        numberedWords(stretch).flatMap { [Int32($0.range.lowerBound), Int32($0.range.upperBound), $0.word] }
+        let start = knownWords.count
+        for (range, word) in numberedWords(stretch) { knownWords += [Int32(range.lowerBound), Int32(range.upperBound), word] }
+        return start..<knownWords.count
       }
     }
-    for index in stride(from: 0, to: words.count, by: 3) {
-      result.append(((base + Int(words[index]))..<(base + Int(words[index + 1])), words[index + 2]))
+    for index in stride(from: words.lowerBound, to: words.upperBound, by: 3) {
+      result.append(((base + Int(knownWords[index]))..<(base + Int(knownWords[index + 1])), knownWords[index + 2]))
     }
   }
 
