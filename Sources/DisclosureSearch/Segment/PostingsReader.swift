@@ -405,18 +405,13 @@ struct PostingsCursor {
       // Every 8-byte load stays inside the list: no check per value. The arithmetic wraps
       // (no overflow checks: a gap is at most 32 bits, and the sum is checked below), and
       // the buffers are held in locals (the compiler reloaded them after every store).
-      let (gapMask, countMask) = ((UInt64(1) << header.gapWidth) &- 1, (UInt64(1) << header.countWidth) &- 1)
-      let (gapWidth, countWidth) = (header.gapWidth, header.countWidth)
-      var (gapBit, countBit) = (header.gapsStart &* 8, header.countsStart &* 8)
       let (docs, counts) = (docs, counts)
+      PackedBits.unpack(bytes, at: header.gapsStart, count: header.size, width: header.gapWidth, into: docs)
+      PackedBits.unpack(bytes, at: header.countsStart, count: header.size, width: header.countWidth, into: counts)
       for index in 0..<header.size {
-        let gap = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: gapBit &>> 3, as: UInt64.self)) &>> (gapBit & 7) & gapMask
-        let count = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: countBit &>> 3, as: UInt64.self)) &>> (countBit & 7) & countMask
-        previous &+= Int64(bitPattern: gap) &+ 1
+        previous &+= Int64(docs[index]) &+ 1
         docs[index] = UInt32(truncatingIfNeeded: previous)
-        counts[index] = UInt32(truncatingIfNeeded: count) &+ 1
-        gapBit &+= gapWidth
-        countBit &+= countWidth
+        counts[index] &+= 1
       }
     } else {
       for index in 0..<header.size {
@@ -436,6 +431,60 @@ struct PostingsCursor {
 
 /// Values of `width` bits packed least significant bit first.
 enum PackedBits {
+  /// The `count` values of a run that starts at byte `start`, into `output`; the caller
+  /// guarantees eight readable bytes from the byte of every value (no check per value).
+  /// A width of up to 16 bits, the widths of nearly every block, is made a constant of its
+  /// own copy of the loop: eight values take `width` bytes, so with the width known each
+  /// value's load offset and shift in a group of eight are constants (with the width in a
+  /// variable, each value's shift waited on the bit offset before it).
+  static func unpack(_ bytes: UnsafeRawBufferPointer, at start: Int, count: Int, width: Int, into output: UnsafeMutablePointer<UInt32>) {
+    switch width {
+    case 0: output.update(repeating: 0, count: count)
+    case 1: unpack(bytes, at: start, count: count, constantWidth: 1, into: output)
+    case 2: unpack(bytes, at: start, count: count, constantWidth: 2, into: output)
+    case 3: unpack(bytes, at: start, count: count, constantWidth: 3, into: output)
+    case 4: unpack(bytes, at: start, count: count, constantWidth: 4, into: output)
+    case 5: unpack(bytes, at: start, count: count, constantWidth: 5, into: output)
+    case 6: unpack(bytes, at: start, count: count, constantWidth: 6, into: output)
+    case 7: unpack(bytes, at: start, count: count, constantWidth: 7, into: output)
+    case 8: unpack(bytes, at: start, count: count, constantWidth: 8, into: output)
+    case 9: unpack(bytes, at: start, count: count, constantWidth: 9, into: output)
+    case 10: unpack(bytes, at: start, count: count, constantWidth: 10, into: output)
+    case 11: unpack(bytes, at: start, count: count, constantWidth: 11, into: output)
+    case 12: unpack(bytes, at: start, count: count, constantWidth: 12, into: output)
+    case 13: unpack(bytes, at: start, count: count, constantWidth: 13, into: output)
+    case 14: unpack(bytes, at: start, count: count, constantWidth: 14, into: output)
+    case 15: unpack(bytes, at: start, count: count, constantWidth: 15, into: output)
+    case 16: unpack(bytes, at: start, count: count, constantWidth: 16, into: output)
+    default: unpack(bytes, at: start, count: count, constantWidth: width, into: output)
+    }
+  }
+
+  @inline(__always)
+  private static func unpack(
+    _ bytes: UnsafeRawBufferPointer, at start: Int, count: Int, constantWidth width: Int, into output: UnsafeMutablePointer<UInt32>
+  ) {
+    let mask = (UInt64(1) << UInt64(width)) &- 1
+    var index = 0
+    var group = start
+    while index &+ 8 <= count {
+      for lane in 0..<8 {
+        let bit = lane &* width
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: group &+ bit &>> 3, as: UInt64.self))
+        output[index &+ lane] = UInt32(truncatingIfNeeded: word &>> UInt64(bit & 7) & mask)
+      }
+      group &+= width
+      index &+= 8
+    }
+    var bit = group &* 8
+    while index < count {
+      let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
+      output[index] = UInt32(truncatingIfNeeded: word &>> UInt64(bit & 7) & mask)
+      bit &+= width
+      index &+= 1
+    }
+  }
+
   /// The value at `index` of a run that starts at byte `start` (bounds checked by the caller
   /// with `PostingsDecoder.skipBits`).
   @inline(__always)

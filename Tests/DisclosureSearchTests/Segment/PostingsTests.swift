@@ -226,6 +226,27 @@ final class PostingsTests: XCTestCase {
     }
   }
 
+  /// Unpacking a run gives the values packed, for every width (those with a loop of their
+  /// own and the others), every count of a block and runs starting at any byte.
+  func testUnpackingGivesThePackedValues() {
+    var generator = SystemRandomNumberGenerator()
+    for width in 0...32 {
+      for count in 1...PostingsBlock.capacity {
+        let values = (0..<count).map { _ in width == 0 ? 0 : UInt32.random(in: 0...(UInt32.max >> (32 - width)), using: &generator) }
+        let start = Int.random(in: 0..<3, using: &generator)
+        var bytes = [UInt8](repeating: 0xA5, count: start)
+        PackedBits.append(values, width: width, to: &bytes)
+        bytes += [UInt8](repeating: 0xFF, count: 8)
+        let output = UnsafeMutablePointer<UInt32>.allocate(capacity: count)
+        defer { output.deallocate() }
+        bytes.withUnsafeBytes { PackedBits.unpack($0, at: start, count: count, width: width, into: output) }
+        guard Array(UnsafeBufferPointer(start: output, count: count)) == values else {
+          return XCTFail("width \(width), \(count) values")
+        }
+      }
+    }
+  }
+
   /// Skipping n varints lands where decoding n of them does, from every start and for
   /// every n, over varints of one to five bytes (the skip reads eight bytes at a time).
   func testSkippingVarintsLandsWhereDecodingThemDoes() throws {
