@@ -127,14 +127,29 @@ static int32_t to_utf16(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t l
   return count;
 }
 
+/// Frees the UTF-16 buffers, the iterator set to an empty text first.
+static void release_utf16(CICUWordBreaker *breaker) {
+  static const UChar empty[1] = {0};
+  UErrorCode status = U_ZERO_ERROR;
+  ubrk_setText(breaker->iterator, empty, 0, &status);
+  free(breaker->units);
+  free(breaker->offsets);
+  breaker->units = NULL;
+  breaker->offsets = NULL;
+  breaker->capacity = 0;
+}
+
 int32_t cicu_wordbreaker_words(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length,
                                int32_t *starts, int32_t *ends, int32_t capacity) {
   int32_t count = to_utf16(breaker, utf8, length);
   if (count < 0) return INT32_MIN;
   UErrorCode status = U_ZERO_ERROR;
   ubrk_setText(breaker->iterator, breaker->units, count, &status);
-  if (U_FAILURE(status)) return INT32_MIN;
-  return collect_words(breaker->iterator, breaker->offsets, starts, ends, capacity);
+  int32_t words = U_FAILURE(status) ? INT32_MIN : collect_words(breaker->iterator, breaker->offsets, starts, ends, capacity);
+  // The buffers of a text of millions of characters (6 bytes per byte of it) are not kept
+  // for the next texts.
+  if (breaker->capacity > (1 << 20)) release_utf16(breaker);
+  return words;
 }
 
 int32_t cicu_wordbreaker_words_utext(CICUWordBreaker *breaker, const uint8_t *utf8, int32_t length,
