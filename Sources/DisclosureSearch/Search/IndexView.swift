@@ -30,6 +30,9 @@ final class IndexView: Sendable {
   let liveReports: Bitset
   /// Each report's place among its segment's reports in the order of their first paths.
   private let reportPlaces: [UInt32]
+  /// Each report's first doc, then the doc count: a report's docs run from its start to the
+  /// next report's (its sections are added together, and report IDs ascend with doc IDs).
+  private let reportStarts: [UInt32]
   /// Each segment's deleted sections (local doc IDs, ascending): its stored document
   /// frequencies count them too.
   private let deletedDocs: [[UInt32]]
@@ -59,6 +62,13 @@ final class IndexView: Sendable {
     }
     docCount = docReports.count
     reportCount = reports
+    var reportStarts = [UInt32](repeating: UInt32(docReports.count), count: reports + 1)
+    var doc = 0
+    for report in 0..<reports {
+      reportStarts[report] = UInt32(doc)
+      while doc < docReports.count && docReports[doc] == report { doc += 1 }
+    }
+    self.reportStarts = reportStarts
     var reportPlaces: [UInt32] = []
     reportPlaces.reserveCapacity(reports)
     for segment in segments { segment.appendReportOrder(&reportPlaces) }
@@ -126,20 +136,8 @@ final class IndexView: Sendable {
     fieldLengths[field.rawValue * docCount + Int(doc)]
   }
 
-  /// The global doc IDs of a report's sections (consecutive: a report's sections are added
-  /// together, and report IDs ascend with doc IDs).
-  func docs(ofReport report: UInt32) -> Range<UInt32> {
-    func firstDoc(after isBefore: (UInt32) -> Bool) -> UInt32 {
-      var low = 0
-      var high = docReports.count
-      while low < high {
-        let middle = (low + high) / 2
-        if isBefore(docReports[middle]) { low = middle + 1 } else { high = middle }
-      }
-      return UInt32(low)
-    }
-    return firstDoc { $0 < report }..<firstDoc { $0 <= report }
-  }
+  /// The global doc IDs of a report's sections.
+  func docs(ofReport report: UInt32) -> Range<UInt32> { reportStarts[Int(report)]..<reportStarts[Int(report) + 1] }
 
   /// Where `doc` stands among its segment's sections in the order of report paths, then
   /// section numbers (what doc order is in a segment a full build wrote).
@@ -246,9 +244,13 @@ final class IndexView: Sendable {
   func liveDocs(inSections numbers: Set<Int>?, ofReports reports: Bitset) -> Bitset {
     var docs = liveDocs(inSections: numbers)
     guard reports != liveReports else { return docs }
-    // One pass over the docs' reports, in order: finding each allowed report's docs by
-    // binary search cost more (a quarter of year:2021 行政处罚 at 50,000 reports).
-    docs.formIntersection(Bitset(capacity: docCount) { reports.contains(reportID(of: $0)) })
+    // The allowed reports' docs, range by range (a pass over every doc asking for its
+    // report was a third of `agency:财政局 行政事业性收费` at 50,000 reports).
+    var ofReports = Bitset(capacity: docCount)
+    reports.forEach { report in
+      for doc in self.docs(ofReport: report) { ofReports.insert(doc) }
+    }
+    docs.formIntersection(ofReports)
     return docs
   }
 
