@@ -29,7 +29,7 @@ public struct SearchOptions: Sendable {
 public final class Searcher: Sendable {
   let index: IndexView
   /// Every report's year, agency and region, read on the first filter.
-  private let metadataCache = Mutex<ReportMetadata?>(nil)
+  private let filtersCache = Mutex<ReportFilters?>(nil)
   /// Analyzers of finished searches, for the next: each keeps its ICU break iterator and the
   /// scalar foldings it has looked up (a fresh one pays ICU for every scalar of the snippets).
   private let idleAnalyzers = Mutex<[Analyzer]>([])
@@ -550,51 +550,28 @@ public final class Searcher: Sendable {
 
   /// Reports whose metadata satisfies a `year:`, `agency:` or `region:` filter.
   private func reports(satisfying filter: Query.Node) throws -> Bitset {
-    let metadata = try reportMetadata()
+    let filters = try reportFilters()
     var result = Bitset(capacity: index.reportCount)
     func insert(_ names: [UInt32], holding text: String) {
-      let wanted = ReportMetadata.signature(of: text)
-      let holds = zip(metadata.filters.names, metadata.signatures).map { name, signature in
-        signature & wanted == wanted && name.containsBytes(text)
-      }
+      let holds = filters.namesHolding(text)
       for (id, name) in names.enumerated() where holds[Int(name)] { result.insert(UInt32(id)) }
     }
     switch filter {
     case .year(let range):
-      for (id, year) in metadata.filters.years.enumerated() where year.map(range.contains) ?? false { result.insert(UInt32(id)) }
-    case .agency(let text): insert(metadata.filters.agencies, holding: text)
-    case .region(let text): insert(metadata.filters.regions, holding: text)
+      for (id, year) in filters.years.enumerated() where year.map(range.contains) ?? false { result.insert(UInt32(id)) }
+    case .agency(let text): insert(filters.agencies, holding: text)
+    case .region(let text): insert(filters.regions, holding: text)
     default: break
     }
     return result
   }
 
-  /// Year, agency and region of every report, and a signature of each name: a bit for each
-  /// of its byte pairs (hashed to 64). A name lacking a bit of the wanted text's cannot hold
-  /// it, which rules out most names before their bytes are searched (searching all 36,983
-  /// names of 50,000 reports took 2.5 ms a query).
-  struct ReportMetadata: Sendable {
-    let filters: ReportFilters
-    let signatures: [UInt64]
-
-    static func signature(of text: String) -> UInt64 {
-      var bits: UInt64 = 0
-      var previous: UInt8?
-      for byte in text.utf8 {
-        if let previous { bits |= 1 << ((UInt64(previous) &* 31 &+ UInt64(byte)) & 63) }
-        previous = byte
-      }
-      return bits
-    }
-  }
-
-  /// Read once, on the first filter.
-  private func reportMetadata() throws -> ReportMetadata {
-    if let cached = metadataCache.withLock({ $0 }) { return cached }
+  /// Year, agency and region of every report, read once, on the first filter.
+  private func reportFilters() throws -> ReportFilters {
+    if let cached = filtersCache.withLock({ $0 }) { return cached }
     let filters = try index.reportFilters()
-    let metadata = ReportMetadata(filters: filters, signatures: filters.names.map(ReportMetadata.signature(of:)))
-    metadataCache.withLock { $0 = metadata }
-    return metadata
+    filtersCache.withLock { $0 = filters }
+    return filters
   }
 
   /// Keeps the occurrences whose stored field text really holds `normalized`, with exact

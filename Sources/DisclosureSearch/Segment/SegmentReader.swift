@@ -289,10 +289,13 @@ final class SegmentReader: Sendable {
     var reader = RecordReader([UInt8](data[range]))
     var filters = ReportFilters()
     do {
-      filters.names = try reader.strings()
+      for _ in 0..<(try reader.count()) {
+        filters.names += try reader.slice()
+        filters.nameEnds.append(filters.names.count)
+      }
       func name() throws(RecordReader.Failure) -> UInt32 {
         let number = try reader.varint()
-        guard number < filters.names.count else { throw .truncated }
+        guard number < filters.nameEnds.count else { throw .truncated }
         return UInt32(number)
       }
       for _ in 0..<meta.reportCount {
@@ -449,20 +452,41 @@ final class SegmentReader: Sendable {
 }
 
 /// Every report's year, agency and region as the filters `year:`, `agency:` and `region:`
-/// compare them: agency and region are numbers of `names`, folded by `Normalizer` ("" when
-/// unknown), each name once.
+/// compare them: agency and region are numbers of names, folded by `Normalizer` ("" when
+/// unknown), each name once. The names' UTF-8 lies end to end in `names` (no string is made
+/// of them: a filtered search process made 37,000 at 50,000 reports), name n ending at
+/// `nameEnds[n]`.
 struct ReportFilters: Sendable {
   var years: [Int?] = []
   var agencies: [UInt32] = []
   var regions: [UInt32] = []
-  var names: [String] = []
+  var names: [UInt8] = []
+  var nameEnds: [Int] = []
 
   /// Appends the reports of `other` (the next segment's).
   mutating func append(_ other: ReportFilters) {
-    let base = UInt32(names.count)
+    let (base, offset) = (UInt32(nameEnds.count), names.count)
     years += other.years
     agencies += other.agencies.map { $0 + base }
     regions += other.regions.map { $0 + base }
     names += other.names
+    nameEnds += other.nameEnds.map { $0 + offset }
+  }
+
+  /// Whether each name holds `text` (by UTF-8 bytes): one search through all the names, each
+  /// occurrence credited to the name it starts in if it ends there too.
+  func namesHolding(_ text: String) -> [Bool] {
+    let needle = Array(text.utf8)
+    var holds = [Bool](repeating: needle.isEmpty, count: nameEnds.count)
+    for start in names.indices(of: needle) {
+      // The first name ending after `start` is the one the occurrence starts in.
+      var (low, high) = (0, nameEnds.count)
+      while low < high {
+        let middle = (low + high) / 2
+        if nameEnds[middle] <= start { low = middle + 1 } else { high = middle }
+      }
+      if low < nameEnds.count && start + needle.count <= nameEnds[low] { holds[low] = true }
+    }
+    return holds
   }
 }

@@ -112,17 +112,35 @@ final class StorageTests: XCTestCase {
     let normalizer = Normalizer()
     let filters = try index.reportFilters()
     XCTAssertEqual(filters.years.count, index.reportCount)
+    func name(_ number: UInt32) -> String {
+      let end = filters.nameEnds[Int(number)]
+      return String(decoding: filters.names[(number == 0 ? 0 : filters.nameEnds[Int(number) - 1])..<end], as: UTF8.self)
+    }
+    let names = (0..<UInt32(filters.nameEnds.count)).map(name)
     var known = 0
     for id in 0..<index.reportCount {
       let report = try index.report(UInt32(id))
-      let (agency, region) = (filters.names[Int(filters.agencies[id])], filters.names[Int(filters.regions[id])])
+      let (agency, region) = (names[Int(filters.agencies[id])], names[Int(filters.regions[id])])
       XCTAssertEqual(filters.years[id], report.year)
       XCTAssertEqual(agency, normalizer.normalize(report.agency ?? ""))
       XCTAssertEqual(region, normalizer.normalize(report.region ?? ""))
       if report.year != nil && !agency.isEmpty && !region.isEmpty { known += 1 }
     }
     XCTAssertGreaterThan(known, 100)
-    XCTAssertEqual(Set(filters.names).count, filters.names.count, "each name once")
+    XCTAssertEqual(Set(names).count, names.count, "each name once")
+    // Each name holds a text where its bytes do, whatever names lie beside it.
+    for text in ["局", "交通运输局", "区", "省", "局淄", "", "不存在的名字"] {
+      XCTAssertEqual(filters.namesHolding(text), names.map { text.isEmpty || $0.containsBytes(text) }, text)
+    }
+    // An occurrence across two names' bytes is in neither.
+    var made = ReportFilters()
+    for name in ["交通局", "淄博市", "局淄", ""] {
+      made.names += Array(name.utf8)
+      made.nameEnds.append(made.names.count)
+    }
+    XCTAssertEqual(made.namesHolding("局淄"), [false, false, true, false])
+    XCTAssertEqual(made.namesHolding("局"), [true, false, true, false])
+    XCTAssertEqual(made.namesHolding("市局"), [false, false, false, false])
   }
 
   /// A damaged filters block fails a filtered search and `check`, and nothing else.
