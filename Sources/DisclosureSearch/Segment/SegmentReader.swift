@@ -478,14 +478,12 @@ struct ReportFilters: Sendable {
   func namesHolding(_ text: String) -> [Bool] {
     let needle = Array(text.utf8)
     var holds = [Bool](repeating: needle.isEmpty, count: nameEnds.count)
+    // Occurrences come in ascending order, so the name each starts in only moves forward
+    // (the last name ends at the end of `names`, past every start).
+    var name = 0
     for start in names.indices(of: needle) {
-      // The first name ending after `start` is the one the occurrence starts in.
-      var (low, high) = (0, nameEnds.count)
-      while low < high {
-        let middle = (low + high) / 2
-        if nameEnds[middle] <= start { low = middle + 1 } else { high = middle }
-      }
-      if low < nameEnds.count && start + needle.count <= nameEnds[low] { holds[low] = true }
+      while nameEnds[name] <= start { name += 1 }
+      if start + needle.count <= nameEnds[name] { holds[name] = true }
     }
     return holds
   }
