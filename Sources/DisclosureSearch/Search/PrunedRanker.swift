@@ -363,6 +363,9 @@ private struct SegmentTerms: Sendable {
   let phrases: [[Field: [Gram]]]
   /// Per scoring part, word and field: the word's term.
   let words: [[String: [Field: Int]]]
+  /// Per scoring part, where the section bounds of its rarest gram that has them (over all
+  /// its fields) lie in the file, if any.
+  let sectionBounds: [Range<Int>?]
 
   /// How many docs the rarest gram of every part in every field names: the most sections a
   /// pass can visit.
@@ -385,6 +388,18 @@ private struct SegmentTerms: Sendable {
         }
       }
       return terms
+    }
+    sectionBounds = try phrases.prefix(ranker.scoringPartCount).map { byField in
+      // A gram's docs over the fields whose lists it is among (its key without the field byte).
+      var docs: [[UInt8]: Int] = [:]
+      for grams in byField.values {
+        for gram in grams { docs[Array(reader.termKey(gram.term).dropFirst()), default: 0] += gram.df }
+      }
+      let rarestFirst = docs.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key.lexicographicallyPrecedes($1.key) }
+      for (gram, _) in rarestFirst {
+        if let table = try reader.sectionBounds(ofGram: gram) { return table }
+      }
+      return nil
     }
   }
 
@@ -464,6 +479,11 @@ private struct SegmentPass {
   /// clause: its scale over its phrase clause's (both positive).
   let clauseScales: [Double]
   let wordRatios: [Double]
+  /// The scoring parts with section bounds (`SectionBounds`): a cursor over the table, and
+  /// the phrase clause of each field (−1: none).
+  var partBounds: [(table: SectionBounds.Cursor, clauses: SIMD4<Int32>)]
+  /// Whether every part with a phrase clause has section bounds.
+  let boundsEveryPart: Bool
   var cursors: UnsafeMutableBufferPointer<PostingsCursor>
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
@@ -608,6 +628,14 @@ private struct SegmentPass {
       words.filter { $0.phrase == number }.reduce(phrases[number].score.scale) { $0 + $1.score.scale }
     }
     self.checks = checks
+    partBounds = terms.sectionBounds.enumerated().compactMap { part, range in
+      guard let range else { return nil }
+      let table = SectionBounds.Cursor(UnsafeRawBufferPointer(rebasing: file[range]), docCount: reader.docCount)
+      var clauses = SIMD4<Int32>(repeating: -1)
+      for (number, clause) in phrases.enumerated() where clause.part == part { clauses[clause.field.rawValue] = Int32(number) }
+      return (table, clauses)
+    }
+    boundsEveryPart = Set(phrases.map(\.part)).isSubset(of: terms.sectionBounds.indices.filter { terms.sectionBounds[$0] != nil })
     checked = Array(repeating: nil, count: ranker.parts.count)
     let normalizer = ranker.needsText.contains(true) ? Normalizer() : nil
     counters = ranker.parts.indices.map { number in
@@ -741,6 +769,16 @@ private struct SegmentPass {
         guard let next = ranker.allowedDocs.nextMember(atOrAfter: base + target), next < base + docs.upperBound else { return }
         target = next - base
       }
+      // Where every scoring part has section bounds, a range of them where no section can
+      // enter (or none holds a part) is stepped over by them alone, no list read.
+      if boundsEveryPart {
+        let bound = try sectionBound(atRangeOf: target)
+        if bound == 0 || collector.excludes(bound) {
+          if bound > 0 { skipped = true }
+          target = (target >> UInt32(SectionBounds.rangeShift) + 1) << UInt32(SectionBounds.rangeShift)
+          continue
+        }
+      }
       // The range reaches to the first end of a block of a phrase clause's rarest list (the
       // lists that find sections), or `minimumRange` docs; every list bounds its docs in the
       // range by the headers of the blocks that may hold them, and the bounds add up.
@@ -784,6 +822,9 @@ private struct SegmentPass {
         }
         wordOrder[slot] = number
       }
+      if present != 0 && !partBounds.isEmpty && !collector.excludes(rangeBound) {
+        rangeBound = try sectionRangeBound(rangeBound, from: target, through: upto)
+      }
       if present != 0 {
         if collector.excludes(rangeBound) {
           skipped = true
@@ -815,6 +856,48 @@ private struct SegmentPass {
       best = min(best, most.score)
     }
     return (min(best, score(combined.maxCount, combined.minLength)), combined.maxCount)
+  }
+
+  /// The best score of any section in the section bounds' range of `doc`, from them alone.
+  private mutating func sectionBound(atRangeOf doc: UInt32) throws(BadPostings) -> Double {
+    var bound = 0.0
+    for number in partBounds.indices {
+      let clauses = partBounds[number].clauses
+      bound += try partBounds[number].table.best(from: doc, through: doc) { counts, lengths in
+        var score = 0.0
+        for field in 0..<4 where clauses[field] >= 0 && counts[field] > 0 {
+          let clause = Int(clauses[field])
+          score += clauseScales[clause] * phrases[clause].score.saturation(counts[field], lengths[field])
+        }
+        return score
+      }
+    }
+    return bound
+  }
+
+  /// `bound` (the range's clause bounds added up) with each part that has section bounds
+  /// bounded by whole sections instead, where that is lower: the best entry of the part's
+  /// ranges, each field at the fewer of the entry's count and the clause's largest count in
+  /// the range, in the entry's field length, and at most the clause's own bound.
+  private mutating func sectionRangeBound(_ bound: Double, from first: UInt32, through last: UInt32) throws(BadPostings) -> Double {
+    var bound = bound
+    for number in partBounds.indices {
+      let clauses = partBounds[number].clauses
+      var fieldsBound = 0.0
+      for field in 0..<4 where clauses[field] >= 0 { fieldsBound += clauseBounds[Int(clauses[field])] }
+      let best = try partBounds[number].table.best(from: first, through: last) { counts, lengths in
+        var score = 0.0
+        for field in 0..<4 where clauses[field] >= 0 && counts[field] > 0 {
+          let clause = Int(clauses[field])
+          let count = min(counts[field], phraseMaxCounts[clause])
+          guard count > 0 else { continue }
+          score += min(clauseBounds[clause], clauseScales[clause] * phrases[clause].score.saturation(count, lengths[field]))
+        }
+        return score
+      }
+      if best < fieldsBound { bound -= fieldsBound - best }
+    }
+    return bound
   }
 
   /// Which phrase clauses drive the current range (MaxScore): the clauses of smallest bound,

@@ -40,11 +40,11 @@ enum PostingsBlock {
     frontier.replaceSubrange(start..<end, with: CollectionOfOne(pair))
   }
 
-  /// At most `boundCapacity` pairs that bound every pair of `frontier`: while there are too
+  /// At most `capacity` pairs that bound every pair of `frontier`: while there are too
   /// many, the two neighbours of closest counts become one, the higher count in the shorter field.
-  static func capped(_ frontier: [(count: UInt32, length: UInt32)]) -> [(count: UInt32, length: UInt32)] {
+  static func capped(_ frontier: [(count: UInt32, length: UInt32)], to capacity: Int = boundCapacity) -> [(count: UInt32, length: UInt32)] {
     var pairs = frontier
-    while pairs.count > boundCapacity {
+    while pairs.count > capacity {
       var closest = 0
       for place in 1..<pairs.count - 1
       where UInt64(pairs[place + 1].count) * UInt64(pairs[closest].count) < UInt64(pairs[closest + 1].count) * UInt64(pairs[place].count) {
@@ -534,6 +534,8 @@ struct PostingsDecoder {
     index = start
     self.end = min(end ?? bytes.count, bytes.count)
   }
+
+  var isAtEnd: Bool { index == end }
 
   @inline(__always)
   mutating func byte() throws(BadPostings) -> UInt8 {

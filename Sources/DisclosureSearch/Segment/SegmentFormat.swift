@@ -3,8 +3,8 @@ import CICU
 /// Constants of the segment file format; `Index/FORMAT.md` is the specification.
 enum SegmentFormat {
   static let magic: UInt32 = 0x4753_5344  // "DSSG" little-endian
-  static let formatVersion: UInt16 = 9
-  static let oldestReadableFormatVersion: UInt16 = 9
+  static let formatVersion: UInt16 = 10
+  static let oldestReadableFormatVersion: UInt16 = 10
   static let headerSize = 16
   static let footerSize = 24
   static let directoryEntrySize = 24
@@ -37,6 +37,9 @@ enum SegmentFormat {
     /// Per report: year, agency and region as the filters compare them (folded), so that a
     /// filter reads one small block rather than every report's compressed record.
     case reportFilters = 11
+    /// Per common gram and range of docs, bounds of whole sections across fields
+    /// (`SectionBounds`), so that a ranker steps over ranges where no section can enter.
+    case sectionBounds = 12
   }
 }
 

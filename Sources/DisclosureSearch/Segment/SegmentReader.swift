@@ -26,7 +26,8 @@ final class SegmentReader: Sendable {
   private let dictionaryRange: Range<Int>
   /// Terms whose postings passed their CRC check.
   private let verifiedTerms: Mutex<Bitset>
-  /// Records (by the offset of their payload) that passed their CRC check.
+  /// Records (by the offset of their payload) and tables of section bounds (by their
+  /// offset) that passed their CRC check.
   private let verifiedRecords = Mutex<Set<Int>>([])
   /// Record decompressors not in use (made on demand: one per thread reading at once).
   private let decompressors = Mutex<[RecordDecompressor]>([])
@@ -235,6 +236,11 @@ final class SegmentReader: Sendable {
   }
 
   /// How many docs a term's postings list (from its term info, for ordering lists).
+  /// A term's key: its kind-and-field byte, then the term's UTF-8.
+  func termKey(_ term: Int) -> [UInt8] {
+    withDictionary { Array($0.term(term)) }
+  }
+
   func documentFrequency(_ term: Int) -> Int {
     Int(Self.u32(data, termInfosStart + term * SegmentFormat.termInfoSize + 12))
   }
@@ -309,6 +315,88 @@ final class SegmentReader: Sendable {
     }
     guard reader.isAtEnd else { throw corrupt("report filters do not decode") }
     return filters
+  }
+
+  /// The grams the `sectionBounds` block keeps a table for, in order.
+  var sectionBoundsGrams: [[UInt8]] {
+    (0..<(sectionBoundsHeader() ?? 0)).compactMap { sectionBoundsEntry($0).map { [UInt8](data[$0.gram]) } }
+  }
+
+  /// The section bounds of the `number`-th gram of the `sectionBounds` block: its UTF-8 (no
+  /// field byte) and its table, where they lie; nil when the entry points out of the block.
+  private func sectionBoundsEntry(_ number: Int) -> (gram: Range<Int>, table: Range<Int>, crc: UInt32)? {
+    let range = blocks[.sectionBounds, default: 0..<0]
+    let entry = range.lowerBound + 8 + 20 * number
+    let (keyOffset, keyLength) = (Int(Self.u32(data, entry)), Int(Self.u32(data, entry + 4)))
+    let (tableOffset, tableLength) = (Int(Self.u32(data, entry + 8)), Int(Self.u32(data, entry + 12)))
+    guard keyOffset + keyLength <= range.count, tableOffset + tableLength <= range.count else { return nil }
+    let gram = (range.lowerBound + keyOffset)..<(range.lowerBound + keyOffset + keyLength)
+    return (gram, (range.lowerBound + tableOffset)..<(range.lowerBound + tableOffset + tableLength), Self.u32(data, entry + 16))
+  }
+
+  /// The gram count of the `sectionBounds` block, nil when its header is damaged.
+  private func sectionBoundsHeader() -> Int? {
+    let range = blocks[.sectionBounds, default: 0..<0]
+    let count = Int(Self.u32(data, range.lowerBound + 4))
+    guard range.count >= 8, data[range.lowerBound] == UInt8(SectionBounds.rangeShift), Self.u32(data, range.lowerBound) >> 8 == 0,
+      8 + 20 * count <= range.count
+    else { return nil }
+    return count
+  }
+
+  /// Where the section bounds of `gram` (its UTF-8, no field byte; `SectionBounds`) lie in
+  /// the file, checked against their CRC (once per reader); nil when the segment keeps none.
+  func sectionBounds(ofGram gram: [UInt8]) throws -> Range<Int>? {
+    let range = blocks[.sectionBounds, default: 0..<0]
+    guard let count = sectionBoundsHeader() else {
+      throw IndexFormatError.corrupt(file: name, offset: range.lowerBound, reason: "section bounds do not decode")
+    }
+    var (low, high) = (0, count)
+    while low < high {
+      let middle = (low + high) / 2
+      guard let entry = sectionBoundsEntry(middle) else {
+        throw IndexFormatError.corrupt(file: name, offset: range.lowerBound, reason: "section bounds do not decode")
+      }
+      let key = data[entry.gram]
+      if key.elementsEqual(gram) {
+        try checkSectionBounds(entry)
+        return entry.table
+      }
+      if key.lexicographicallyPrecedes(gram) { low = middle + 1 } else { high = middle }
+    }
+    return nil
+  }
+
+  private func checkSectionBounds(_ entry: (gram: Range<Int>, table: Range<Int>, crc: UInt32)) throws {
+    guard !verifiedRecords.withLock({ $0.contains(entry.table.lowerBound) }) else { return }
+    guard Self.crc(data, entry.table) == entry.crc else {
+      let start = blocks[.sectionBounds, default: 0..<0].lowerBound
+      throw IndexFormatError.corrupt(
+        file: name, offset: entry.table.lowerBound, reason: "checksum mismatch in the section bounds at \(entry.table.lowerBound - start)")
+    }
+    verifiedRecords.withLock { _ = $0.insert(entry.table.lowerBound) }
+  }
+
+  /// Decodes every table of the `sectionBounds` block (for `dsearch check`); the first problem.
+  private func verifySectionBounds() -> IndexFormatError? {
+    let range = blocks[.sectionBounds, default: 0..<0]
+    guard let count = sectionBoundsHeader() else {
+      return .corrupt(file: name, offset: range.lowerBound, reason: "section bounds do not decode")
+    }
+    var previous: Range<Int>?
+    for number in 0..<count {
+      guard let entry = sectionBoundsEntry(number), previous.map({ data[$0].lexicographicallyPrecedes(data[entry.gram]) }) ?? true else {
+        return .corrupt(file: name, offset: range.lowerBound, reason: "section bounds do not decode")
+      }
+      do { try checkSectionBounds(entry) } catch let error as IndexFormatError { return error } catch {}
+      let decodes = data.withUnsafeBytes { raw in
+        var cursor = SectionBounds.Cursor(UnsafeRawBufferPointer(rebasing: raw[entry.table]), docCount: docCount)
+        return (try? cursor.verify()) != nil
+      }
+      guard decodes else { return .corrupt(file: name, offset: entry.table.lowerBound, reason: "section bounds do not decode") }
+      previous = entry.gram
+    }
+    return nil
   }
 
   // MARK: Records
@@ -420,6 +508,7 @@ final class SegmentReader: Sendable {
       if problems.count > 20 { return problems }
     }
     do { _ = try reportFilters() } catch let error as IndexFormatError { problems.append(error) } catch {}
+    if let problem = verifySectionBounds() { problems.append(problem) }
     for doc in 0..<UInt32(docCount) where reportID(of: doc) >= UInt32(meta.reportCount) {
       problems.append(.corrupt(file: name, offset: blockStart(.docs), reason: "section \(doc) names a missing report"))
       break

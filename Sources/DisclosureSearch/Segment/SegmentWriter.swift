@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes an `IndexBuilder`'s content as one segment file (see Index/FORMAT.md):
 ///
-///     Segment  := Header Block{10} Directory Footer
+///     Segment  := Header Block{12} Directory Footer
 ///     Header   := | magic u32 | formatVersion u16 | reserved u16 | reserved u64 |
 ///     Directory:= blockCount u32, (blockID u32, offset u64, length u64, crc32 u32)^blockCount
 ///     Footer   := | directoryOffset u64 | directoryLength u32 | directoryCRC u32 | formatVersion u16 | reserved u16 | magic u32 |
@@ -141,6 +141,8 @@ enum SegmentWriter {
       try emit(filters.bytes)
     }
 
+    try block(.sectionBounds) { emit in try emit(sectionBounds(keyed, builder)) }
+
     var directoryBytes = ByteWriter()
     directoryBytes.u32(UInt32(directory.count))
     for entry in directory {
@@ -159,6 +161,77 @@ enum SegmentWriter {
     footer.u32(SegmentFormat.magic)
     try file.write(directoryBytes.bytes + footer.bytes)
     try file.commit()
+  }
+
+  /// SectionBounds := rangeShift u8, reserved u8, reserved u16, gramCount u32,
+  ///   (keyOffset u32, keyLength u32, tableOffset u32, tableLength u32, crc32 u32)^gramCount
+  ///   in the order of the grams' UTF-8, then the keys, then the tables (offsets from the
+  ///   block's start; each CRC of its table). `keyed` is sorted by term key.
+  private static func sectionBounds(_ keyed: [([UInt8], PostingsWriter)], _ builder: IndexBuilder) throws -> [UInt8] {
+    let docCount = builder.docs.count
+    let wanted = max(SectionBounds.minimumDocs, (docCount + SectionBounds.minimumShare - 1) / SectionBounds.minimumShare)
+    // A gram's lists over all fields reach `wanted` only if one of them reaches a quarter of
+    // it; the table covers every list of the gram, however short.
+    var candidates = Set<ArraySlice<UInt8>>()
+    for (key, list) in keyed where key.first.map({ $0 & 0xF0 == TermKey.gramPrefix }) == true && Int(list.docCount) * 4 >= wanted {
+      candidates.insert(key.dropFirst())
+    }
+    func place(of key: [UInt8]) -> Int? {
+      var (low, high) = (0, keyed.count)
+      while low < high {
+        let middle = (low + high) / 2
+        if keyed[middle].0.lexicographicallyPrecedes(key) { low = middle + 1 } else { high = middle }
+      }
+      return low < keyed.count && keyed[low].0 == key ? low : nil
+    }
+    let chosen = candidates.map { gram in
+      (key: gram, value: Field.allCases.compactMap { place(of: [TermKey.gramPrefix + UInt8($0.rawValue)] + gram) })
+    }.filter { $0.value.reduce(0) { $0 + Int(keyed[$1].1.docCount) } >= wanted }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    let fieldLengths = builder.docs.flatMap(\.fieldLengths)
+    // Each gram on its own, on every core: the build's threads are idle while it writes.
+    let tables = ResultSlots<Result<[UInt8], Error>>(count: chosen.count)
+    DispatchQueue.concurrentPerform(iterations: chosen.count) { number in
+      tables.set(
+        number,
+        Result {
+          let lists = try chosen[number].value.map { number in
+            let (key, list) = keyed[number]
+            var (docs, counts) = ([UInt32](), [UInt32]())
+            docs.reserveCapacity(Int(list.docCount))
+            counts.reserveCapacity(Int(list.docCount))
+            try list.bytes.withUnsafeBytes { bytes in
+              try PostingsCursor.reading(bytes, hasPositions: true) { cursor throws(BadPostings) in
+                while try cursor.next() {
+                  docs.append(cursor.doc)
+                  counts.append(cursor.count)
+                }
+              }
+            }
+            return (field: Int(key[0] & 0x0F), docs: docs, counts: counts)
+          }
+          return SectionBounds.encode(lists: lists, fieldLengths: fieldLengths)
+        })
+    }
+    let grams = try zip(chosen, tables.values).map { (gram: Array($0.key), table: try $1.get()) }
+    var bytes = ByteWriter()
+    bytes.u8(UInt8(SectionBounds.rangeShift))
+    bytes.u8(0)
+    bytes.u16(0)
+    bytes.u32(UInt32(grams.count))
+    var keyOffset = 8 + grams.count * 20
+    var tableOffset = keyOffset + grams.reduce(0) { $0 + $1.gram.count }
+    for (gram, table) in grams {
+      bytes.u32(UInt32(keyOffset))
+      bytes.u32(UInt32(gram.count))
+      bytes.u32(UInt32(tableOffset))
+      bytes.u32(UInt32(table.count))
+      bytes.u32(CRC32.of(table))
+      keyOffset += gram.count
+      tableOffset += table.count
+    }
+    for (gram, _) in grams { bytes.append(gram) }
+    for (_, table) in grams { bytes.append(table) }
+    return bytes.bytes
   }
 
   /// Records := count u32, offset u64^(count+1) (relative to the first record), then each

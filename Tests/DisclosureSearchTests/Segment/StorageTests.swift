@@ -165,6 +165,29 @@ final class StorageTests: XCTestCase {
     XCTAssertTrue(DisclosureIndex.check(index: index).contains { "\($0)".contains("reportFilters") }, "\(DisclosureIndex.check(index: index))")
   }
 
+  /// A damaged table of section bounds fails the searches that read it, and `check`; a
+  /// search whose grams have none is answered.
+  func testDamagedSectionBoundsAreAnError() throws {
+    let (_, index) = try builtSample(every: 1)
+    let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: index.path).first { $0.hasSuffix(".dsx") })
+    let url = index.appendingPathComponent(name)
+    var data = try Data(contentsOf: url)
+    let directory = Int(SegmentReader.u64(data, data.count - SegmentFormat.footerSize))
+    let entry = try XCTUnwrap(
+      (0..<Int(SegmentReader.u32(data, directory))).map { directory + 4 + $0 * SegmentFormat.directoryEntrySize }
+        .first { SegmentReader.u32(data, $0) == SegmentFormat.Block.sectionBounds.rawValue })
+    let block = Int(SegmentReader.u64(data, entry + 4))
+    let gramCount = Int(SegmentReader.u32(data, block + 4))
+    XCTAssertGreaterThan(gramCount, 0)
+    // Each table's first byte: (keyOffset, keyLength, tableOffset, tableLength, crc) per gram.
+    for gram in 0..<gramCount { data[block + Int(SegmentReader.u32(data, block + 8 + 20 * gram + 8))] ^= 0x01 }
+    try data.write(to: url)
+    let searcher = try Searcher(indexFolder: index)
+    XCTAssertThrowsError(try searcher.search("行政处罚"))
+    XCTAssertFalse(try searcher.search("张店区").hits.isEmpty)
+    XCTAssertTrue(DisclosureIndex.check(index: index).contains { "\($0)".contains("section bounds") }, "\(DisclosureIndex.check(index: index))")
+  }
+
   /// A search checking labels in the text searches each label field once, known by what its
   /// record makes it of: records of the same source make the same label field, and another
   /// label, label as written, group or header makes another source (a cell's text does not).

@@ -1,0 +1,202 @@
+/// Bounds of whole sections for the segment's common grams (block `sectionBounds`, Index/FORMAT.md).
+///
+/// A postings block bounds one field's scores. A part's range bound adds those of its fields,
+/// and the best label and the best body of a range are mostly two different sections: a
+/// template label such as 行政处罚 sits in the table of every report and in the prose of
+/// some, so the sum lets nearly every range through to be read doc by doc, where no section
+/// beats the k-th best. Per common gram and aligned range of docs, this table keeps what each
+/// section holds across the fields together — its count of the gram and its length in every
+/// field holding it — reduced to a few entries that bound every section of the range.
+enum SectionBounds {
+  /// Ranges are `1 << rangeShift` docs, aligned: range r holds docs r << rangeShift ..<
+  /// (r + 1) << rangeShift.
+  static let rangeShift = 9
+  /// A gram has a table when its lists, over all fields, name at least this share of the
+  /// segment's docs (counted once per field), and `minimumDocs`: the lists a ranker spends
+  /// its time in (a small segment is ranked quickly without).
+  static let minimumShare = 16
+  static let minimumDocs = 256
+  /// At most this many entries bound the sections that hold the gram in one field only.
+  static let pairCapacity = 2
+
+  /// What a gram's lists name in one range: for each field, the doc's count (0 when absent)
+  /// and the field's length.
+  struct Entry: Equatable {
+    var counts = SIMD4<UInt32>()
+    var lengths = SIMD4<UInt32>()
+
+    var mask: Int {
+      var mask = 0
+      for field in 0..<4 where counts[field] > 0 { mask |= 1 << field }
+      return mask
+    }
+
+    /// Whether every section this entry bounds is bounded by `other`: in every field where
+    /// this one counts, the other counts at least as often in a field no longer.
+    func isBounded(by other: Entry) -> Bool {
+      for field in 0..<4 where counts[field] > 0 {
+        guard other.counts[field] >= counts[field], other.lengths[field] <= lengths[field] else { return false }
+      }
+      return true
+    }
+  }
+
+  /// The entries that bound the sections of one range (`docs`: each doc's counts and lengths).
+  /// Sections holding the gram in one field keep that field's frontier of (count, length)
+  /// pairs (`PostingsBlock.addToFrontier`, capped at `pairCapacity`); those holding it in
+  /// several become one entry per combination of fields, the largest counts in the shortest
+  /// fields; an entry bounded by another is dropped.
+  static func entries(_ docs: [Entry]) -> [Entry] {
+    var frontiers = [[(count: UInt32, length: UInt32)]](repeating: [], count: 4)
+    var combined = [Entry?](repeating: nil, count: 16)
+    for doc in docs {
+      let mask = doc.mask
+      if mask.nonzeroBitCount == 1 {
+        let field = mask.trailingZeroBitCount
+        PostingsBlock.addToFrontier((doc.counts[field], doc.lengths[field]), &frontiers[field])
+      } else if mask != 0 {
+        var entry = combined[mask] ?? doc
+        entry.counts = pointwiseMax(entry.counts, doc.counts)
+        entry.lengths = pointwiseMin(entry.lengths, doc.lengths)
+        combined[mask] = entry
+      }
+    }
+    var entries: [Entry] = []
+    for (field, frontier) in frontiers.enumerated() {
+      for pair in PostingsBlock.capped(frontier, to: pairCapacity) {
+        var entry = Entry()
+        entry.counts[field] = pair.count
+        entry.lengths[field] = pair.length
+        entries.append(entry)
+      }
+    }
+    entries += combined.compactMap { $0 }
+    // Drop each entry that another bounds (of two equal entries, the later).
+    return entries.indices.filter { index in
+      !entries.indices.contains { other in
+        other != index && entries[index].isBounded(by: entries[other]) && (!entries[other].isBounded(by: entries[index]) || other < index)
+      }
+    }.map { entries[$0] }
+  }
+
+  /// A gram's table: for each range of a segment of `docCount` docs, `entryCount varint`
+  /// then each entry as `mask u8` (bit f: field f holds the gram) and `(count varint,
+  /// length varint)` for each field of the mask in field order. `lists` are the gram's
+  /// lists, each with its field, docs (ascending) and counts; `fieldLengths` holds each
+  /// doc's four field lengths in turn.
+  static func encode(lists: [(field: Int, docs: [UInt32], counts: [UInt32])], fieldLengths: [UInt32]) -> [UInt8] {
+    let docCount = fieldLengths.count / 4
+    var bytes: [UInt8] = []
+    var next = [Int](repeating: 0, count: lists.count)
+    let size = 1 << rangeShift
+    var slots = [Int](repeating: -1, count: size)
+    var docs: [Entry] = []
+    var touched: [Int] = []
+    for range in 0..<rangeCount(docCount: docCount) {
+      let end = UInt32(min(docCount, (range + 1) * size))
+      docs.removeAll(keepingCapacity: true)
+      touched.removeAll(keepingCapacity: true)
+      for (number, list) in lists.enumerated() {
+        while next[number] < list.docs.count, list.docs[next[number]] < end {
+          let doc = list.docs[next[number]]
+          let offset = Int(doc) & (size - 1)
+          if slots[offset] < 0 {
+            slots[offset] = docs.count
+            docs.append(Entry())
+            touched.append(offset)
+          }
+          docs[slots[offset]].counts[list.field] = list.counts[next[number]]
+          docs[slots[offset]].lengths[list.field] = fieldLengths[Int(doc) * 4 + list.field]
+          next[number] += 1
+        }
+      }
+      for offset in touched { slots[offset] = -1 }
+      let entries = entries(docs)
+      VarInt.append(UInt32(entries.count), to: &bytes)
+      for entry in entries {
+        bytes.append(UInt8(entry.mask))
+        for field in 0..<4 where entry.counts[field] > 0 {
+          VarInt.append(entry.counts[field], to: &bytes)
+          VarInt.append(entry.lengths[field], to: &bytes)
+        }
+      }
+    }
+    return bytes
+  }
+
+  static func rangeCount(docCount: Int) -> Int { (docCount + (1 << rangeShift) - 1) >> rangeShift }
+
+  /// A gram's table, read in place range by range: a ranker asks for ranges in ascending
+  /// order, so the cursor stays at the first range of the last request and decodes from
+  /// there (a whole table decoded for each search cost a tenth of a light query).
+  struct Cursor {
+    private let bytes: UnsafeRawBufferPointer
+    let rangeCount: Int
+    /// At the start of range `range`.
+    private var decoder: PostingsDecoder
+    private var range = 0
+
+    init(_ bytes: UnsafeRawBufferPointer, docCount: Int) {
+      self.bytes = bytes
+      rangeCount = SectionBounds.rangeCount(docCount: docCount)
+      decoder = PostingsDecoder(bytes)
+    }
+
+    /// Calls `body` with each entry of the range the decoder is at, and moves past them.
+    private mutating func readRange(_ body: (_ counts: SIMD4<UInt32>, _ lengths: SIMD4<UInt32>) -> Void) throws(BadPostings) {
+      let entryCount = try decoder.varint()
+      guard entryCount <= 64 else { throw BadPostings() }
+      for _ in 0..<entryCount {
+        let mask = try decoder.byte()
+        guard mask != 0, mask < 16 else { throw BadPostings() }
+        var (counts, lengths) = (SIMD4<UInt32>(), SIMD4<UInt32>())
+        for field in 0..<4 where mask & (1 << field) != 0 {
+          counts[field] = try decoder.varint()
+          lengths[field] = try decoder.varint()
+          guard counts[field] > 0 else { throw BadPostings() }
+        }
+        body(counts, lengths)
+      }
+    }
+
+    /// Moves to the start of range `number` (from the first range when it lies behind).
+    private mutating func move(to number: Int) throws(BadPostings) {
+      if number < range { (decoder, range) = (PostingsDecoder(bytes), 0) }
+      while range < number {
+        try readRange { _, _ in }
+        range += 1
+      }
+    }
+
+    /// The best of `score` over the entries of the ranges that hold docs `first` through
+    /// `last` (ascending from call to call): at least the score of every section there.
+    mutating func best(
+      from first: UInt32, through last: UInt32, _ score: (_ counts: SIMD4<UInt32>, _ lengths: SIMD4<UInt32>) -> Double
+    ) throws(BadPostings) -> Double {
+      let (firstRange, lastRange) = (Int(first) >> rangeShift, min(rangeCount - 1, Int(last) >> rangeShift))
+      guard firstRange <= lastRange else { return 0 }
+      try move(to: firstRange)
+      let start = decoder
+      var best = 0.0
+      for _ in firstRange...lastRange { try readRange { best = max(best, score($0, $1)) } }
+      decoder = start
+      return best
+    }
+
+    /// The entries of range `number`.
+    mutating func entries(ofRange number: Int) throws(BadPostings) -> [Entry] {
+      try move(to: number)
+      let start = decoder
+      var entries: [Entry] = []
+      try readRange { entries.append(Entry(counts: $0, lengths: $1)) }
+      decoder = start
+      return entries
+    }
+
+    /// Reads every range: throws unless each decodes and the bytes end with the last.
+    mutating func verify() throws(BadPostings) {
+      try move(to: rangeCount)
+      guard decoder.isAtEnd else { throw BadPostings() }
+    }
+  }
+}

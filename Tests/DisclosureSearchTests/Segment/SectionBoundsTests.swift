@@ -1,0 +1,134 @@
+import Foundation
+import XCTest
+
+@testable import DisclosureSearch
+
+/// Section bounds: every section holding a common gram is bounded, across its fields
+/// together, by an entry of its range.
+final class SectionBoundsTests: XCTestCase {
+  typealias Entry = SectionBounds.Entry
+
+  /// A score that grows with each count and shrinks with each length, as BM25 does.
+  func score(_ weights: SIMD4<Double>) -> (SIMD4<UInt32>, SIMD4<UInt32>) -> Double {
+    { counts, lengths in
+      var sum = 0.0
+      for field in 0..<4 where counts[field] > 0 {
+        let count = Double(counts[field])
+        sum += weights[field] * count / (count + 1 + Double(lengths[field]) / 50)
+      }
+      return sum
+    }
+  }
+
+  func randomDocs(_ count: Int, using generator: inout some RandomNumberGenerator) -> [Entry] {
+    (0..<count).map { _ in
+      var entry = Entry()
+      // Mostly one field, as template labels and prose are; sometimes several.
+      var fields = [Int.random(in: 2...3, using: &generator)]
+      if Int.random(in: 0..<4, using: &generator) == 0 { fields = (0..<4).filter { _ in Bool.random(using: &generator) } }
+      for field in fields {
+        entry.counts[field] = UInt32.random(in: 1...12, using: &generator)
+        entry.lengths[field] = UInt32.random(in: 1...400, using: &generator)
+      }
+      return entry
+    }.filter { $0.mask != 0 }
+  }
+
+  func testEntriesBoundEveryDoc() {
+    var generator = SystemRandomNumberGenerator()
+    for count in [0, 1, 2, 5, 50, 500] {
+      let docs = randomDocs(count, using: &generator)
+      let entries = SectionBounds.entries(docs)
+      XCTAssertEqual(entries.isEmpty, docs.isEmpty)
+      XCTAssertLessThanOrEqual(entries.count, 4 * SectionBounds.pairCapacity + 11)
+      for doc in docs { XCTAssertTrue(entries.contains { doc.isBounded(by: $0) }, "\(doc) in \(entries)") }
+      for (number, entry) in entries.enumerated() {
+        XCTAssertFalse(entries.indices.contains { $0 != number && entry.isBounded(by: entries[$0]) }, "no entry bounds another")
+      }
+    }
+    // Sections of one field whose pairs fit are kept as they are: the label that is best and
+    // the prose that is best are two entries, not their sum.
+    let label = Entry(counts: [0, 0, 2, 0], lengths: [0, 0, 30, 0])
+    let prose = Entry(counts: [0, 0, 0, 5], lengths: [0, 0, 0, 200])
+    XCTAssertEqual(SectionBounds.entries([label, prose, label]), [label, prose])
+  }
+
+  func testTablesRoundTripAndBoundTheirRanges() throws {
+    var generator = SystemRandomNumberGenerator()
+    let size = 1 << SectionBounds.rangeShift
+    for docCount in [1, size - 1, size, size + 1, 3 * size + 17] {
+      var fieldLengths = [UInt32](repeating: 0, count: docCount * 4)
+      for index in fieldLengths.indices { fieldLengths[index] = UInt32.random(in: 1...500, using: &generator) }
+      let lists = (0..<4).map { field in
+        let docs = (0..<UInt32(docCount)).filter { _ in Int.random(in: 0..<3, using: &generator) == 0 }
+        return (field: field, docs: docs, counts: docs.map { _ in UInt32.random(in: 1...9, using: &generator) })
+      }
+      let bytes = SectionBounds.encode(lists: lists, fieldLengths: fieldLengths)
+      var docs = [Entry](repeating: Entry(), count: docCount)
+      for list in lists {
+        for (doc, count) in zip(list.docs, list.counts) {
+          docs[Int(doc)].counts[list.field] = count
+          docs[Int(doc)].lengths[list.field] = fieldLengths[Int(doc) * 4 + list.field]
+        }
+      }
+      let score = score(SIMD4(1.5, 0.5, 2, 1))
+      try bytes.withUnsafeBytes { raw in
+        var table = SectionBounds.Cursor(raw, docCount: docCount)
+        XCTAssertEqual(table.rangeCount, (docCount + size - 1) / size)
+        try table.verify()
+        // Asked in ascending order, as a ranker does, and then from the start again.
+        for _ in 0..<2 {
+          for (doc, entry) in docs.enumerated() where entry.mask != 0 {
+            XCTAssertGreaterThanOrEqual(try table.best(from: UInt32(doc), through: UInt32(doc), score), score(entry.counts, entry.lengths))
+          }
+        }
+        // Over several ranges, the best of all of them.
+        let last = UInt32(docCount - 1)
+        let each = try stride(from: 0, through: last, by: size).map { first in try table.best(from: first, through: first, score) }
+        XCTAssertEqual(try table.best(from: 0, through: last, score), each.max())
+        XCTAssertEqual(try table.entries(ofRange: 0), SectionBounds.entries(docs.prefix(size).filter { $0.mask != 0 }))
+      }
+      // A table cut short or with a byte more does not decode.
+      for damaged in [bytes.dropLast(), bytes + [0]] {
+        let decodes = damaged.withUnsafeBytes { raw in
+          var table = SectionBounds.Cursor(raw, docCount: docCount)
+          return (try? table.verify()) != nil
+        }
+        XCTAssertFalse(decodes)
+      }
+    }
+  }
+
+  /// In the sample index, every section that holds a tabled gram in any field (its count and
+  /// length in each, from the postings and the docs block) is bounded by an entry of its range.
+  func testEverySectionHoldingATabledGramIsBounded() throws {
+    let index = SampleIndex.searcher.index
+    let segment = index.segments[0]
+    let grams = segment.sectionBoundsGrams
+    XCTAssertGreaterThan(grams.count, 50)
+    XCTAssertTrue(grams.contains(Array("处罚".utf8)))
+    for gram in grams {
+      let range = try XCTUnwrap(try segment.sectionBounds(ofGram: gram))
+      var docs = [UInt32: Entry]()
+      for field in Field.allCases {
+        guard let term = segment.termIndex([TermKey.gramPrefix + UInt8(field.rawValue)] + gram) else { continue }
+        let postings = try segment.postingsRange(term)
+        try segment.withBytes { file in
+          try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[postings]), hasPositions: true) { cursor throws(BadPostings) in
+            while try cursor.next() {
+              docs[cursor.doc, default: Entry()].counts[field.rawValue] = cursor.count
+              docs[cursor.doc, default: Entry()].lengths[field.rawValue] = index.fieldLength(of: cursor.doc, field)
+            }
+          }
+        }
+      }
+      try segment.withBytes { file in
+        var table = SectionBounds.Cursor(UnsafeRawBufferPointer(rebasing: file[range]), docCount: segment.docCount)
+        for (doc, entry) in docs.sorted(by: { $0.key < $1.key }) {
+          let entries = try table.entries(ofRange: Int(doc) >> SectionBounds.rangeShift)
+          XCTAssertTrue(entries.contains { entry.isBounded(by: $0) }, "\(String(decoding: gram, as: UTF8.self)) at \(doc): \(entry) in \(entries)")
+        }
+      }
+    }
+  }
+}
