@@ -14,7 +14,7 @@ enum SectionBounds {
   /// A gram has a table when its lists, over all fields, name at least this share of the
   /// segment's docs (counted once per field), and `minimumDocs`: the lists a ranker spends
   /// its time in (a small segment is ranked quickly without).
-  static let minimumShare = 16
+  static let minimumShare = 8
   static let minimumDocs = 256
   /// At most this many entries bound the sections that hold the gram in one field only.
   static let pairCapacity = 2
