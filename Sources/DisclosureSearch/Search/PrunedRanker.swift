@@ -484,6 +484,16 @@ private struct SegmentPass {
   var partBounds: [(table: SectionBounds.Cursor, clauses: SIMD4<Int32>)]
   /// Whether every part with a phrase clause has section bounds.
   let boundsEveryPart: Bool
+  /// Ranges the section bounds were asked about, and those they stepped over. Where they
+  /// step over few (common words, whose best sections spread everywhere), asking cost up to a
+  /// tenth of the query: after `sectionBoundsTrial` asked, they are asked no more unless at
+  /// least one range in eight was stepped over.
+  var sectionBoundsAsked = 0
+  var sectionBoundsStepped = 0
+  static let sectionBoundsTrial = 64
+  var asksSectionBounds: Bool {
+    sectionBoundsAsked < Self.sectionBoundsTrial || sectionBoundsStepped * 8 >= sectionBoundsAsked
+  }
   var cursors: UnsafeMutableBufferPointer<PostingsCursor>
   /// The last report each part was checked in, and the answer.
   var checked: [(report: UInt32, holds: Bool)?]
@@ -771,9 +781,11 @@ private struct SegmentPass {
       }
       // Where every scoring part has section bounds, a range of them where no section can
       // enter (or none holds a part) is stepped over by them alone, no list read.
-      if boundsEveryPart {
+      if boundsEveryPart && asksSectionBounds {
         let bound = try sectionBound(atRangeOf: target)
+        sectionBoundsAsked += 1
         if bound == 0 || collector.excludes(bound) {
+          sectionBoundsStepped += 1
           if bound > 0 { skipped = true }
           target = (target >> UInt32(SectionBounds.rangeShift) + 1) << UInt32(SectionBounds.rangeShift)
           continue
@@ -822,8 +834,10 @@ private struct SegmentPass {
         }
         wordOrder[slot] = number
       }
-      if present != 0 && !partBounds.isEmpty && !collector.excludes(rangeBound) {
+      if present != 0 && !partBounds.isEmpty && asksSectionBounds && !collector.excludes(rangeBound) {
         rangeBound = try sectionRangeBound(rangeBound, from: target, through: upto)
+        sectionBoundsAsked += 1
+        if collector.excludes(rangeBound) { sectionBoundsStepped += 1 }
       }
       if present != 0 {
         if collector.excludes(rangeBound) {
