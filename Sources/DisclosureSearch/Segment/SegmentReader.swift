@@ -235,12 +235,12 @@ final class SegmentReader: Sendable {
     return result
   }
 
-  /// How many docs a term's postings list (from its term info, for ordering lists).
   /// A term's key: its kind-and-field byte, then the term's UTF-8.
   func termKey(_ term: Int) -> [UInt8] {
     withDictionary { Array($0.term(term)) }
   }
 
+  /// How many docs a term's postings list (from its term info, for ordering lists).
   func documentFrequency(_ term: Int) -> Int {
     Int(Self.u32(data, termInfosStart + term * SegmentFormat.termInfoSize + 12))
   }

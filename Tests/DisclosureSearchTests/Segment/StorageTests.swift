@@ -143,18 +143,24 @@ final class StorageTests: XCTestCase {
     XCTAssertEqual(made.namesHolding("市局"), [false, false, false, false])
   }
 
-  /// A damaged filters block fails a filtered search and `check`, and nothing else.
-  func testDamagedReportFiltersAreAnError() throws {
-    let (_, index) = try builtSample(every: 12)
+  /// The segment file of the one-segment index in `index`, and where `block` lies in it (from
+  /// its directory entry: footer → directory → (id, offset u64, length u64, crc)).
+  func segmentBlock(_ block: SegmentFormat.Block, in index: URL) throws -> (url: URL, offset: Int, length: Int) {
     let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: index.path).first { $0.hasSuffix(".dsx") })
     let url = index.appendingPathComponent(name)
-    var data = try Data(contentsOf: url)
-    // The block's directory entry: footer → directory → (id, offset u64, length u64, crc).
+    let data = try Data(contentsOf: url)
     let directory = Int(SegmentReader.u64(data, data.count - SegmentFormat.footerSize))
     let entry = try XCTUnwrap(
       (0..<Int(SegmentReader.u32(data, directory))).map { directory + 4 + $0 * SegmentFormat.directoryEntrySize }
-        .first { SegmentReader.u32(data, $0) == SegmentFormat.Block.reportFilters.rawValue })
-    let (offset, length) = (Int(SegmentReader.u64(data, entry + 4)), Int(SegmentReader.u64(data, entry + 12)))
+        .first { SegmentReader.u32(data, $0) == block.rawValue })
+    return (url, Int(SegmentReader.u64(data, entry + 4)), Int(SegmentReader.u64(data, entry + 12)))
+  }
+
+  /// A damaged filters block fails a filtered search and `check`, and nothing else.
+  func testDamagedReportFiltersAreAnError() throws {
+    let (_, index) = try builtSample(every: 12)
+    let (url, offset, length) = try segmentBlock(.reportFilters, in: index)
+    var data = try Data(contentsOf: url)
     XCTAssertGreaterThan(length, 0)
     data[offset + length / 2] ^= 0x20
     try data.write(to: url)
@@ -169,14 +175,8 @@ final class StorageTests: XCTestCase {
   /// search whose grams have none is answered.
   func testDamagedSectionBoundsAreAnError() throws {
     let (_, index) = try builtSample(every: 1)
-    let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: index.path).first { $0.hasSuffix(".dsx") })
-    let url = index.appendingPathComponent(name)
+    let (url, block, _) = try segmentBlock(.sectionBounds, in: index)
     var data = try Data(contentsOf: url)
-    let directory = Int(SegmentReader.u64(data, data.count - SegmentFormat.footerSize))
-    let entry = try XCTUnwrap(
-      (0..<Int(SegmentReader.u32(data, directory))).map { directory + 4 + $0 * SegmentFormat.directoryEntrySize }
-        .first { SegmentReader.u32(data, $0) == SegmentFormat.Block.sectionBounds.rawValue })
-    let block = Int(SegmentReader.u64(data, entry + 4))
     let gramCount = Int(SegmentReader.u32(data, block + 4))
     XCTAssertGreaterThan(gramCount, 0)
     // Each table's first byte: (keyOffset, keyLength, tableOffset, tableLength, crc) per gram.
