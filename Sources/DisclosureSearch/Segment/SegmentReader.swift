@@ -348,15 +348,11 @@ final class SegmentReader: Sendable {
   /// the file, checked against their CRC (once per reader); nil when the segment keeps none.
   func sectionBounds(ofGram gram: [UInt8]) throws -> Range<Int>? {
     let range = blocks[.sectionBounds, default: 0..<0]
-    guard let count = sectionBoundsHeader() else {
-      throw IndexFormatError.corrupt(file: name, offset: range.lowerBound, reason: "section bounds do not decode")
-    }
+    guard let count = sectionBoundsHeader() else { throw undecodableSectionBounds(at: range.lowerBound) }
     var (low, high) = (0, count)
     while low < high {
       let middle = (low + high) / 2
-      guard let entry = sectionBoundsEntry(middle) else {
-        throw IndexFormatError.corrupt(file: name, offset: range.lowerBound, reason: "section bounds do not decode")
-      }
+      guard let entry = sectionBoundsEntry(middle) else { throw undecodableSectionBounds(at: range.lowerBound) }
       let key = data[entry.gram]
       if key.elementsEqual(gram) {
         try checkSectionBounds(entry)
@@ -365,6 +361,10 @@ final class SegmentReader: Sendable {
       if key.lexicographicallyPrecedes(gram) { low = middle + 1 } else { high = middle }
     }
     return nil
+  }
+
+  private func undecodableSectionBounds(at offset: Int) -> IndexFormatError {
+    .corrupt(file: name, offset: offset, reason: "section bounds do not decode")
   }
 
   private func checkSectionBounds(_ entry: (gram: Range<Int>, table: Range<Int>, crc: UInt32)) throws {
@@ -380,20 +380,18 @@ final class SegmentReader: Sendable {
   /// Decodes every table of the `sectionBounds` block (for `dsearch check`); the first problem.
   private func verifySectionBounds() -> IndexFormatError? {
     let range = blocks[.sectionBounds, default: 0..<0]
-    guard let count = sectionBoundsHeader() else {
-      return .corrupt(file: name, offset: range.lowerBound, reason: "section bounds do not decode")
-    }
+    guard let count = sectionBoundsHeader() else { return undecodableSectionBounds(at: range.lowerBound) }
     var previous: Range<Int>?
     for number in 0..<count {
       guard let entry = sectionBoundsEntry(number), previous.map({ data[$0].lexicographicallyPrecedes(data[entry.gram]) }) ?? true else {
-        return .corrupt(file: name, offset: range.lowerBound, reason: "section bounds do not decode")
+        return undecodableSectionBounds(at: range.lowerBound)
       }
       do { try checkSectionBounds(entry) } catch let error as IndexFormatError { return error } catch {}
       let decodes = data.withUnsafeBytes { raw in
         var cursor = SectionBounds.Cursor(UnsafeRawBufferPointer(rebasing: raw[entry.table]), docCount: docCount)
         return (try? cursor.verify()) != nil
       }
-      guard decodes else { return .corrupt(file: name, offset: entry.table.lowerBound, reason: "section bounds do not decode") }
+      guard decodes else { return undecodableSectionBounds(at: entry.table.lowerBound) }
       previous = entry.gram
     }
     return nil
