@@ -75,6 +75,19 @@ public struct Query: Sendable, Equatable, CustomStringConvertible {
   /// A query of one part.
   public init(part: Part) { self.init(root: .part(part)) }
 
+  /// Whether some node compares table numbers.
+  var comparesNumbers: Bool {
+    func visit(_ node: Node) -> Bool {
+      switch node {
+      case .condition: true
+      case .and(let nodes), .or(let nodes): nodes.contains(where: visit)
+      case .not(let inner): visit(inner)
+      case .part, .year, .agency, .region, .sections: false
+      }
+    }
+    return root.map(visit) ?? false
+  }
+
   /// The parts that can produce hits (not under a NOT), in query order.
   var positiveParts: [Part] {
     var parts: [Part] = []

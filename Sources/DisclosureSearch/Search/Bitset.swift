@@ -60,6 +60,16 @@ struct Bitset: Sendable, Equatable {
     for index in words.indices { words[index] &= ~other.words[index] }
   }
 
+  /// Removes every member outside `range`.
+  mutating func keepOnly(_ range: Range<UInt32>) {
+    let (low, high) = (Int(min(range.lowerBound, UInt32(capacity))), Int(min(range.upperBound, UInt32(capacity))))
+    guard low < high else { return words.indices.forEach { words[$0] = 0 } }
+    for index in 0..<(low >> 6) { words[index] = 0 }
+    words[low >> 6] &= ~0 << UInt64(low & 63)
+    if high & 63 != 0 { words[high >> 6] &= (1 << UInt64(high & 63)) - 1 }
+    for index in ((high + 63) >> 6)..<words.count { words[index] = 0 }
+  }
+
   /// Calls `body` with each member, ascending.
   func forEach(_ body: (UInt32) throws -> Void) rethrows {
     for (index, word) in words.enumerated() {

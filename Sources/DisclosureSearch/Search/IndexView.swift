@@ -208,12 +208,17 @@ final class IndexView: Sendable {
     }
   }
 
-  /// Occurrences of a phrase (its grams) per live global doc in `field`, ascending by doc.
-  func occurrences(of grams: [PhraseMatcher.Gram], in field: Field) throws -> [PhraseMatcher.Occurrence] {
+  /// Occurrences of a phrase (its grams) per live global doc of `docs` in `field`, ascending
+  /// by doc.
+  func occurrences(of grams: [PhraseMatcher.Gram], in field: Field, within docs: Range<UInt32>) throws -> [PhraseMatcher.Occurrence] {
     var result: [PhraseMatcher.Occurrence] = []
     for (index, segment) in segments.enumerated() {
       let base = docBases[index]
-      let found = try PhraseMatcher(segment: segment).occurrences(of: grams, in: field)
+      let end = base + UInt32(segment.docCount)
+      guard docs.lowerBound < end, docs.upperBound > base else { continue }
+      // Unbounded above when `docs` reaches past the segment: a doc beyond it is damage.
+      let local = (max(docs.lowerBound, base) - base)..<(docs.upperBound >= end ? UInt32.max : docs.upperBound - base)
+      let found = try PhraseMatcher(segment: segment).occurrences(of: grams, in: field, within: local)
       // One segment, nothing deleted: its docs are the global ones, every one live.
       if segments.count == 1 && liveDocCount == docCount {
         guard found.last.map({ Int($0.doc) < segment.docCount }) ?? true else {

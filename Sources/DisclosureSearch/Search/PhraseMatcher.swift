@@ -84,9 +84,9 @@ struct PhraseMatcher {
     return false
   }
 
-  /// Occurrence count of the string per doc in `field`, ascending by doc (docs without one
-  /// are absent).
-  func occurrences(of grams: [Gram], in field: Field) throws -> [Occurrence] {
+  /// Occurrence count of the string per doc of `docs` in `field`, ascending by doc (docs
+  /// without one are absent).
+  func occurrences(of grams: [Gram], in field: Field, within docs: Range<UInt32> = 0..<UInt32.max) throws -> [Occurrence] {
     let lists = grams.map { (gram: $0, terms: terms(of: $0, in: field)) }
     guard !lists.isEmpty, lists.allSatisfy({ !$0.terms.isEmpty }) else { return [] }
     var ranges: [[Range<Int>]] = []
@@ -94,13 +94,13 @@ struct PhraseMatcher {
     return try segment.withBytes { file in
       do {
         let postings = ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: file[$0]) } }
-        if lists.count == 1 { return try counts(postings[0], of: lists[0].terms) }
+        if lists.count == 1 { return try counts(postings[0], of: lists[0].terms, within: docs) }
         // A one-scalar gram is a union of lists: merged into one list held in memory.
         var unions: [UInt8] = []
         var unionRanges: [Int: Range<Int>] = [:]
         for (index, list) in postings.enumerated() where list.count > 1 {
           let start = unions.count
-          unions += try Self.union(list)
+          unions += try Self.union(list, within: docs)
           unionRanges[index] = start..<unions.count
         }
         return try unions.withUnsafeBytes { unionBytes in
@@ -112,7 +112,7 @@ struct PhraseMatcher {
           }
           // The rarest list drives; the others leap to its docs.
           cursors.sort { $0.docs < $1.docs }
-          return try Self.intersect(cursors.map { ($0.offset, $0.cursor) })
+          return try Self.intersect(cursors.map { ($0.offset, $0.cursor) }, within: docs)
         }
       } catch is BadPostings {
         throw IndexFormatError.corrupt(file: segment.name, offset: 0, reason: "bad postings list")
@@ -123,9 +123,11 @@ struct PhraseMatcher {
   /// A doc and how often the string occurs in one of its fields.
   typealias Occurrence = (doc: UInt32, count: UInt32)
 
-  /// The docs where every list has a position at `start + offset`, for some start, with the
-  /// number of such starts. The lists leapfrog: each jumps to the largest doc seen so far.
-  private static func intersect(_ lists: [(offset: UInt32, cursor: PostingsCursor)]) throws(BadPostings) -> [Occurrence] {
+  /// The docs in `docs` where every list has a position at `start + offset`, for some start,
+  /// with the number of such starts. The lists leapfrog: each jumps to the largest doc seen.
+  private static func intersect(_ lists: [(offset: UInt32, cursor: PostingsCursor)], within docs: Range<UInt32>) throws(BadPostings)
+    -> [Occurrence]
+  {
     var cursors = lists.map(\.cursor)
     defer { cursors.forEach { $0.free() } }
     let offsets = lists.map(\.offset)
@@ -133,12 +135,12 @@ struct PhraseMatcher {
     // Each list's positions in the current doc, in scratch memory reused from doc to doc.
     var positions = lists.map { _ in PositionBuffer() }
     defer { positions.forEach { $0.free() } }
-    guard try cursors[0].next() else { return [] }
+    guard try cursors[0].advance(to: docs.lowerBound) else { return [] }
     var target = cursors[0].doc
-    search: while true {
+    search: while target < docs.upperBound {
       var index = 0
       while index < cursors.count {
-        guard try cursors[index].advance(to: target) else { break search }
+        guard try cursors[index].advance(to: target), cursors[index].doc < docs.upperBound else { break search }
         if cursors[index].doc > target {
           target = cursors[index].doc
           index = 0
@@ -181,14 +183,17 @@ struct PhraseMatcher {
     }
   }
 
-  /// One gram: the position counts per doc are the occurrences (summed over a prefix range;
-  /// each position starts exactly one gram, so the counts add up). No position is decoded.
-  private func counts(_ lists: [UnsafeRawBufferPointer], of terms: Range<Int>) throws(BadPostings) -> [Occurrence] {
+  /// One gram: the position counts per doc in `docs` are the occurrences (summed over a
+  /// prefix range; each position starts exactly one gram, so the counts add up). No position
+  /// is decoded.
+  private func counts(_ lists: [UnsafeRawBufferPointer], of terms: Range<Int>, within docs: Range<UInt32>) throws(BadPostings)
+    -> [Occurrence]
+  {
     var result: [Occurrence] = []
     if lists.count == 1 {
-      result.reserveCapacity(segment.documentFrequency(terms.lowerBound))
+      if docs.lowerBound == 0 { result.reserveCapacity(segment.documentFrequency(terms.lowerBound)) }
       try PostingsCursor.reading(lists[0], hasPositions: true) { cursor throws(BadPostings) in
-        while try cursor.next() { result.append((cursor.doc, cursor.count)) }
+        try Self.forEach(in: &cursor, within: docs) { result.append(($0, $1)) }
       }
       return result
     }
@@ -197,10 +202,10 @@ struct PhraseMatcher {
       var held = Bitset(capacity: docCount)
       for list in lists {
         try PostingsCursor.reading(list, hasPositions: true) { cursor throws(BadPostings) in
-          while try cursor.next() {
-            guard Int(cursor.doc) < docCount else { throw BadPostings() }
-            counts[Int(cursor.doc)] &+= cursor.count
-            held.insert(cursor.doc)
+          try Self.forEach(in: &cursor, within: docs) { doc, count throws(BadPostings) in
+            guard Int(doc) < docCount else { throw BadPostings() }
+            counts[Int(doc)] &+= count
+            held.insert(doc)
           }
         }
       }
@@ -213,17 +218,30 @@ struct PhraseMatcher {
     }
   }
 
-  /// Several gram lists merged into one, in the same encoding.
-  private static func union(_ lists: [UnsafeRawBufferPointer]) throws(BadPostings) -> [UInt8] {
+  /// Calls `body` with each doc of `docs` in the list and its count, ascending.
+  private static func forEach(
+    in cursor: inout PostingsCursor, within docs: Range<UInt32>, _ body: (UInt32, UInt32) throws(BadPostings) -> Void
+  ) throws(BadPostings) {
+    guard try cursor.advance(to: docs.lowerBound) else { return }
+    repeat {
+      guard cursor.doc < docs.upperBound else { return }
+      try body(cursor.doc, cursor.count)
+    } while try cursor.next()
+  }
+
+  /// Several gram lists merged into one, in the same encoding (their docs in `docs` only).
+  private static func union(_ lists: [UnsafeRawBufferPointer], within docs: Range<UInt32>) throws(BadPostings) -> [UInt8] {
     var entries: [(doc: UInt32, position: UInt32)] = []
     var positions = PositionBuffer()
     defer { positions.free() }
     for list in lists {
       try PostingsCursor.reading(list, hasPositions: true) { cursor throws(BadPostings) in
-        while try cursor.next() {
+        guard try cursor.advance(to: docs.lowerBound) else { return }
+        repeat {
+          guard cursor.doc < docs.upperBound else { return }
           try cursor.positions(into: &positions)
           for slot in 0..<positions.count { entries.append((cursor.doc, positions.base[slot])) }
-        }
+        } while try cursor.next()
       }
     }
     entries.sort { $0.doc != $1.doc ? $0.doc < $1.doc : $0.position < $1.position }

@@ -193,7 +193,8 @@ public final class Searcher: Sendable {
         if let root = query.root {
           var matches: [Query.Part: PartMatch] = [:]
           for part in query.allParts { matches[part] = try match(part, allowed: index.liveDocs) }
-          selected = try evaluateReports(root, matches: matches, labels: query.positiveParts.filter { $0.field == .label }.map(\.normalized))
+          selected = try evaluateReports(
+            root, matches: matches, scope: index.liveDocs, labels: query.positiveParts.filter { $0.field == .label }.map(\.normalized))
         }
       }
       var rowsByReport: [UInt32: [TableRow]] = [:]
@@ -244,7 +245,7 @@ public final class Searcher: Sendable {
     if !explain, !perSection, !countAll, let ranker = try prunedRanker(query, analyzer: analyzer, limit: limit) {
       return try ranker.rank(threads: threads)
     }
-    return try rankEveryMatch(query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit)
+    return try rankEveryMatch(query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit, threads: threads)
   }
 
   /// The pruned ranking of `query`, if it can take the query.
@@ -255,12 +256,67 @@ public final class Searcher: Sendable {
     }
   }
 
-  /// Finds and scores every matching section.
-  private func rankEveryMatch(_ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool, limit: Int) throws -> Ranking {
-    let allowed = index.liveDocs(inSections: query.sections)
+  /// Finds and scores every matching section. Given two threads, a query that reads much of
+  /// an index of `splitDocCount` sections or more (lists naming `splitPostings` docs, every
+  /// section, or every table) is ranked in two halves at once, split between two reports (the
+  /// boolean logic holds report by report, so each half decides its own reports), and the
+  /// halves' best are merged.
+  func rankEveryMatch(
+    _ query: Query, analyzer: Analyzer, explain: Bool, perSection: Bool, limit: Int, threads: Int,
+    splitDocCount: Int = PrunedRanker.splitDocCount, splitPostings: Int = PrunedRanker.splitPostings
+  ) throws -> Ranking {
+    let words = query.positiveParts.map { analyzer.words(ofNormalized: $0.normalized) }
+    let docCount = UInt32(index.docCount)
+    func readsMuch() throws -> Bool {
+      if query.positiveParts.isEmpty || query.comparesNumbers { return true }
+      var postings = 0
+      for part in query.allParts {
+        let grams = PhraseMatcher.grams(of: part.normalized)
+        for field in part.fields { postings += try index.phraseDocumentFrequency(grams, in: field) }
+      }
+      return postings >= splitPostings
+    }
+    guard threads > 1, !explain, index.docCount >= splitDocCount, index.reportCount > 1, try readsMuch() else {
+      return try rankEveryMatch(query, words: words, explain: explain, perSection: perSection, limit: limit, within: 0..<docCount)
+    }
+    let middle = index.docs(ofReport: UInt32(index.reportCount / 2)).lowerBound
+    let halves = [0..<middle, middle..<docCount]
+    let results = ResultSlots<Result<Ranking, Error>>(count: halves.count)
+    DispatchQueue.concurrentPerform(iterations: halves.count) { half in
+      results.set(
+        half,
+        Result { try rankEveryMatch(query, words: words, explain: false, perSection: perSection, limit: limit, within: halves[half]) })
+    }
+    let rankings = try results.values.map { try $0.get() }
+    var scored: [UInt32: Scored] = [:]
+    var keyed: [(key: Int64, doc: UInt32)] = []
+    for ranking in rankings {
+      for (doc, entry) in ranking.top {
+        scored[doc] = entry
+        keyed.append((Self.tieKey(entry.score), doc))
+      }
+    }
+    return Ranking(
+      total: rankings.reduce(0) { $0 + $1.total },
+      top: Self.best(keyed, limit: limit, withTies: index.segments.count > 1).compactMap { entry in scored[entry.doc].map { (entry.doc, $0) } })
+  }
+
+  /// Finds and scores every matching section of `docs` (`words`: each positive part's).
+  private func rankEveryMatch(
+    _ query: Query, words: [[String]], explain: Bool, perSection: Bool, limit: Int, within docs: Range<UInt32>
+  ) throws -> Ranking {
+    let whole = docs.lowerBound == 0 && docs.upperBound >= index.docCount
+    // Conditions on table numbers are checked in the live sections of `docs`, matches found
+    // in the allowed ones.
+    var scope = index.liveDocs
+    var allowed = index.liveDocs(inSections: query.sections)
+    if !whole {
+      scope.keepOnly(docs)
+      allowed.keepOnly(docs)
+    }
     var matches: [Query.Part: PartMatch] = [:]
     for part in query.allParts {
-      matches[part] = try match(part, allowed: allowed)
+      matches[part] = try match(part, allowed: allowed, within: docs)
     }
     let positive = query.positiveParts.map { (part: $0, match: matches[$0] ?? PartMatch(docs: Bitset(capacity: index.docCount))) }
     let labelScope = query.positiveParts.filter { $0.field == .label }.map(\.normalized)
@@ -275,7 +331,7 @@ public final class Searcher: Sendable {
       if perSection {
         candidates.formIntersection(try evaluateDocs(root, matches: matches, allowed: allowed, labels: labelScope))
       } else {
-        let reports = try evaluateReports(root, matches: matches, labels: labelScope)
+        let reports = try evaluateReports(root, matches: matches, scope: scope, labels: labelScope)
         var kept = candidates
         candidates.forEach { doc in if !reports.contains(index.reportID(of: doc)) { kept.remove(doc) } }
         candidates = kept
@@ -307,7 +363,7 @@ public final class Searcher: Sendable {
     }
     // One array for the word counts of every word and field, kept from one to the next.
     var frequencies: [(doc: UInt32, count: UInt32)] = []
-    for (part, match) in positive {
+    for ((part, match), words) in zip(positive, words) {
       let grams = PhraseMatcher.grams(of: part.normalized)
       for (field, occurrences) in match.perField {
         let df = try index.phraseDocumentFrequency(grams, in: field)
@@ -315,7 +371,7 @@ public final class Searcher: Sendable {
       }
       // ICU words of the part add to its sections where they stand as words, in the fields
       // where the part occurs, counted at most as often as the part there.
-      for word in analyzer.words(ofNormalized: part.normalized) {
+      for word in words {
         for (field, occurrences) in match.perField {
           let wordDF = try index.wordDocumentFrequency(word, in: field)
           guard wordDF > 0 else { continue }
@@ -434,18 +490,22 @@ public final class Searcher: Sendable {
     }
   }
 
-  private func match(_ part: Query.Part, allowed: Bitset) throws -> PartMatch {
+  private func match(_ part: Query.Part, allowed: Bitset, within docs: Range<UInt32> = 0..<UInt32.max) throws -> PartMatch {
     let grams = PhraseMatcher.grams(of: part.normalized)
-    // Occurrences are of live docs: only a `section:` filter leaves some of them out.
-    let narrowed = allowed != index.liveDocs
+    // Occurrences are of live docs of `docs`: only a `section:` filter leaves some of them out.
+    let whole = docs.lowerBound == 0 && docs.upperBound >= index.docCount
+    var inDocs = index.liveDocs
+    if !whole { inDocs.keepOnly(docs) }
+    let narrowed = allowed != inDocs
     var perField = try part.fields.map { field in
-      let occurrences = try index.occurrences(of: grams, in: field)
+      let occurrences = try index.occurrences(of: grams, in: field, within: docs)
       return (field, narrowed ? occurrences.filter { allowed.contains($0.doc) } : occurrences)
     }
     // Grams pin down letters, digits and the punctuation after them; other punctuation is
     // checked in the text.
     if PhraseMatcher.needsTextCheck(part.normalized) {
-      perField = try verified(perField, of: part.normalized)
+      // Part of the docs is one of two halves ranked at once: a thread each.
+      perField = try verified(perField, of: part.normalized, threads: whole ? 2 : 1)
     }
     var result = PartMatch(docs: Bitset(capacity: index.docCount))
     for (field, occurrences) in perField {
@@ -462,9 +522,10 @@ public final class Searcher: Sendable {
     return result
   }
 
-  /// The live reports that satisfy `node`.
-  private func evaluateReports(_ node: Query.Node, matches: [Query.Part: PartMatch], labels labelScope: [String] = []) throws
-    -> Bitset
+  /// The live reports that satisfy `node`, table conditions checked in the sections of `scope`
+  /// (where the matches were looked for).
+  private func evaluateReports(_ node: Query.Node, matches: [Query.Part: PartMatch], scope: Bitset, labels labelScope: [String] = [])
+    throws -> Bitset
   {
     switch node {
     case .part(let part): return matches[part].map { reports(holding: $0.docs) } ?? Bitset(capacity: index.reportCount)
@@ -472,18 +533,18 @@ public final class Searcher: Sendable {
       var result = try reports(satisfying: node)
       result.formIntersection(index.liveReports)
       return result
-    case .condition: return reports(holding: try docs(satisfying: node, labels: labelScope))
+    case .condition: return reports(holding: try docs(satisfying: node, among: scope, labels: labelScope))
     case .and(let nodes):
       var result = index.liveReports
-      for node in nodes { result.formIntersection(try evaluateReports(node, matches: matches, labels: labelScope)) }
+      for node in nodes { result.formIntersection(try evaluateReports(node, matches: matches, scope: scope, labels: labelScope)) }
       return result
     case .or(let nodes):
       var result = Bitset(capacity: index.reportCount)
-      for node in nodes { result.formUnion(try evaluateReports(node, matches: matches, labels: labelScope)) }
+      for node in nodes { result.formUnion(try evaluateReports(node, matches: matches, scope: scope, labels: labelScope)) }
       return result
     case .not(let inner):
       var result = index.liveReports
-      result.subtract(try evaluateReports(inner, matches: matches, labels: labelScope))
+      result.subtract(try evaluateReports(inner, matches: matches, scope: scope, labels: labelScope))
       return result
     case .sections: return index.liveReports
     }
@@ -501,9 +562,7 @@ public final class Searcher: Sendable {
       allowed.forEach { if !reports.contains(index.reportID(of: $0)) { result.remove($0) } }
       return result
     case .condition:
-      var result = try docs(satisfying: node, labels: labelScope)
-      result.formIntersection(allowed)
-      return result
+      return try docs(satisfying: node, among: allowed, labels: labelScope)
     case .and(let nodes):
       var result = allowed
       for node in nodes { result.formIntersection(try evaluateDocs(node, matches: matches, allowed: allowed, labels: labelScope)) }
@@ -520,15 +579,15 @@ public final class Searcher: Sendable {
     }
   }
 
-  /// Sections with a table row that satisfies a number condition; with `labels`, only rows
-  /// whose label holds one of them count.
-  private func docs(satisfying condition: Query.Node, labels: [String]) throws -> Bitset {
+  /// Sections of `docs` with a table row that satisfies a number condition; with `labels`,
+  /// only rows whose label holds one of them count.
+  private func docs(satisfying condition: Query.Node, among docs: Bitset, labels: [String]) throws -> Bitset {
     var result = Bitset(capacity: index.docCount)
     guard case .condition(let subject, let comparison, let bound) = condition else { return result }
     let normalizer = Normalizer()
     let subjectKey = TableAssembler.key(subject, normalizer)
     let labelKeys = labels.map { TableAssembler.key($0, normalizer) }
-    for doc in index.liveDocs.members where (2...4).contains(index.sectionNumber(of: doc)) {
+    for doc in docs.members where (2...4).contains(index.sectionNumber(of: doc)) {
       for row in try index.section(doc).rows {
         let rowKey = TableAssembler.key(row.label, normalizer)
         guard labelKeys.isEmpty || labelKeys.contains(where: rowKey.containsBytes) else { continue }
@@ -577,7 +636,9 @@ public final class Searcher: Sendable {
   /// Keeps the occurrences whose stored field text really holds `normalized`, with exact
   /// counts. Each section is read once for all its fields, each distinct field text is
   /// searched once, and large sets of sections are read on two threads.
-  private func verified(_ perField: [(Field, [PhraseMatcher.Occurrence])], of normalized: String) throws -> [(Field, [PhraseMatcher.Occurrence])] {
+  private func verified(_ perField: [(Field, [PhraseMatcher.Occurrence])], of normalized: String, threads: Int) throws
+    -> [(Field, [PhraseMatcher.Occurrence])]
+  {
     var docs: [UInt32] = []
     var fields: [UInt32: [Int]] = [:]  // by doc, the indexes in `perField` of its fields
     for (slot, (_, occurrences)) in perField.enumerated() {
@@ -587,7 +648,7 @@ public final class Searcher: Sendable {
       }
     }
     docs.sort()
-    let chunkCount = docs.count >= 256 ? 2 : 1
+    let chunkCount = docs.count >= 256 ? threads : 1
     let chunks = ResultSlots<Result<[(slot: Int, doc: UInt32, count: UInt32)], Error>>(count: chunkCount)
     DispatchQueue.concurrentPerform(iterations: chunkCount) { [docs, fields] chunk in
       chunks.set(
