@@ -4,7 +4,7 @@ import XCTest
 @testable import DisclosureSearch
 
 /// Ranking every match in two halves on two threads gives the ranking of one pass: the same
-/// sections, scores and total.
+/// sections, scores, explanations and total.
 final class ExhaustiveRankingTests: XCTestCase {
   static let queries = [
     "行政处罚", "罚", "政府 信息 公开", "（一）予以公开", "label:行政处罚 处理决定数量>0", "本年新收政府信息公开申请数量>=5", "year:2021",
@@ -45,15 +45,22 @@ final class ExhaustiveRankingTests: XCTestCase {
     for text in Self.queries {
       let query = try QueryParser.parse(text)
       for limit in [1, 30] {
-        for perSection in [false, true] {
-          let name = "\(text), limit \(limit)\(perSection ? ", per section" : "")"
-          let whole = try searcher.rankEveryMatch(query, analyzer: analyzer, explain: false, perSection: perSection, limit: limit, threads: 1)
+        for (perSection, explain) in [(false, false), (true, false), (false, true)] {
+          let name = "\(text), limit \(limit)\(perSection ? ", per section" : "")\(explain ? ", explained" : "")"
+          let whole = try searcher.rankEveryMatch(
+            query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit, threads: 1)
           let halves = try searcher.rankEveryMatch(
-            query, analyzer: analyzer, explain: false, perSection: perSection, limit: limit, threads: 2, splitDocCount: 100,
+            query, analyzer: analyzer, explain: explain, perSection: perSection, limit: limit, threads: 2, splitDocCount: 100,
             splitPostings: 0)
           XCTAssertEqual(halves.total, whole.total, name)
           XCTAssertEqual(halves.top.map(\.doc), whole.top.map(\.doc), name)
           XCTAssertEqual(halves.top.map(\.scored.score), whole.top.map(\.scored.score), name)
+          XCTAssertEqual(halves.top.map(\.scored.contributions), whole.top.map(\.scored.contributions), name)
+          // The hits' terms, explained alone, add up to their scores in the order scored.
+          for hit in whole.top where explain {
+            XCTAssertEqual(hit.scored.contributions.reduce(0) { $0 + $1.score }, hit.scored.score, name)
+            XCTAssertEqual(hit.scored.contributions.isEmpty, hit.scored.score == 0, name)
+          }
         }
       }
       XCTAssertGreaterThan(try searcher.search(text, options: SearchOptions(countAll: true)).total, 0, text)
