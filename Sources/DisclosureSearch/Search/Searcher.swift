@@ -296,9 +296,9 @@ public final class Searcher: Sendable {
         keyed.append((Self.tieKey(entry.score), doc))
       }
     }
+    let top = Self.best(keyed, limit: limit, withTies: index.segments.count > 1)
     return Ranking(
-      total: rankings.reduce(0) { $0 + $1.total },
-      top: Self.best(keyed, limit: limit, withTies: index.segments.count > 1).compactMap { entry in scored[entry.doc].map { (entry.doc, $0) } })
+      total: rankings.reduce(0) { $0 + $1.total }, top: top.compactMap { entry in scored[entry.doc].map { (entry.doc, $0) } })
   }
 
   /// Finds and scores every matching section of `docs` (`words`: each positive part's).
@@ -341,7 +341,8 @@ public final class Searcher: Sendable {
     /// Calls `body` with every clause's postings among `docs`, in the order scores add up:
     /// per positive part, the phrase in each field, then each of its words in each field.
     func forEachClause(
-      among docs: Bitset, _ body: (_ entries: [(doc: UInt32, count: UInt32)], _ kind: String, _ term: String, _ field: Field, _ df: Int, _ weight: Double) -> Void
+      among docs: Bitset,
+      _ body: (_ entries: [(doc: UInt32, count: UInt32)], _ kind: String, _ term: String, _ field: Field, _ df: Int, _ weight: Double) -> Void
     ) throws {
       // One array for the word counts of every word and field, kept from one to the next.
       var frequencies: [(doc: UInt32, count: UInt32)] = []
@@ -367,7 +368,8 @@ public final class Searcher: Sendable {
     }
     /// A clause's weighting in `field`: its idf and the field's length normalization.
     func weighting(_ field: Field, df: Int) -> (idf: Double, norm: BM25.FieldNorm) {
-      (BM25.idf(documentCount: documentCount, documentFrequency: df), BM25.FieldNorm(averageFieldLength: index.averageFieldLengths[field.rawValue]))
+      let idf = BM25.idf(documentCount: documentCount, documentFrequency: df)
+      return (idf, BM25.FieldNorm(averageFieldLength: index.averageFieldLengths[field.rawValue]))
     }
     /// `weight` × BM25 of `tf` occurrences in `field` of `doc`, with the field's length.
     func score(_ doc: UInt32, tf: UInt32, field: Field, _ weighting: (idf: Double, norm: BM25.FieldNorm), weight: Double)
