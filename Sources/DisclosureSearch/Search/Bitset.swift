@@ -13,8 +13,13 @@ struct Bitset: Sendable, Equatable {
 
   /// The IDs below `capacity` for which `include` holds.
   init(capacity: Int, where include: (UInt32) -> Bool) {
-    self.init(capacity: capacity)
-    for id in 0..<UInt32(capacity) where include(id) { insert(id) }
+    self.capacity = capacity
+    var words = [UInt64](repeating: 0, count: (capacity + 63) / 64)
+    // Set in place: through `insert`, each bit paid for a uniqueness check of the array.
+    words.withUnsafeMutableBufferPointer { words in
+      for id in 0..<capacity where include(UInt32(id)) { words[id >> 6] |= 1 << UInt64(id & 63) }
+    }
+    self.words = words
   }
 
   @inline(__always)

@@ -634,19 +634,17 @@ public final class Searcher: Sendable {
   /// Reports whose metadata satisfies a `year:`, `agency:` or `region:` filter.
   private func reports(satisfying filter: Query.Node) throws -> Bitset {
     let filters = try reportFilters()
-    var result = Bitset(capacity: index.reportCount)
-    func insert(_ names: [UInt32], holding text: String) {
+    func reports(of names: [UInt32], holding text: String) -> Bitset {
       let holds = filters.namesHolding(text)
-      for (id, name) in names.enumerated() where holds[Int(name)] { result.insert(UInt32(id)) }
+      return Bitset(capacity: names.count) { holds[Int(names[Int($0)])] }
     }
+    // The filters hold every report, in ID order.
     switch filter {
-    case .year(let range):
-      for (id, year) in filters.years.enumerated() where year.map(range.contains) ?? false { result.insert(UInt32(id)) }
-    case .agency(let text): insert(filters.agencies, holding: text)
-    case .region(let text): insert(filters.regions, holding: text)
-    default: break
+    case .year(let range): return Bitset(capacity: filters.years.count) { filters.years[Int($0)].map(range.contains) ?? false }
+    case .agency(let text): return reports(of: filters.agencies, holding: text)
+    case .region(let text): return reports(of: filters.regions, holding: text)
+    default: return Bitset(capacity: index.reportCount)
     }
-    return result
   }
 
   /// Year, agency and region of every report, read once, on the first filter.
