@@ -65,6 +65,14 @@ struct Bitset: Sendable, Equatable {
     for index in words.indices { words[index] &= ~other.words[index] }
   }
 
+  /// A set of `members` (each below `capacity`).
+  init(capacity: Int, members: [UInt32]) {
+    self.capacity = capacity
+    var words = [UInt64](repeating: 0, count: (capacity + 63) / 64)
+    for id in members { words[Int(id >> 6)] |= 1 << UInt64(id & 63) }
+    self.words = words
+  }
+
   /// Removes every member outside `range`.
   mutating func keepOnly(_ range: Range<UInt32>) {
     let (low, high) = (Int(min(range.lowerBound, UInt32(capacity))), Int(min(range.upperBound, UInt32(capacity))))

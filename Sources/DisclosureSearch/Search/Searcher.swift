@@ -28,8 +28,8 @@ public struct SearchOptions: Sendable {
 /// searches from many threads.
 public final class Searcher: Sendable {
   let index: IndexView
-  /// Every report's year, agency and region, read on the first filter.
-  private let filtersCache = Mutex<ReportFilters?>(nil)
+  /// Every report's year, agency and region, and the reports of each, made on the first filter.
+  private let filtersCache = Mutex<ReportFilterIndex?>(nil)
   /// Analyzers of finished searches, for the next: each keeps its ICU break iterator and the
   /// scalar foldings it has looked up (a fresh one pays ICU for every scalar of the snippets).
   private let idleAnalyzers = Mutex<[Analyzer]>([])
@@ -634,23 +634,18 @@ public final class Searcher: Sendable {
   /// Reports whose metadata satisfies a `year:`, `agency:` or `region:` filter.
   private func reports(satisfying filter: Query.Node) throws -> Bitset {
     let filters = try reportFilters()
-    func reports(of names: [UInt32], holding text: String) -> Bitset {
-      let holds = filters.namesHolding(text)
-      return Bitset(capacity: names.count) { holds[Int(names[Int($0)])] }
-    }
-    // The filters hold every report, in ID order.
     switch filter {
-    case .year(let range): return Bitset(capacity: filters.years.count) { filters.years[Int($0)].map(range.contains) ?? false }
-    case .agency(let text): return reports(of: filters.agencies, holding: text)
-    case .region(let text): return reports(of: filters.regions, holding: text)
+    case .year(let range): return filters.reports(inYears: range)
+    case .agency(let text): return filters.reports(ofAgencyHolding: text)
+    case .region(let text): return filters.reports(ofRegionHolding: text)
     default: return Bitset(capacity: index.reportCount)
     }
   }
 
-  /// Year, agency and region of every report, read once, on the first filter.
-  private func reportFilters() throws -> ReportFilters {
+  /// Year, agency and region of every report, and the reports of each, made once, on the first filter.
+  private func reportFilters() throws -> ReportFilterIndex {
     if let cached = filtersCache.withLock({ $0 }) { return cached }
-    let filters = try index.reportFilters()
+    let filters = ReportFilterIndex(try index.reportFilters())
     filtersCache.withLock { $0 = filters }
     return filters
   }
