@@ -22,6 +22,14 @@ struct Bitset: Sendable, Equatable {
     self.words = words
   }
 
+  /// A set of `members` (each below `capacity`).
+  init(capacity: Int, members: [UInt32]) {
+    self.capacity = capacity
+    var words = [UInt64](repeating: 0, count: (capacity + 63) / 64)
+    for id in members { words[Int(id >> 6)] |= 1 << UInt64(id & 63) }
+    self.words = words
+  }
+
   @inline(__always)
   func contains(_ id: UInt32) -> Bool {
     let index = Int(id >> 6)
@@ -63,14 +71,6 @@ struct Bitset: Sendable, Equatable {
 
   mutating func subtract(_ other: Bitset) {
     for index in words.indices { words[index] &= ~other.words[index] }
-  }
-
-  /// A set of `members` (each below `capacity`).
-  init(capacity: Int, members: [UInt32]) {
-    self.capacity = capacity
-    var words = [UInt64](repeating: 0, count: (capacity + 63) / 64)
-    for id in members { words[Int(id >> 6)] |= 1 << UInt64(id & 63) }
-    self.words = words
   }
 
   /// Removes every member outside `range`.

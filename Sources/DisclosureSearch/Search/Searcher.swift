@@ -28,7 +28,8 @@ public struct SearchOptions: Sendable {
 /// searches from many threads.
 public final class Searcher: Sendable {
   let index: IndexView
-  /// Every report's year, agency and region, and the reports of each, made on the first filter.
+  /// Every report's year, agency and region, and the reports of each year, made on the first
+  /// filter.
   private let filtersCache = Mutex<ReportFilterIndex?>(nil)
   /// Analyzers of finished searches, for the next: each keeps its ICU break iterator and the
   /// scalar foldings it has looked up (a fresh one pays ICU for every scalar of the snippets).
@@ -642,7 +643,8 @@ public final class Searcher: Sendable {
     }
   }
 
-  /// Year, agency and region of every report, and the reports of each, made once, on the first filter.
+  /// Year, agency and region of every report, and the reports of each year, made once, on the
+  /// first filter.
   private func reportFilters() throws -> ReportFilterIndex {
     if let cached = filtersCache.withLock({ $0 }) { return cached }
     let filters = ReportFilterIndex(try index.reportFilters())
