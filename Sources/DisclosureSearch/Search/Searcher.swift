@@ -317,7 +317,7 @@ public final class Searcher: Sendable {
     }
     var matches: [Query.Part: PartMatch] = [:]
     for part in query.allParts {
-      matches[part] = try match(part, allowed: allowed, within: docs)
+      matches[part] = try match(part, allowed: allowed, in: whole ? nil : (docs, scope))
     }
     let positive = query.positiveParts.map { (part: $0, match: matches[$0] ?? PartMatch(docs: Bitset(capacity: index.docCount))) }
     let labelScope = query.positiveParts.filter { $0.field == .label }.map(\.normalized)
@@ -515,22 +515,21 @@ public final class Searcher: Sendable {
     }
   }
 
-  private func match(_ part: Query.Part, allowed: Bitset, within docs: Range<UInt32> = 0..<UInt32.max) throws -> PartMatch {
+  /// Where `part` occurs in the `allowed` sections: of every doc, or of `half`, one of two
+  /// halves of the docs ranked at once (with its live docs).
+  private func match(_ part: Query.Part, allowed: Bitset, in half: (docs: Range<UInt32>, live: Bitset)? = nil) throws -> PartMatch {
     let grams = PhraseMatcher.grams(of: part.normalized)
-    // Occurrences are of live docs of `docs`: only a `section:` filter leaves some of them out.
-    let whole = docs.lowerBound == 0 && docs.upperBound >= index.docCount
-    var inDocs = index.liveDocs
-    if !whole { inDocs.keepOnly(docs) }
-    let narrowed = allowed != inDocs
+    // Occurrences are of live docs: only a `section:` filter leaves some of them out.
+    let narrowed = allowed != (half?.live ?? index.liveDocs)
     var perField = try part.fields.map { field in
-      let occurrences = try index.occurrences(of: grams, in: field, within: docs)
+      let occurrences = try index.occurrences(of: grams, in: field, within: half?.docs ?? 0..<UInt32(index.docCount))
       return (field, narrowed ? occurrences.filter { allowed.contains($0.doc) } : occurrences)
     }
     // Grams pin down letters, digits and the punctuation after them; other punctuation is
     // checked in the text.
     if PhraseMatcher.needsTextCheck(part.normalized) {
-      // Part of the docs is one of two halves ranked at once: a thread each.
-      perField = try verified(perField, of: part.normalized, threads: whole ? 2 : 1)
+      // Each of two halves ranked at once checks its own on one thread.
+      perField = try verified(perField, of: part.normalized, threads: half == nil ? 2 : 1)
     }
     var result = PartMatch(docs: Bitset(capacity: index.docCount))
     for (field, occurrences) in perField {
