@@ -872,12 +872,13 @@ private struct SegmentPass {
     return (min(best, score(combined.maxCount, combined.minLength)), combined.maxCount)
   }
 
-  /// The best score of any section in the section bounds' range of `doc`, from them alone.
+  /// The best score of any section in the section bounds' range of `doc`, from them alone:
+  /// the parts' best entries added up group by group (a section is of one group).
   private mutating func sectionBound(atRangeOf doc: UInt32) throws(BadPostings) -> Double {
-    var bound = 0.0
+    var bounds = SIMD16<Double>()
     for number in partBounds.indices {
       let clauses = partBounds[number].clauses
-      bound += try partBounds[number].table.best(from: doc, through: doc) { counts, lengths in
+      bounds += try partBounds[number].table.best(from: doc, through: doc) { counts, lengths in
         var score = 0.0
         for field in 0..<4 where clauses[field] >= 0 && counts[field] > 0 {
           let clause = Int(clauses[field])
@@ -886,15 +887,17 @@ private struct SegmentPass {
         return score
       }
     }
-    return bound
+    return bounds.max()
   }
 
-  /// `bound` (the range's clause bounds added up) with each part that has section bounds
-  /// bounded by whole sections instead, where that is lower: the best entry of the part's
-  /// ranges, each field at the fewer of the entry's count and the clause's largest count in
-  /// the range, in the entry's field length, and at most the clause's own bound.
+  /// `bound` (the range's clause bounds added up) with the parts that have section bounds
+  /// bounded by whole sections instead, group by group, where that is lower: each part's
+  /// best entry of the group in the ranges, each field at the fewer of the entry's count
+  /// and the clause's largest count in the range, in the entry's field length, and at most
+  /// the clause's own bound.
   private mutating func sectionRangeBound(_ bound: Double, from first: UInt32, through last: UInt32) throws(BadPostings) -> Double {
-    var bound = bound
+    var rest = bound
+    var bounds = SIMD16<Double>()
     for number in partBounds.indices {
       let clauses = partBounds[number].clauses
       var fieldsBound = 0.0
@@ -909,9 +912,10 @@ private struct SegmentPass {
         }
         return score
       }
-      if best < fieldsBound { bound -= fieldsBound - best }
+      rest -= fieldsBound
+      bounds += pointwiseMin(best, SIMD16(repeating: fieldsBound))
     }
-    return bound
+    return min(bound, rest + bounds.max())
   }
 
   /// Which phrase clauses drive the current range (MaxScore): the clauses of smallest bound,

@@ -6,7 +6,9 @@
 /// some, so the sum lets nearly every range through to be read doc by doc, where no section
 /// beats the k-th best. Per common gram and aligned range of docs, this table keeps what each
 /// section holds across the fields together — its count of the gram and its length in every
-/// field holding it — reduced to a few entries that bound every section of the range.
+/// field holding it — reduced to a few entries that bound every section of the range, apart
+/// for each section number (a group): a query's parts mostly score best in different sections
+/// of the template, and a range's bound adds up the parts' best entries group by group.
 enum SectionBounds {
   /// Ranges are `1 << rangeShift` docs, aligned: range r holds docs r << rangeShift ..<
   /// (r + 1) << rangeShift.
@@ -16,14 +18,25 @@ enum SectionBounds {
   /// its time in (a small segment is ranked quickly without).
   static let minimumShare = 8
   static let minimumDocs = 256
-  /// At most this many entries bound the sections that hold the gram in one field only.
+  /// At most this many entries bound the sections of a group that hold the gram in one
+  /// field only.
   static let pairCapacity = 2
+  /// Sections are bounded in groups of one section number (those past 15 share the last;
+  /// a ranker keeps a bound per group in a `SIMD16`). The parts of a query mostly score best
+  /// in different sections of the template (the labels of 三 hold 政府信息 five times, the
+  /// heading of 二 holds 主动公开): added up across groups, the best of each part bounded a
+  /// section that does not exist, and `主动公开 政府信息` stepped over no range.
+  static let groupCount = 16
+
+  static func group(ofSection number: Int) -> UInt8 { UInt8(min(max(number, 0), groupCount - 1)) }
 
   /// What a gram's lists name in one range: for each field, the doc's count (0 when absent)
   /// and the field's length.
   struct Entry: Equatable {
     var counts = SIMD4<UInt32>()
     var lengths = SIMD4<UInt32>()
+    /// The section number of the sections bounded (`group(ofSection:)`).
+    var group: UInt8 = 0
 
     var mask: Int {
       var mask = 0
@@ -31,9 +44,11 @@ enum SectionBounds {
       return mask
     }
 
-    /// Whether every section this entry bounds is bounded by `other`: in every field where
-    /// this one counts, the other counts at least as often in a field no longer.
+    /// Whether every section this entry bounds is bounded by `other`: of the same group, and
+    /// in every field where this one counts, the other counts at least as often in a field
+    /// no longer.
     func isBounded(by other: Entry) -> Bool {
+      guard group == other.group else { return false }
       for field in 0..<4 where counts[field] > 0 {
         guard other.counts[field] >= counts[field], other.lengths[field] <= lengths[field] else { return false }
       }
@@ -41,36 +56,45 @@ enum SectionBounds {
     }
   }
 
-  /// The entries that bound the sections of one range (`docs`: each doc's counts and lengths).
-  /// Sections holding the gram in one field keep that field's frontier of (count, length)
-  /// pairs (`PostingsBlock.addToFrontier`, capped at `pairCapacity`); those holding it in
-  /// several become one entry per combination of fields, the largest counts in the shortest
-  /// fields; an entry bounded by another is dropped.
+  /// The entries that bound the sections of one range (`docs`: each doc's counts, lengths
+  /// and group), group by group in ascending order.
   static func entries(_ docs: [Entry]) -> [Entry] {
+    var groups = [[Entry]](repeating: [], count: groupCount)
+    for doc in docs { groups[Int(doc.group)].append(doc) }
+    return groups.flatMap(groupEntries)
+  }
+
+  /// The entries that bound sections of one group. Sections holding the gram in one field
+  /// keep that field's frontier of (count, length) pairs (`PostingsBlock.addToFrontier`,
+  /// capped at `pairCapacity`); those holding it in several keep, per set of fields, the
+  /// sections no other beats in every field (`addToFrontier`, capped at `combinedCapacity`);
+  /// an entry bounded by another is dropped.
+  private static func groupEntries(_ docs: [Entry]) -> [Entry] {
+    guard let group = docs.first?.group else { return [] }
     var frontiers = [[(count: UInt32, length: UInt32)]](repeating: [], count: 4)
-    var combined = [Entry?](repeating: nil, count: 16)
+    var combined = [[Entry]](repeating: [], count: 16)
     for doc in docs {
       let mask = doc.mask
       if mask.nonzeroBitCount == 1 {
         let field = mask.trailingZeroBitCount
         PostingsBlock.addToFrontier((doc.counts[field], doc.lengths[field]), &frontiers[field])
       } else if mask != 0 {
-        var entry = combined[mask] ?? doc
-        entry.counts = pointwiseMax(entry.counts, doc.counts)
-        entry.lengths = pointwiseMin(entry.lengths, doc.lengths)
-        combined[mask] = entry
+        addToFrontier(doc, &combined[mask])
+        // Capped as it grows too, so that sections none of which bounds another cost no
+        // more than a few times the capacity each.
+        if combined[mask].count > 4 * combinedCapacity { combined[mask] = capped(combined[mask], to: combinedCapacity) }
       }
     }
     var entries: [Entry] = []
     for (field, frontier) in frontiers.enumerated() {
       for pair in PostingsBlock.capped(frontier, to: pairCapacity) {
-        var entry = Entry()
+        var entry = Entry(group: group)
         entry.counts[field] = pair.count
         entry.lengths[field] = pair.length
         entries.append(entry)
       }
     }
-    entries += combined.compactMap { $0 }
+    for frontier in combined { entries += capped(frontier, to: combinedCapacity) }
     // Drop each entry that another bounds (of two equal entries, the later).
     return entries.indices.filter { index in
       !entries.indices.contains { other in
@@ -79,12 +103,59 @@ enum SectionBounds {
     }.map { entries[$0] }
   }
 
+  /// At most this many entries bound the sections of a group that hold the gram in one set
+  /// of two fields or more. A template section holds the same heading and labels in every
+  /// report and prose of its own: one entry of the largest counts and the shortest fields
+  /// takes the shortest prose of one report with the most counts of another, and lets
+  /// through ranges where no section can beat the template's score.
+  static let combinedCapacity = 8
+
+  /// Adds `entry` to the entries (of one group and mask) that no other bounds.
+  private static func addToFrontier(_ entry: Entry, _ frontier: inout [Entry]) {
+    guard !frontier.contains(where: { entry.isBounded(by: $0) }) else { return }
+    frontier.removeAll { $0.isBounded(by: entry) }
+    frontier.append(entry)
+  }
+
+  /// At most `capacity` entries that bound every entry of `frontier` (of one group and
+  /// mask): while there are too many, the two closest (by the ratios of their counts and
+  /// lengths, field by field) become one, the higher counts in the shorter fields.
+  private static func capped(_ frontier: [Entry], to capacity: Int) -> [Entry] {
+    var entries = frontier
+    func distance(_ a: Entry, _ b: Entry) -> Double {
+      var distance = 1.0
+      for field in 0..<4 where a.counts[field] > 0 {
+        let counts = (Double(a.counts[field]), Double(b.counts[field]))
+        let lengths = (Double(a.lengths[field]), Double(b.lengths[field]))
+        distance *= max(counts.0, counts.1) / min(counts.0, counts.1) * max(lengths.0, lengths.1) / min(lengths.0, lengths.1)
+      }
+      return distance
+    }
+    while entries.count > capacity {
+      var closest = (0, 1, Double.infinity)
+      for first in entries.indices {
+        for second in entries.indices where second > first {
+          let distance = distance(entries[first], entries[second])
+          if distance < closest.2 { closest = (first, second, distance) }
+        }
+      }
+      entries[closest.0].counts = pointwiseMax(entries[closest.0].counts, entries[closest.1].counts)
+      entries[closest.0].lengths = pointwiseMin(entries[closest.0].lengths, entries[closest.1].lengths)
+      entries.remove(at: closest.1)
+    }
+    return entries
+  }
+
+  /// The most entries a range may hold: per group, the frontiers' pairs and the entries of
+  /// each set of two fields or more.
+  static let maximumEntries = groupCount * (4 * pairCapacity + 11 * combinedCapacity)
+
   /// A gram's table: for each range of a segment of `docCount` docs, `entryCount varint`
-  /// then each entry as `mask u8` (bit f: field f holds the gram) and `(count varint,
-  /// length varint)` for each field of the mask in field order. `lists` are the gram's
-  /// lists, each with its field, docs (ascending) and counts; `fieldLengths` holds each
-  /// doc's four field lengths in turn.
-  static func encode(lists: [(field: Int, docs: [UInt32], counts: [UInt32])], fieldLengths: [UInt32]) -> [UInt8] {
+  /// then each entry as `group << 4 | mask` in a byte (mask bit f: field f holds the gram)
+  /// and `(count varint, length varint)` for each field of the mask in field order.
+  /// `lists` are the gram's lists, each with its field, docs (ascending) and counts;
+  /// `fieldLengths` holds each doc's four field lengths in turn, `groups` each doc's group.
+  static func encode(lists: [(field: Int, docs: [UInt32], counts: [UInt32])], fieldLengths: [UInt32], groups: [UInt8]) -> [UInt8] {
     let docCount = fieldLengths.count / 4
     var bytes: [UInt8] = []
     var next = [Int](repeating: 0, count: lists.count)
@@ -102,7 +173,7 @@ enum SectionBounds {
           let offset = Int(doc) & (size - 1)
           if slots[offset] < 0 {
             slots[offset] = docs.count
-            docs.append(Entry())
+            docs.append(Entry(group: groups[Int(doc)]))
             touched.append(offset)
           }
           docs[slots[offset]].counts[list.field] = list.counts[next[number]]
@@ -114,7 +185,7 @@ enum SectionBounds {
       let entries = entries(docs)
       VarInt.append(UInt32(entries.count), to: &bytes)
       for entry in entries {
-        bytes.append(UInt8(entry.mask))
+        bytes.append(entry.group << 4 | UInt8(entry.mask))
         for field in 0..<4 where entry.counts[field] > 0 {
           VarInt.append(entry.counts[field], to: &bytes)
           VarInt.append(entry.lengths[field], to: &bytes)
@@ -143,19 +214,22 @@ enum SectionBounds {
     }
 
     /// Calls `body` with each entry of the range the decoder is at, and moves past them.
-    private mutating func readRange(_ body: (_ counts: SIMD4<UInt32>, _ lengths: SIMD4<UInt32>) -> Void) throws(BadPostings) {
+    private mutating func readRange(
+      _ body: (_ counts: SIMD4<UInt32>, _ lengths: SIMD4<UInt32>, _ group: Int) -> Void
+    ) throws(BadPostings) {
       let entryCount = try decoder.varint()
-      guard entryCount <= 64 else { throw BadPostings() }
+      guard entryCount <= maximumEntries else { throw BadPostings() }
       for _ in 0..<entryCount {
-        let mask = try decoder.byte()
-        guard mask != 0, mask < 16 else { throw BadPostings() }
+        let byte = try decoder.byte()
+        let mask = byte & 0x0F
+        guard mask != 0 else { throw BadPostings() }
         var (counts, lengths) = (SIMD4<UInt32>(), SIMD4<UInt32>())
         for field in 0..<4 where mask & (1 << field) != 0 {
           counts[field] = try decoder.varint()
           lengths[field] = try decoder.varint()
           guard counts[field] > 0 else { throw BadPostings() }
         }
-        body(counts, lengths)
+        body(counts, lengths, Int(byte >> 4))
       }
     }
 
@@ -163,22 +237,23 @@ enum SectionBounds {
     private mutating func move(to number: Int) throws(BadPostings) {
       if number < range { (decoder, range) = (PostingsDecoder(bytes), 0) }
       while range < number {
-        try readRange { _, _ in }
+        try readRange { _, _, _ in }
         range += 1
       }
     }
 
-    /// The best of `score` over the entries of the ranges that hold docs `first` through
-    /// `last` (ascending from call to call): at least the score of every section there.
+    /// The best of `score` in each group over the entries of the ranges that hold docs
+    /// `first` through `last` (ascending from call to call): at least the score of every
+    /// section of the group there (0 where no section of the group holds the gram).
     mutating func best(
       from first: UInt32, through last: UInt32, _ score: (_ counts: SIMD4<UInt32>, _ lengths: SIMD4<UInt32>) -> Double
-    ) throws(BadPostings) -> Double {
+    ) throws(BadPostings) -> SIMD16<Double> {
+      var best = SIMD16<Double>()
       let (firstRange, lastRange) = (Int(first) >> rangeShift, min(rangeCount - 1, Int(last) >> rangeShift))
-      guard firstRange <= lastRange else { return 0 }
+      guard firstRange <= lastRange else { return best }
       try move(to: firstRange)
       let start = decoder
-      var best = 0.0
-      for _ in firstRange...lastRange { try readRange { best = max(best, score($0, $1)) } }
+      for _ in firstRange...lastRange { try readRange { best[$2] = max(best[$2], score($0, $1)) } }
       decoder = start
       return best
     }
@@ -188,7 +263,7 @@ enum SectionBounds {
       try move(to: number)
       let start = decoder
       var entries: [Entry] = []
-      try readRange { entries.append(Entry(counts: $0, lengths: $1)) }
+      try readRange { entries.append(Entry(counts: $0, lengths: $1, group: UInt8($2))) }
       decoder = start
       return entries
     }

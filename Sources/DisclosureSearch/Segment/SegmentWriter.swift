@@ -188,6 +188,7 @@ enum SegmentWriter {
       (key: gram, value: Field.allCases.compactMap { place(of: [TermKey.gramPrefix + UInt8($0.rawValue)] + gram) })
     }.filter { $0.value.reduce(0) { $0 + Int(keyed[$1].1.docCount) } >= wanted }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     let fieldLengths = builder.docs.flatMap(\.fieldLengths)
+    let groups = builder.docs.map { SectionBounds.group(ofSection: Int($0.section)) }
     // Each gram on its own, on every core: the build's threads are idle while it writes.
     let tables = ResultSlots<Result<[UInt8], Error>>(count: chosen.count)
     DispatchQueue.concurrentPerform(iterations: chosen.count) { number in
@@ -209,7 +210,7 @@ enum SegmentWriter {
             }
             return (field: Int(key[0] & 0x0F), docs: docs, counts: counts)
           }
-          return SectionBounds.encode(lists: lists, fieldLengths: fieldLengths)
+          return SectionBounds.encode(lists: lists, fieldLengths: fieldLengths, groups: groups)
         })
     }
     let grams = try zip(chosen, tables.values).map { (gram: Array($0.key), table: try $1.get()) }

@@ -4,7 +4,7 @@ import XCTest
 @testable import DisclosureSearch
 
 /// Section bounds: every section holding a common gram is bounded, across its fields
-/// together, by an entry of its range.
+/// together, by an entry of its range and group.
 final class SectionBoundsTests: XCTestCase {
   typealias Entry = SectionBounds.Entry
 
@@ -30,6 +30,7 @@ final class SectionBoundsTests: XCTestCase {
         entry.counts[field] = UInt32.random(in: 1...12, using: &generator)
         entry.lengths[field] = UInt32.random(in: 1...400, using: &generator)
       }
+      entry.group = UInt8.random(in: 0...3, using: &generator)
       return entry
     }.filter { $0.mask != 0 }
   }
@@ -40,7 +41,12 @@ final class SectionBoundsTests: XCTestCase {
       let docs = randomDocs(count, using: &generator)
       let entries = SectionBounds.entries(docs)
       XCTAssertEqual(entries.isEmpty, docs.isEmpty)
-      XCTAssertLessThanOrEqual(entries.count, 4 * SectionBounds.pairCapacity + 11)
+      XCTAssertLessThanOrEqual(entries.count, SectionBounds.maximumEntries)
+      for group in Set(docs.map(\.group)) {
+        XCTAssertLessThanOrEqual(
+          entries.count { $0.group == group }, 4 * SectionBounds.pairCapacity + 11 * SectionBounds.combinedCapacity)
+      }
+      XCTAssertEqual(entries.map(\.group), entries.map(\.group).sorted())
       for doc in docs { XCTAssertTrue(entries.contains { doc.isBounded(by: $0) }, "\(doc) in \(entries)") }
       for (number, entry) in entries.enumerated() {
         XCTAssertFalse(entries.indices.contains { $0 != number && entry.isBounded(by: entries[$0]) }, "no entry bounds another")
@@ -51,6 +57,21 @@ final class SectionBoundsTests: XCTestCase {
     let label = Entry(counts: [0, 0, 2, 0], lengths: [0, 0, 30, 0])
     let prose = Entry(counts: [0, 0, 0, 5], lengths: [0, 0, 0, 200])
     XCTAssertEqual(SectionBounds.entries([label, prose, label]), [label, prose])
+    // A section of another group is bounded apart, however much lower.
+    var otherLabel = label
+    otherLabel.group = 3
+    otherLabel.counts[2] = 1
+    XCTAssertEqual(SectionBounds.entries([label, otherLabel]), [label, otherLabel])
+    // Sections of a template hold the same label and prose of their own: each section that
+    // no other beats in every field keeps its entry (up to `combinedCapacity`), so that no
+    // entry takes the most counts of one section with the shortest prose of another.
+    let template: [Entry] = (0..<UInt32(SectionBounds.combinedCapacity)).map { (number: UInt32) -> Entry in
+      Entry(counts: SIMD4(0, 0, 5, 6 + number), lengths: SIMD4(0, 0, 220, 435 + 40 * number))
+    }
+    let kept: [Entry] = SectionBounds.entries(template + template.reversed())
+    XCTAssertEqual(Set(kept.map { $0.counts }), Set(template.map { $0.counts }))
+    let merged = SectionBounds.entries(template + [Entry(counts: [0, 0, 5, 100], lengths: [0, 0, 220, 4000])])
+    XCTAssertEqual(merged.count, SectionBounds.combinedCapacity)
   }
 
   func testTablesRoundTripAndBoundTheirRanges() throws {
@@ -63,8 +84,9 @@ final class SectionBoundsTests: XCTestCase {
         let docs = (0..<UInt32(docCount)).filter { _ in Int.random(in: 0..<3, using: &generator) == 0 }
         return (field: field, docs: docs, counts: docs.map { _ in UInt32.random(in: 1...9, using: &generator) })
       }
-      let bytes = SectionBounds.encode(lists: lists, fieldLengths: fieldLengths)
-      var docs = [Entry](repeating: Entry(), count: docCount)
+      let groups = (0..<docCount).map { _ in UInt8.random(in: 0..<UInt8(SectionBounds.groupCount), using: &generator) }
+      let bytes = SectionBounds.encode(lists: lists, fieldLengths: fieldLengths, groups: groups)
+      var docs = groups.map { Entry(group: $0) }
       for list in lists {
         for (doc, count) in zip(list.docs, list.counts) {
           docs[Int(doc)].counts[list.field] = count
@@ -79,13 +101,14 @@ final class SectionBoundsTests: XCTestCase {
         // Asked in ascending order, as a ranker does, and then from the start again.
         for _ in 0..<2 {
           for (doc, entry) in docs.enumerated() where entry.mask != 0 {
-            XCTAssertGreaterThanOrEqual(try table.best(from: UInt32(doc), through: UInt32(doc), score), score(entry.counts, entry.lengths))
+            let best = try table.best(from: UInt32(doc), through: UInt32(doc), score)
+            XCTAssertGreaterThanOrEqual(best[Int(entry.group)], score(entry.counts, entry.lengths))
           }
         }
-        // Over several ranges, the best of all of them.
+        // Over several ranges, the best of all of them in each group.
         let last = UInt32(docCount - 1)
         let each = try stride(from: 0, through: last, by: size).map { first in try table.best(from: first, through: first, score) }
-        XCTAssertEqual(try table.best(from: 0, through: last, score), each.max())
+        XCTAssertEqual(try table.best(from: 0, through: last, score), each.reduce(SIMD16()) { pointwiseMax($0, $1) })
         XCTAssertEqual(try table.entries(ofRange: 0), SectionBounds.entries(docs.prefix(size).filter { $0.mask != 0 }))
       }
       // A table cut short or with a byte more does not decode.
@@ -116,7 +139,8 @@ final class SectionBoundsTests: XCTestCase {
         try segment.withBytes { file in
           try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[postings]), hasPositions: true) { cursor throws(BadPostings) in
             while try cursor.next() {
-              docs[cursor.doc, default: Entry()].counts[field.rawValue] = cursor.count
+              docs[cursor.doc, default: Entry(group: SectionBounds.group(ofSection: index.sectionNumber(of: cursor.doc)))]
+                .counts[field.rawValue] = cursor.count
               docs[cursor.doc, default: Entry()].lengths[field.rawValue] = index.fieldLength(of: cursor.doc, field)
             }
           }
