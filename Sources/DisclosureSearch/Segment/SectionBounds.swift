@@ -150,9 +150,11 @@ enum SectionBounds {
   /// each set of two fields or more.
   static let maximumEntries = groupCount * (4 * pairCapacity + 11 * combinedCapacity)
 
-  /// A gram's table: for each range of a segment of `docCount` docs, `entryCount varint`
-  /// then each entry as `group << 4 | mask` in a byte (mask bit f: field f holds the gram)
-  /// and `(count varint, length varint)` for each field of the mask in field order.
+  /// A gram's table: the offset of every `checkpointStride`-th range from the end of these
+  /// offsets (`u32` each), then for each range of a segment of `docCount` docs,
+  /// `entryCount varint` then each entry as `group << 4 | mask` in a byte (mask bit f:
+  /// field f holds the gram) and `(count varint, length varint)` for each field of the mask
+  /// in field order.
   /// `lists` are the gram's lists, each with its field, docs (ascending) and counts;
   /// `fieldLengths` holds each doc's four field lengths in turn, `groups` each doc's group.
   static func encode(lists: [(field: Int, docs: [UInt32], counts: [UInt32])], fieldLengths: [UInt32], groups: [UInt8]) -> [UInt8] {
@@ -163,7 +165,9 @@ enum SectionBounds {
     var slots = [Int](repeating: -1, count: size)
     var docs: [Entry] = []
     var touched: [Int] = []
+    var checkpoints: [UInt8] = []
     for range in 0..<rangeCount(docCount: docCount) {
+      if range % checkpointStride == 0 { withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { checkpoints += $0 } }
       let end = UInt32(min(docCount, (range + 1) * size))
       docs.removeAll(keepingCapacity: true)
       touched.removeAll(keepingCapacity: true)
@@ -192,8 +196,15 @@ enum SectionBounds {
         }
       }
     }
-    return bytes
+    return checkpoints + bytes
   }
+
+  /// A table keeps the offset of every this many ranges: a ranker's thread asks for the
+  /// ranges of its runs, and reading every range between them (those of the other thread's
+  /// runs, or of lists it stepped over) cost `"政府信息公开工作"` a fifth of its time.
+  static let checkpointStride = 16
+
+  static func checkpointCount(rangeCount: Int) -> Int { (rangeCount + checkpointStride - 1) / checkpointStride }
 
   static func rangeCount(docCount: Int) -> Int { (docCount + (1 << rangeShift) - 1) >> rangeShift }
 
@@ -201,16 +212,28 @@ enum SectionBounds {
   /// order, so the cursor stays at the first range of the last request and decodes from
   /// there (a whole table decoded for each search cost a tenth of a light query).
   struct Cursor {
-    private let bytes: UnsafeRawBufferPointer
+    /// The checkpoints' offsets, and the ranges they point into.
+    private let checkpoints: UnsafeRawBufferPointer
+    private let ranges: UnsafeRawBufferPointer
     let rangeCount: Int
     /// At the start of range `range`.
     private var decoder: PostingsDecoder
     private var range = 0
 
     init(_ bytes: UnsafeRawBufferPointer, docCount: Int) {
-      self.bytes = bytes
       rangeCount = SectionBounds.rangeCount(docCount: docCount)
-      decoder = PostingsDecoder(bytes)
+      let split = min(bytes.count, 4 * checkpointCount(rangeCount: rangeCount))
+      checkpoints = UnsafeRawBufferPointer(rebasing: bytes[..<split])
+      ranges = UnsafeRawBufferPointer(rebasing: bytes[split...])
+      decoder = PostingsDecoder(ranges)
+    }
+
+    /// Where range `number × checkpointStride` starts.
+    private func checkpoint(_ number: Int) throws(BadPostings) -> Int {
+      guard 4 * number + 4 <= checkpoints.count else { throw BadPostings() }
+      let offset = Int(UInt32(littleEndian: checkpoints.loadUnaligned(fromByteOffset: 4 * number, as: UInt32.self)))
+      guard offset <= ranges.count else { throw BadPostings() }
+      return offset
     }
 
     /// Calls `body` with each entry of the range the decoder is at, and moves past them.
@@ -233,9 +256,13 @@ enum SectionBounds {
       }
     }
 
-    /// Moves to the start of range `number` (from the first range when it lies behind).
+    /// Moves to the start of range `number` (from the last checkpoint before it, when that
+    /// lies ahead or the range behind).
     private mutating func move(to number: Int) throws(BadPostings) {
-      if number < range { (decoder, range) = (PostingsDecoder(bytes), 0) }
+      let nearest = number / checkpointStride * checkpointStride
+      if number < range || nearest > range {
+        (decoder, range) = (PostingsDecoder(ranges, from: try checkpoint(nearest / checkpointStride)), nearest)
+      }
       while range < number {
         try readRange { _, _, _ in }
         range += 1
@@ -268,9 +295,16 @@ enum SectionBounds {
       return entries
     }
 
-    /// Reads every range: throws unless each decodes and the bytes end with the last.
+    /// Reads every range: throws unless each decodes where its checkpoint says, and the
+    /// bytes end with the last.
     mutating func verify() throws(BadPostings) {
-      try move(to: rangeCount)
+      guard checkpoints.count == 4 * checkpointCount(rangeCount: rangeCount) else { throw BadPostings() }
+      (decoder, range) = (PostingsDecoder(ranges), 0)
+      while range < rangeCount {
+        if range % checkpointStride == 0, try checkpoint(range / checkpointStride) != decoder.index { throw BadPostings() }
+        try readRange { _, _, _ in }
+        range += 1
+      }
       guard decoder.isAtEnd else { throw BadPostings() }
     }
   }

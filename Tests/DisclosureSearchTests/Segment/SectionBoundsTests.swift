@@ -77,7 +77,7 @@ final class SectionBoundsTests: XCTestCase {
   func testTablesRoundTripAndBoundTheirRanges() throws {
     var generator = SystemRandomNumberGenerator()
     let size = 1 << SectionBounds.rangeShift
-    for docCount in [1, size - 1, size, size + 1, 3 * size + 17] {
+    for docCount in [1, size - 1, size, size + 1, 3 * size + 17, (2 * SectionBounds.checkpointStride + 3) * size + 5] {
       var fieldLengths = [UInt32](repeating: 0, count: docCount * 4)
       for index in fieldLengths.indices { fieldLengths[index] = UInt32.random(in: 1...500, using: &generator) }
       let lists = (0..<4).map { field in
@@ -110,9 +110,16 @@ final class SectionBoundsTests: XCTestCase {
         let each = try stride(from: 0, through: last, by: size).map { first in try table.best(from: first, through: first, score) }
         XCTAssertEqual(try table.best(from: 0, through: last, score), each.reduce(SIMD16()) { pointwiseMax($0, $1) })
         XCTAssertEqual(try table.entries(ofRange: 0), SectionBounds.entries(docs.prefix(size).filter { $0.mask != 0 }))
+        // Asked in any order (by the checkpoints, from behind and far ahead), each range's entries.
+        for range in (0..<table.rangeCount).shuffled(using: &generator) {
+          let members = docs[(range * size)..<min(docCount, (range + 1) * size)].filter { $0.mask != 0 }
+          XCTAssertEqual(try table.entries(ofRange: range), SectionBounds.entries(Array(members)), "range \(range)")
+        }
       }
-      // A table cut short or with a byte more does not decode.
-      for damaged in [bytes.dropLast(), bytes + [0]] {
+      // A table cut short, with a byte more or with a checkpoint off by one does not decode.
+      var offCheckpoint = bytes
+      if (docCount + size - 1) / size > SectionBounds.checkpointStride { offCheckpoint[4] &+= 1 }
+      for damaged: [UInt8] in [Array(bytes.dropLast()), bytes + [0], offCheckpoint] where damaged != bytes {
         let decodes = damaged.withUnsafeBytes { raw in
           var table = SectionBounds.Cursor(raw, docCount: docCount)
           return (try? table.verify()) != nil
