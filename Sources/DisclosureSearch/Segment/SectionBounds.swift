@@ -154,9 +154,9 @@ enum SectionBounds {
   /// offsets (`u32` each), then for each range of a segment of `docCount` docs,
   /// `entryCount varint` then each entry as `group << 4 | mask` in a byte (mask bit f:
   /// field f holds the gram) and `(count varint, length varint)` for each field of the mask
-  /// in field order.
-  /// `lists` are the gram's lists, each with its field, docs (ascending) and counts;
-  /// `fieldLengths` holds each doc's four field lengths in turn, `groups` each doc's group.
+  /// in field order. `lists` are the gram's lists, each with its field, docs (ascending) and
+  /// counts; `fieldLengths` holds each doc's four field lengths in turn, `groups` each
+  /// doc's group.
   static func encode(lists: [(field: Int, docs: [UInt32], counts: [UInt32])], fieldLengths: [UInt32], groups: [UInt8]) -> [UInt8] {
     let docCount = fieldLengths.count / 4
     var bytes: [UInt8] = []
@@ -210,7 +210,8 @@ enum SectionBounds {
 
   /// A gram's table, read in place range by range: a ranker asks for ranges in ascending
   /// order, so the cursor stays at the first range of the last request and decodes from
-  /// there (a whole table decoded for each search cost a tenth of a light query).
+  /// there, or from the checkpoint before a range further on (a whole table decoded for
+  /// each search cost a tenth of a light query).
   struct Cursor {
     /// The checkpoints' offsets, and the ranges they point into.
     private let checkpoints: UnsafeRawBufferPointer
