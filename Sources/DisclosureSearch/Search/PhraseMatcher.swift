@@ -193,7 +193,7 @@ struct PhraseMatcher {
     if lists.count == 1 {
       if docs.lowerBound == 0 { result.reserveCapacity(segment.documentFrequency(terms.lowerBound)) }
       try PostingsCursor.reading(lists[0], hasPositions: true) { cursor throws(BadPostings) in
-        try Self.forEach(in: &cursor, within: docs) { result.append(($0, $1)) }
+        try Self.forEach(in: &cursor, within: docs) { result.append(($0.doc, $0.count)) }
       }
       return result
     }
@@ -202,10 +202,10 @@ struct PhraseMatcher {
       var held = Bitset(capacity: docCount)
       for list in lists {
         try PostingsCursor.reading(list, hasPositions: true) { cursor throws(BadPostings) in
-          try Self.forEach(in: &cursor, within: docs) { doc, count throws(BadPostings) in
-            guard Int(doc) < docCount else { throw BadPostings() }
-            counts[Int(doc)] &+= count
-            held.insert(doc)
+          try Self.forEach(in: &cursor, within: docs) { cursor throws(BadPostings) in
+            guard Int(cursor.doc) < docCount else { throw BadPostings() }
+            counts[Int(cursor.doc)] &+= cursor.count
+            held.insert(cursor.doc)
           }
         }
       }
@@ -218,14 +218,14 @@ struct PhraseMatcher {
     }
   }
 
-  /// Calls `body` with each doc of `docs` in the list and its count, ascending.
+  /// Calls `body` with the cursor at each doc of `docs` in the list, ascending.
   private static func forEach(
-    in cursor: inout PostingsCursor, within docs: Range<UInt32>, _ body: (UInt32, UInt32) throws(BadPostings) -> Void
+    in cursor: inout PostingsCursor, within docs: Range<UInt32>, _ body: (inout PostingsCursor) throws(BadPostings) -> Void
   ) throws(BadPostings) {
     guard try cursor.advance(to: docs.lowerBound) else { return }
     repeat {
       guard cursor.doc < docs.upperBound else { return }
-      try body(cursor.doc, cursor.count)
+      try body(&cursor)
     } while try cursor.next()
   }
 
@@ -236,12 +236,10 @@ struct PhraseMatcher {
     defer { positions.free() }
     for list in lists {
       try PostingsCursor.reading(list, hasPositions: true) { cursor throws(BadPostings) in
-        guard try cursor.advance(to: docs.lowerBound) else { return }
-        repeat {
-          guard cursor.doc < docs.upperBound else { return }
+        try forEach(in: &cursor, within: docs) { cursor throws(BadPostings) in
           try cursor.positions(into: &positions)
           for slot in 0..<positions.count { entries.append((cursor.doc, positions.base[slot])) }
-        } while try cursor.next()
+        }
       }
     }
     entries.sort { $0.doc != $1.doc ? $0.doc < $1.doc : $0.position < $1.position }

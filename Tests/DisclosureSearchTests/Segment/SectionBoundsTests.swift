@@ -146,9 +146,10 @@ final class SectionBoundsTests: XCTestCase {
         try segment.withBytes { file in
           try PostingsCursor.reading(UnsafeRawBufferPointer(rebasing: file[postings]), hasPositions: true) { cursor throws(BadPostings) in
             while try cursor.next() {
-              docs[cursor.doc, default: Entry(group: SectionBounds.group(ofSection: index.sectionNumber(of: cursor.doc)))]
-                .counts[field.rawValue] = cursor.count
-              docs[cursor.doc, default: Entry()].lengths[field.rawValue] = index.fieldLength(of: cursor.doc, field)
+              var entry = docs[cursor.doc] ?? Entry(group: SectionBounds.group(ofSection: index.sectionNumber(of: cursor.doc)))
+              entry.counts[field.rawValue] = cursor.count
+              entry.lengths[field.rawValue] = index.fieldLength(of: cursor.doc, field)
+              docs[cursor.doc] = entry
             }
           }
         }
