@@ -53,6 +53,10 @@ enum SegmentWriter {
       keyed.append((GramCode.key(code & ((1 << 42) - 1), field: field), list))
     }
     keyed.sort { $0.0.lexicographicallyPrecedes($1.0) }
+    // The section bounds are computed on the other threads while this one writes the blocks
+    // before them (writing is the kernel copying to the page cache, on one core).
+    let sortedKeyed = keyed
+    let bounds = Pending { try sectionBounds(sortedKeyed, builder) }
     let termCount = keyed.count
     let fieldCount = Field.allCases.count
     var totals = [Double](repeating: 0, count: fieldCount)
@@ -141,7 +145,7 @@ enum SegmentWriter {
       try emit(filters.bytes)
     }
 
-    try block(.sectionBounds) { emit in try emit(sectionBounds(keyed, builder)) }
+    try block(.sectionBounds) { emit in try emit(bounds.value()) }
 
     var directoryBytes = ByteWriter()
     directoryBytes.u32(UInt32(directory.count))
@@ -189,7 +193,7 @@ enum SegmentWriter {
     }.filter { $0.value.reduce(0) { $0 + Int(keyed[$1].1.docCount) } >= wanted }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     let fieldLengths = builder.docs.flatMap(\.fieldLengths)
     let groups = builder.docs.map { SectionBounds.group(ofSection: Int($0.section)) }
-    // Each gram on its own, on every core: the build's threads are idle while it writes.
+    // Each gram on its own, on every core.
     let tables = ResultSlots<Result<[UInt8], Error>>(count: chosen.count)
     DispatchQueue.concurrentPerform(iterations: chosen.count) { number in
       tables.set(
@@ -253,6 +257,25 @@ enum SegmentWriter {
       try emit(crc.bytes)
       try emit(payload)
     }
+  }
+}
+
+/// A value computed on another thread from its creation on; `value` waits for it.
+private final class Pending<Value: Sendable>: @unchecked Sendable {  // `result` is set once, before `done` signals
+  private var result: Result<Value, Error>?
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ work: @escaping @Sendable () throws -> Value) {
+    DispatchQueue.global().async {
+      self.result = Result(catching: work)
+      self.done.signal()
+    }
+  }
+
+  func value() throws -> Value {
+    done.wait()
+    done.signal()
+    return try result!.get()
   }
 }
 
