@@ -8,8 +8,11 @@ in .build-peers/venv and re-runs itself there.
 Every engine indexes the same decoded, NFKC-folded, lower-cased report texts (one document
 per report file); recall is measured against a brute-force scan of those texts, per query,
 over whole reports. Latency is the median and p95 over 5 runs of each query, top 10, in
-process for SQLite and Tantivy, and dsearch's own in-process `took_us` (which includes
-building snippets). Prints a Markdown table with ratios against dsearch, all from this run.
+process for SQLite and Tantivy, and dsearch's own in-process `took_us`. Every engine answers
+as dsearch does: its 10 best by BM25 (FTS5's `rank`, Tantivy's score), each with a snippet
+(FTS5's `snippet()`, Tantivy's `SnippetGenerator` over the stored text, which its index
+then keeps as dsearch's and FTS5's do). Prints a Markdown table with ratios against
+dsearch, all from this run.
 """
 import argparse
 import html.parser
@@ -113,11 +116,16 @@ def run_sqlite(docs, queries, work):
     found, latencies = {}, []
     for query in queries:
         if len(query) >= 3:
-            sql, argument = "SELECT rowid FROM t WHERE t MATCH ?", '"' + query + '"'
-        else:  # trigrams cannot match 1–2 characters (LIKE finds nothing then): scan the table
-            sql, argument = "SELECT rowid FROM t WHERE instr(body, ?) > 0", query
-        rows, times = timed(lambda: db.execute(sql, (argument,)).fetchall())
-        _, top = timed(lambda: db.execute(sql + " LIMIT 10", (argument,)).fetchall())
+            argument = '"' + query + '"'
+            every = "SELECT rowid FROM t WHERE t MATCH ?"
+            best = "SELECT rowid, snippet(t, 0, '[', ']', '…', 24) FROM t WHERE t MATCH ? ORDER BY rank LIMIT 10"
+        else:  # trigrams cannot match 1–2 characters (MATCH finds nothing then): scan the table, unranked
+            argument = query
+            every = "SELECT rowid FROM t WHERE instr(body, ?1) > 0"
+            best = ("SELECT rowid, substr(body, max(1, instr(body, ?1) - 24), 50) FROM t"
+                    " WHERE instr(body, ?1) > 0 LIMIT 10")
+        rows, _ = timed(lambda: db.execute(every, (argument,)).fetchall(), runs=1)
+        _, top = timed(lambda: db.execute(best, (argument,)).fetchall())
         found[query] = {docs[r[0]][0] for r in rows}
         latencies += top
     db.close()
@@ -145,7 +153,7 @@ def run_tantivy(docs, queries, work, words):
     breaker = icu.BreakIterator.createWordInstance(icu.Locale("zh"))
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("path", stored=True)
-    builder.add_text_field("body", tokenizer_name="words" if words else "bigram")
+    builder.add_text_field("body", stored=True, tokenizer_name="words" if words else "bigram")
     schema = builder.build()
     folder = os.path.join(work, "tantivy-words" if words else "tantivy")
     os.makedirs(folder)
@@ -167,7 +175,12 @@ def run_tantivy(docs, queries, work, words):
         terms = " ".join(icu_words(query, breaker)) if words else query
         parsed = index.parse_query('"' + terms + '"', ["body"])
         result, _ = timed(lambda: searcher.search(parsed, len(docs)), runs=1)
-        _, top = timed(lambda: searcher.search(parsed, 10))
+
+        def best():
+            snippets = tantivy.SnippetGenerator.create(searcher, parsed, schema, "body")
+            return [snippets.snippet_from_doc(searcher.doc(address)).to_html()
+                    for _, address in searcher.search(parsed, 10).hits]
+        _, top = timed(best)
         found[query] = {searcher.doc(address)["path"][0] for _, address in result.hits}
         latencies += top
     return build, folder_bytes(folder), found, latencies

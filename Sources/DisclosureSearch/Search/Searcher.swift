@@ -529,7 +529,7 @@ public final class Searcher: Sendable {
     // checked in the text.
     if PhraseMatcher.needsTextCheck(part.normalized) {
       // Each of two halves ranked at once checks its own on one thread.
-      perField = try verified(perField, of: part.normalized, threads: half == nil ? 2 : 1)
+      perField = try verified(perField, of: part.normalized, threads: half == nil ? threads : 1)
     }
     var result = PartMatch(docs: Bitset(capacity: index.docCount))
     for (field, occurrences) in perField {
@@ -653,7 +653,7 @@ public final class Searcher: Sendable {
 
   /// Keeps the occurrences whose stored field text really holds `normalized`, with exact
   /// counts. Each section is read once for all its fields, each distinct field text is
-  /// searched once, and large sets of sections are read on two threads.
+  /// searched once, and large sets of sections are read on `threads` threads.
   private func verified(_ perField: [(Field, [PhraseMatcher.Occurrence])], of normalized: String, threads: Int) throws
     -> [(Field, [PhraseMatcher.Occurrence])]
   {
