@@ -19,13 +19,11 @@ final class IndexView: Sendable {
   let liveReportCount: Int
   let liveDocCount: Int
   let averageFieldLengths: [Double]
-  /// The docs blocks of all segments in global IDs, read once at open: scoring and the
-  /// boolean logic look these up for every candidate.
-  private let docReports: [UInt32]
-  private let docSections: [UInt8]
-  /// Field by field (title, heading, label, body), each doc's length: a ranker bounding the
-  /// docs of one field's list reads a quarter of the cache lines it would doc by doc.
-  private let fieldLengths: [UInt32]
+  /// Each doc's report, field lengths and section number, by global ID (scoring and the
+  /// boolean logic look these up for every candidate): the segment's docs block in place,
+  /// or with several segments their blocks joined, in memory the view owns.
+  private let docColumns: DocColumns
+  private let joinedColumns: DocColumns.Storage?
   let liveDocs: Bitset
   let liveReports: Bitset
   /// Each report's place among its segment's reports in the order of their first paths.
@@ -47,29 +45,28 @@ final class IndexView: Sendable {
     self.segments = segments
     var docBases: [UInt32] = []
     var reportBases: [UInt32] = []
-    let totalDocs = segments.reduce(0) { $0 + $1.docCount }
-    var docReports: [UInt32] = []
-    var docSections: [UInt8] = []
-    var fieldLengths = [UInt32](repeating: 0, count: totalDocs * Field.allCases.count)
-    docReports.reserveCapacity(totalDocs)
-    docSections.reserveCapacity(totalDocs)
+    var docs = 0
     var reports = 0
     for segment in segments {
-      let firstDoc = docReports.count
-      docBases.append(UInt32(firstDoc))
+      docBases.append(UInt32(docs))
       reportBases.append(UInt32(reports))
-      segment.appendDocTable(
-        reports: &docReports, sections: &docSections, fieldLengths: &fieldLengths, firstDoc: firstDoc, docsInAll: totalDocs,
-        reportBase: UInt32(reports))
+      docs += segment.docCount
       reports += segment.meta.reportCount
     }
-    docCount = docReports.count
+    if segments.count == 1 {
+      docColumns = segments[0].docColumns
+      joinedColumns = nil
+    } else {
+      (docColumns, joinedColumns) = DocColumns.join(zip(segments, reportBases).map { ($0.docColumns, $1) })
+    }
+    let docColumns = docColumns
+    docCount = docs
     reportCount = reports
-    var reportStarts = [UInt32](repeating: UInt32(docReports.count), count: reports + 1)
+    var reportStarts = [UInt32](repeating: UInt32(docs), count: reports + 1)
     var doc = 0
     for report in 0..<reports {
       reportStarts[report] = UInt32(doc)
-      while doc < docReports.count && docReports[doc] == report { doc += 1 }
+      while doc < docs && docColumns.report(doc) == report { doc += 1 }
     }
     self.reportStarts = reportStarts
     var reportPlaces: [UInt32] = []
@@ -83,7 +80,7 @@ final class IndexView: Sendable {
     let hasDeletions = deletedReports.contains { !$0.isEmpty }
     let liveDocs =
       hasDeletions
-      ? Bitset(capacity: docCount) { liveReports.contains(docReports[Int($0)]) } : Bitset(capacity: docCount, full: true)
+      ? Bitset(capacity: docCount) { liveReports.contains(docColumns.report(Int($0))) } : Bitset(capacity: docCount, full: true)
     // Field length totals: each segment's, less those of its deleted sections.
     let fieldCount = Field.allCases.count
     var totals = [Int](repeating: 0, count: fieldCount)
@@ -92,7 +89,7 @@ final class IndexView: Sendable {
     }
     if hasDeletions {
       for doc in 0..<docCount where !liveDocs.contains(UInt32(doc)) {
-        for field in 0..<fieldCount { totals[field] -= Int(fieldLengths[field * docCount + doc]) }
+        for field in Field.allCases { totals[field.rawValue] -= Int(docColumns.length(doc, field)) }
       }
     }
     let live = liveDocs.count
@@ -100,13 +97,10 @@ final class IndexView: Sendable {
     deletedDocs = segments.indices.map { index in
       guard index < deletedReports.count, !deletedReports[index].isEmpty else { return [] }
       let base = docBases[index]
-      let end = index + 1 < docBases.count ? docBases[index + 1] : UInt32(docReports.count)
+      let end = index + 1 < docBases.count ? docBases[index + 1] : UInt32(docs)
       return (base..<end).filter { !liveDocs.contains($0) }.map { $0 - base }
     }
     self.reportBases = reportBases
-    self.docReports = docReports
-    self.docSections = docSections
-    self.fieldLengths = fieldLengths
     self.liveDocs = liveDocs
     self.liveReports = liveReports
     liveReportCount = liveReports.count
@@ -129,14 +123,14 @@ final class IndexView: Sendable {
   }
 
   @inline(__always)
-  func reportID(of doc: UInt32) -> UInt32 { docReports[Int(doc)] }
+  func reportID(of doc: UInt32) -> UInt32 { docColumns.report(Int(doc)) }
 
   @inline(__always)
-  func sectionNumber(of doc: UInt32) -> Int { Int(docSections[Int(doc)]) }
+  func sectionNumber(of doc: UInt32) -> Int { Int(docColumns.section(Int(doc))) }
 
   @inline(__always)
   func fieldLength(of doc: UInt32, _ field: Field) -> UInt32 {
-    fieldLengths[field.rawValue * docCount + Int(doc)]
+    docColumns.length(Int(doc), field)
   }
 
   /// The global doc IDs of a report's sections.
@@ -145,12 +139,12 @@ final class IndexView: Sendable {
   /// Where `doc` stands among its segment's sections in the order of report paths, then
   /// section numbers (what doc order is in a segment a full build wrote).
   func placeInSegment(_ doc: UInt32) -> (report: UInt32, section: Int) {
-    (reportPlaces[Int(docReports[Int(doc)])], sectionNumber(of: doc))
+    (reportPlaces[Int(reportID(of: doc))], sectionNumber(of: doc))
   }
 
   /// Whether `doc` is the first section of its report (the one that holds the title field).
   func isFirstSection(_ doc: UInt32) -> Bool {
-    doc == 0 || docReports[Int(doc) - 1] != docReports[Int(doc)]
+    doc == 0 || reportID(of: doc - 1) != reportID(of: doc)
   }
 
   /// Every report's year, agency and region as filters compare them, by report ID.
@@ -240,8 +234,9 @@ final class IndexView: Sendable {
     guard let numbers else { return liveDocs }
     let bySection = docsBySection.withLock { cached in
       if let cached { return cached }
-      var made = [Bitset](repeating: Bitset(capacity: docCount), count: Int(docSections.max() ?? 0) + 1)
-      for (doc, number) in docSections.enumerated() { made[Int(number)].insert(UInt32(doc)) }
+      let highest = (0..<docCount).reduce(0) { max($0, Int(docColumns.section($1))) }
+      var made = [Bitset](repeating: Bitset(capacity: docCount), count: highest + 1)
+      for doc in 0..<docCount { made[Int(docColumns.section(doc))].insert(UInt32(doc)) }
       cached = made
       return made
     }

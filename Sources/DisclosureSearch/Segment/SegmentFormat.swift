@@ -3,12 +3,11 @@ import CICU
 /// Constants of the segment file format; `Index/FORMAT.md` is the specification.
 enum SegmentFormat {
   static let magic: UInt32 = 0x4753_5344  // "DSSG" little-endian
-  static let formatVersion: UInt16 = 11
-  static let oldestReadableFormatVersion: UInt16 = 11
+  static let formatVersion: UInt16 = 12
+  static let oldestReadableFormatVersion: UInt16 = 12
   static let headerSize = 16
   static let footerSize = 24
   static let directoryEntrySize = 24
-  static let docEntrySize = 4 + 4 + 4 * Field.allCases.count
   static let termInfoSize = 24
 
   /// The blocks of a segment file, in file order. Raw values are the block IDs on disk.

@@ -11,14 +11,17 @@ import Synchronization
 final class SegmentReader: Sendable {
   let name: String
   let url: URL
+  /// The mapped file, and its bytes as `Data` (not copied).
+  private let file: MappedFile
   private let data: Data
   let meta: SegmentWriter.Meta
   private let blocks: [SegmentFormat.Block: Range<Int>]
   private let checksums: [SegmentFormat.Block: UInt32]
   let termCount: Int
   let docCount: Int
-  // Block starts, read on every scored doc and every term lookup.
-  private let docsStart: Int
+  /// The docs block, read in place.
+  let docColumns: DocColumns
+  // Block starts, read on every term lookup.
   private let termOffsetsStart: Int
   private let termBytesRange: Range<Int>
   private let termInfosStart: Int
@@ -40,7 +43,8 @@ final class SegmentReader: Sendable {
     name = url.lastPathComponent
     self.url = url
     do {
-      data = try Data(contentsOf: url, options: .alwaysMapped)
+      file = try MappedFile(path: url.path)
+      data = file.data
     } catch {
       throw IndexFormatError.corrupt(file: url.lastPathComponent, offset: 0, reason: "cannot be read")
     }
@@ -100,14 +104,14 @@ final class SegmentReader: Sendable {
     termCount = meta.termCount
     docCount = meta.sectionCount
     docCounts = ZeroedArrays(count: docCount)
-    guard let docs = blocks[.docs], docs.count == docCount * SegmentFormat.docEntrySize,
+    guard let docs = blocks[.docs], docs.count == DocColumns.size(docCount: docCount),
       let offsets = blocks[.termOffsets], offsets.count == (termCount + 1) * 4,
       let infos = blocks[.termInfos], infos.count == termCount * SegmentFormat.termInfoSize,
       let termBytes = blocks[.termBytes], Int(Self.u32(data, offsets.upperBound - 4)) == termBytes.count,
       meta.averageFieldLengths.count == Field.allCases.count, meta.totalFieldLengths.count == Field.allCases.count,
       let order = blocks[.reportOrder], order.count == meta.reportCount * 4
     else { throw corrupt(0, "block sizes disagree with the meta block") }
-    docsStart = docs.lowerBound
+    docColumns = DocColumns(file.bytes.baseAddress! + docs.lowerBound, count: docCount)  // the file is not empty
     termOffsetsStart = offsets.lowerBound
     termBytesRange = termBytes
     termInfosStart = infos.lowerBound
@@ -124,9 +128,7 @@ final class SegmentReader: Sendable {
 
   // MARK: Docs
 
-  func reportID(of doc: UInt32) -> UInt32 {
-    Self.u32(data, docsStart + Int(doc) * SegmentFormat.docEntrySize)
-  }
+  func reportID(of doc: UInt32) -> UInt32 { docColumns.report(Int(doc)) }
 
   // MARK: Terms
 
@@ -248,35 +250,6 @@ final class SegmentReader: Sendable {
   /// Runs `body` with the file's bytes, which are valid only inside `body`.
   func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
     try data.withUnsafeBytes(body)
-  }
-
-  /// Appends the docs block to arrays: each doc's report (plus `reportBase`) and section
-  /// number; and fills in its field lengths, field by field, in `fieldLengths`: the length of
-  /// field f of this segment's doc d at f × `docsInAll` + `firstDoc` + d. Filled in place
-  /// (appending entry by entry took a tenth of a search process at 50,000 reports).
-  func appendDocTable(
-    reports: inout [UInt32], sections: inout [UInt8], fieldLengths: inout [UInt32], firstDoc: Int, docsInAll: Int, reportBase: UInt32
-  ) {
-    let (firstReport, firstSection) = (reports.count, sections.count)
-    reports += repeatElement(0, count: docCount)
-    sections += repeatElement(0, count: docCount)
-    data.withUnsafeBytes { raw in
-      reports.withUnsafeMutableBufferPointer { reports in
-        sections.withUnsafeMutableBufferPointer { sections in
-          fieldLengths.withUnsafeMutableBufferPointer { lengths in
-            for doc in 0..<docCount {
-              let entry = docsStart + doc * SegmentFormat.docEntrySize
-              reports[firstReport + doc] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry, as: UInt32.self)) &+ reportBase
-              sections[firstSection + doc] = raw[entry + 4]
-              for field in Field.allCases.indices {
-                lengths[field * docsInAll + firstDoc + doc] =
-                  UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: entry + 8 + 4 * field, as: UInt32.self))
-              }
-            }
-          }
-        }
-      }
-    }
   }
 
   /// Appends each report's place in the order of first paths (`reportOrder` block, checked

@@ -71,17 +71,7 @@ enum SegmentWriter {
       encoder.outputFormatting = .sortedKeys  // the same corpus gives the same bytes
       try emit(Array(try encoder.encode(meta)))
     }
-    try block(.docs) { emit in
-      var docs = ByteWriter()
-      for doc in builder.docs {
-        docs.u32(doc.report)
-        docs.u8(doc.section)
-        docs.u8(0)
-        docs.u16(0)
-        for length in doc.fieldLengths { docs.u32(length) }
-      }
-      try emit(docs.bytes)
-    }
+    try block(.docs) { emit in try emit(DocColumns.encode(builder.docs)) }
     try block(.reports) { emit in try records(builder.reports.map { compressor.compress(RecordCoding.encode($0)) }, emit) }
     try block(.sections) { emit in try records(builder.sectionRecords, emit) }
     try block(.termOffsets) { emit in
