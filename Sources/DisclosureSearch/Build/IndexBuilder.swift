@@ -213,7 +213,8 @@ enum TermKey {
   }
 }
 
-/// Per-section fixed data used while scoring.
+/// A section's report, number and field lengths as the builder collects them (written as the
+/// docs block's columns, `DocColumns`).
 struct DocEntry: Sendable {
   var report: UInt32
   var section: UInt8

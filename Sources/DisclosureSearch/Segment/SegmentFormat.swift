@@ -14,7 +14,7 @@ enum SegmentFormat {
   enum Block: UInt32, CaseIterable {
     /// JSON: counts, average field lengths, analysis settings.
     case meta = 1
-    /// Fixed-size `DocEntry` per section: report ID, section number, field lengths.
+    /// Each section's report ID, field lengths and section number, as columns (`DocColumns`).
     case docs = 2
     /// Records: one `StoredReport` per report (`RecordCoding`, compressed).
     case reports = 3
