@@ -153,34 +153,24 @@ enum GramCode {
 }
 
 /// A field's grams grouped by code: groups in order of first occurrence, each with its
-/// positions ascending, written as the postings store them (varint gaps, the first from 0)
-/// and end to end in one array, so that the writer copies a group's positions at once.
+/// positions ascending, end to end in one array, so that the writer copies a group's
+/// positions at once.
 struct GramGroups: Sendable {
   private(set) var groups: [(code: UInt64, count: UInt32, end: Int)] = []
-  private(set) var positionBytes: [UInt8] = []
+  private(set) var positions: [UInt32] = []
 
   /// The number of grams (positions) in all groups.
-  var gramCount: Int { groups.reduce(0) { $0 + Int($1.count) } }
+  var gramCount: Int { positions.count }
 
-  /// The positions of group `index`, decoded.
+  /// The positions of group `index`.
   func positions(ofGroup index: Int) -> [UInt32] {
-    positionBytes.withUnsafeBytes { bytes in
-      var decoder = PostingsDecoder(bytes, from: index == 0 ? 0 : groups[index - 1].end, to: groups[index].end)
-      var positions: [UInt32] = []
-      var last: UInt32 = 0
-      for _ in 0..<groups[index].count {
-        guard let gap = try? decoder.varint() else { break }
-        last += gap
-        positions.append(last)
-      }
-      return positions
-    }
+    Array(positions[(index == 0 ? 0 : groups[index - 1].end)..<groups[index].end])
   }
 
   fileprivate init() {}
 
-  fileprivate init(groups: [(code: UInt64, count: UInt32, end: Int)], positionBytes: [UInt8]) {
-    (self.groups, self.positionBytes) = (groups, positionBytes)
+  fileprivate init(groups: [(code: UInt64, count: UInt32, end: Int)], positions: [UInt32]) {
+    (self.groups, self.positions) = (groups, positions)
   }
 }
 
@@ -188,14 +178,11 @@ struct GramGroups: Sendable {
 /// sort (sorting the pairs took twice as long). Keeps its scratch from field to field.
 struct GramGrouper {
   /// An open-addressing table from code to group number + 1 (0 is empty; a field uses the
-  /// first slots), each group's code and where its next gram goes, each gram's group, the
-  /// positions in group order, and room for their varints.
+  /// first slots), each group's code and where its next gram goes, and each gram's group.
   private var slots: [Int32] = []
   private var groupCodes: [UInt64] = []
   private var groupStarts: [Int] = []
   private var groupOf: [Int32] = []
-  private var sorted: [UInt32] = []
-  private var encoded: [UInt8] = []
 
   /// `grams` (in position order), grouped.
   mutating func grouped(_ grams: [(code: UInt64, position: UInt32)]) -> GramGroups {
@@ -230,8 +217,7 @@ struct GramGrouper {
       groupStarts[group] = total
       total += count
     }
-    if sorted.count < grams.count { sorted = [UInt32](repeating: 0, count: grams.count) }
-    if encoded.count < 5 * grams.count { encoded = [UInt8](repeating: 0, count: 5 * grams.count) }
+    var sorted = [UInt32](repeating: 0, count: grams.count)
     sorted.withUnsafeMutableBufferPointer { sorted in
       for (index, gram) in grams.enumerated() {
         let group = Int(groupOf[index])
@@ -239,24 +225,8 @@ struct GramGrouper {
         groupStarts[group] += 1
       }
     }
-    // Each group's positions as varint gaps (a position takes at most five bytes).
-    let byteCount = encoded.withUnsafeMutableBufferPointer { bytes in
-      sorted.withUnsafeBufferPointer { sorted in
-        var offset = 0
-        var start = 0
-        for group in groups.indices {
-          var last: UInt32 = 0
-          for position in sorted[start..<(start + Int(groups[group].count))] {
-            VarInt.write(position &- last, to: bytes, at: &offset)
-            last = position
-          }
-          start += Int(groups[group].count)
-          groups[group].end = offset
-        }
-        return offset
-      }
-    }
-    let result = GramGroups(groups: groups, positionBytes: Array(encoded[0..<byteCount]))
+    for group in groups.indices { groups[group].end = groupStarts[group] }
+    let result = GramGroups(groups: groups, positions: sorted)
     // The scratch of a field of millions of characters is not kept for the next fields.
     if grams.count > Self.largestKept { self = GramGrouper() }
     return result

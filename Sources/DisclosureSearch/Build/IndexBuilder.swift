@@ -69,13 +69,10 @@ struct IndexBuilder {
             gramKeys.append(key)
           }
         }
-        grams.positionBytes.withUnsafeBytes { positions in
-          var start = 0
-          for (index, group) in groups.enumerated() {
-            stagedPositions.append(contentsOf: UnsafeRawBufferPointer(rebasing: positions[start..<group.end]))
-            staged.append((Int32(places[index]), doc, group.count, analyzed.length, stagedPositions.count))
-            start = group.end
-          }
+        let base = stagedPositions.count
+        stagedPositions += grams.positions
+        for (index, group) in groups.enumerated() {
+          staged.append((Int32(places[index]), doc, group.count, analyzed.length, base + group.end))
         }
       }
       docs.append(DocEntry(report: reportID, section: UInt8(section.number), fieldLengths: lengths))
@@ -93,7 +90,7 @@ struct IndexBuilder {
   /// thousands of lists are open at once); staged, a common term's postings follow one
   /// another. Gram postings with their positions; word postings by field.
   private var staged: [(place: Int32, doc: DocID, count: UInt32, length: UInt32, end: Int)] = []
-  private var stagedPositions: [UInt8] = []
+  private var stagedPositions: [UInt32] = []
   private var stagedWords = [[(place: Int32, doc: DocID, count: UInt32, length: UInt32)]](
     repeating: [], count: Field.allCases.count)
   /// Staged postings past this many are added (6 MB and their positions; a million
@@ -110,44 +107,38 @@ struct IndexBuilder {
     guard !staged.isEmpty else { return }
     // A counting sort by list, of the postings and of their positions: the sorted copies
     // are written in scattered places but read in order.
-    var starts = [(posting: Int, byte: Int)](repeating: (0, 0), count: gramLists.count + 1)
-    var previousEnd = 0
+    var starts = [(posting: Int, position: Int)](repeating: (0, 0), count: gramLists.count + 1)
     for posting in staged {
       starts[Int(posting.place) + 1].posting += 1
-      starts[Int(posting.place) + 1].byte += posting.end - previousEnd
-      previousEnd = posting.end
+      starts[Int(posting.place) + 1].position += Int(posting.count)
     }
     for place in 0..<gramLists.count {
       starts[place + 1].posting += starts[place].posting
-      starts[place + 1].byte += starts[place].byte
+      starts[place + 1].position += starts[place].position
     }
     var sorted = staged
     var sortedPositions = stagedPositions
     sorted.withUnsafeMutableBufferPointer { sorted in
-      sortedPositions.withUnsafeMutableBytes { sortedPositions in
-        stagedPositions.withUnsafeBytes { positions in
-          var start = 0
+      sortedPositions.withUnsafeMutableBufferPointer { sortedPositions in
+        stagedPositions.withUnsafeBufferPointer { positions in
           for posting in staged {
             let place = Int(posting.place)
-            let (slot, byte) = starts[place]
-            let size = posting.end - start
-            UnsafeMutableRawBufferPointer(rebasing: sortedPositions[byte..<(byte + size)])
-              .copyMemory(from: UnsafeRawBufferPointer(rebasing: positions[start..<posting.end]))
-            sorted[slot] = (posting.place, posting.doc, posting.count, posting.length, byte + size)
-            starts[place] = (slot + 1, byte + size)
-            start = posting.end
+            let (slot, position) = starts[place]
+            let end = position + Int(posting.count)
+            _ = UnsafeMutableBufferPointer(rebasing: sortedPositions[position..<end])
+              .update(fromContentsOf: positions[(posting.end - Int(posting.count))..<posting.end])
+            sorted[slot] = (posting.place, posting.doc, posting.count, posting.length, end)
+            starts[place] = (slot + 1, end)
           }
         }
       }
     }
     gramLists.withUnsafeMutableBufferPointer { lists in
-      sortedPositions.withUnsafeBytes { positions in
-        var start = 0
+      sortedPositions.withUnsafeBufferPointer { positions in
         for posting in sorted {
           lists[Int(posting.place)].add(
             doc: posting.doc, count: posting.count, length: posting.length,
-            positions: UnsafeRawBufferPointer(rebasing: positions[start..<posting.end]))
-          start = posting.end
+            positions: UnsafeBufferPointer(rebasing: positions[(posting.end - Int(posting.count))..<posting.end]))
         }
       }
     }

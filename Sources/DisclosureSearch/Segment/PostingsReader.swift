@@ -2,13 +2,13 @@ import CICU
 
 // Postings lists (Index/FORMAT.md, "Postings"): blocks of up to 128 docs. Each block holds
 // its doc gaps and counts bit-packed at the narrowest width that fits, and, for gram
-// postings, the positions of its docs as varint gaps. A block header names the block's last
+// postings, the positions of its docs (`PositionArea`). A block header names the block's last
 // doc and byte sizes, so a cursor steps over a whole block without unpacking it, and the
 // (count, field length) pairs that bound the BM25 score of any of its docs.
 //
 //     Postings := Block^ceil(docCount / 128)
 //     Block    := n u8, lastDocGap varint, [positionBytes varint], pairCount u8, (count varint, length varint)^pairCount,
-//                 gapWidth u8, gaps (n × gapWidth bits), countWidth u8, counts (n × countWidth bits), [positions]
+//                 gapWidth u8, gaps (n × gapWidth bits), countWidth u8, counts (n × countWidth bits), [Positions]
 //
 // The readers work on the memory-mapped bytes and throw `BadPostings` on malformed input;
 // the segment turns that into an `IndexFormatError` naming the file.
@@ -150,10 +150,13 @@ struct PostingsCursor {
   private static let aheadCapacity = 8
   private var current = PostingsBlockHeader()
   private var slot = -1
-  // The positions area of the current block: where the next unread position is, and for
-  // which slot.
-  private var positionIndex = 0
+  // The positions area of the current block, laid out when a doc's positions are first
+  // asked for; the first slot not yet walked, where the next doc that does not repeat has
+  // its first position and gaps, and where the last one walked has them.
+  private var positionArea: PositionArea.Layout?
   private var positionSlot = 0
+  private var nextOwner = (first: 0, gap: 0)
+  private var owner = (first: 0, gap: 0)
 
   /// The current doc and its count (valid after `next` or `advance` returned true).
   private(set) var doc: UInt32 = 0
@@ -316,24 +319,26 @@ struct PostingsCursor {
   /// per doc, as the cursor reads on from them.
   mutating func positions(into buffer: inout PositionBuffer) throws(BadPostings) {
     guard hasPositions, slot >= positionSlot else { throw BadPostings() }
-    var decoder = PostingsDecoder(bytes, from: positionIndex, to: current.end)
-    var skipped = 0
-    while positionSlot < slot {
-      skipped += Int(counts[positionSlot])
+    if positionArea == nil {
+      positionArea = try PositionArea.Layout(bytes, from: current.positionsStart, to: current.end, counts: counts, size: current.size)
+    }
+    guard let area = positionArea else { return }
+    while positionSlot <= slot {
+      if !area.isRepeat(positionSlot, bytes) {
+        owner = nextOwner
+        nextOwner = (nextOwner.first + 1, nextOwner.gap + Int(counts[positionSlot]) - 1)
+      }
       positionSlot += 1
     }
-    try decoder.skip(skipped)
-    // Each position takes at least one byte: a larger count is damage, not a reason to allocate.
-    guard Int(count) <= current.end - decoder.index else { throw BadPostings() }
+    // The layout checked that the area holds every doc's count of positions.
     buffer.reserve(Int(count))
-    var position: UInt32 = 0
-    for index in 0..<Int(count) {
-      position &+= try decoder.varint()
+    var position = PackedBits.value(bytes, at: area.firstsStart, index: owner.first, width: area.firstWidth)
+    buffer.base[0] = position
+    for index in 1..<Int(count) {
+      position &+= PackedBits.value(bytes, at: area.gapsStart, index: owner.gap + index - 1, width: area.gapWidth) &+ 1
       buffer.base[index] = position
     }
     buffer.count = Int(count)
-    positionIndex = decoder.index
-    positionSlot = slot + 1
   }
 
   /// The header at `nextBlock`, which it then moves past; nil at the end of the list.
@@ -423,8 +428,9 @@ struct PostingsCursor {
     guard previous == Int64(header.lastDoc) else { throw BadPostings() }
     current = header
     slot = 0
-    positionIndex = header.positionsStart
+    positionArea = nil
     positionSlot = 0
+    nextOwner = (0, 0)
     return true
   }
 }
@@ -503,23 +509,40 @@ enum PackedBits {
 
   /// Appends `values` packed at `width` bits each.
   static func append(_ values: [UInt32], width: Int, to bytes: inout [UInt8]) {
-    var accumulator: UInt64 = 0
-    var filled = 0
-    for value in values {
-      accumulator |= UInt64(value) << UInt64(filled)
-      filled += width
-      while filled >= 8 {
-        bytes.append(UInt8(truncatingIfNeeded: accumulator))
-        accumulator >>= 8
-        filled -= 8
-      }
-    }
-    if filled > 0 { bytes.append(UInt8(truncatingIfNeeded: accumulator)) }
+    var packer = BitPacker(width: width)
+    for value in values { packer.append(value, to: &bytes) }
+    packer.flush(to: &bytes)
   }
 
   /// The narrowest width that holds every value.
   static func width(of values: [UInt32]) -> Int {
     UInt32.bitWidth - values.reduce(0, |).leadingZeroBitCount
+  }
+}
+
+/// Appends values of `width` bits to bytes, least significant bit first (`PackedBits`).
+struct BitPacker {
+  let width: Int
+  private var accumulator: UInt64 = 0
+  private var filled = 0
+
+  init(width: Int) { self.width = width }
+
+  @inline(__always)
+  mutating func append(_ value: UInt32, to bytes: inout [UInt8]) {
+    accumulator |= UInt64(value) << UInt64(filled)
+    filled += width
+    while filled >= 8 {
+      bytes.append(UInt8(truncatingIfNeeded: accumulator))
+      accumulator >>= 8
+      filled -= 8
+    }
+  }
+
+  /// Appends the last, partial byte.
+  mutating func flush(to bytes: inout [UInt8]) {
+    if filled > 0 { bytes.append(UInt8(truncatingIfNeeded: accumulator)) }
+    (accumulator, filled) = (0, 0)
   }
 }
 
@@ -556,26 +579,6 @@ struct PostingsDecoder {
       shift += 7
     }
     throw BadPostings()
-  }
-
-  /// Skips `count` varints: each ends at a byte below 0x80. Eight bytes at a time while
-  /// they end fewer varints than are left (so the bytes after their last end start a varint
-  /// to skip too); a doc's positions are skipped for every doc before it in its block that
-  /// a phrase check reads.
-  @inline(__always)
-  mutating func skip(_ count: Int) throws(BadPostings) {
-    var left = count
-    while left > 0 && end - index >= 8 {
-      let ends = (~bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080).nonzeroBitCount
-      guard ends < left else { break }
-      left -= ends
-      index += 8
-    }
-    while left > 0 {
-      guard index < end else { throw BadPostings() }
-      if bytes[index] < 0x80 { left -= 1 }
-      index += 1
-    }
   }
 
   /// Skips a packed run of `bits` bits of `width`-bit values.

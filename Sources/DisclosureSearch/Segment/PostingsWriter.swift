@@ -10,16 +10,15 @@ struct PostingsWriter {
   private var blockLastDoc: Int64 = -1
   /// The open block: each doc's gap − 1, count and field length, side by side (a build adds
   /// to tens of thousands of lists in turn, and one array costs one cache miss, not three),
-  /// and the positions as varint gaps.
+  /// and the positions of its docs end to end.
   private var open: [(gap: UInt32, count: UInt32, length: UInt32)] = []
-  private var positions: [UInt8] = []
+  private var positions: [UInt32] = []
 
   init(hasPositions: Bool) { self.hasPositions = hasPositions }
 
   /// Adds a doc with its count (a word's term frequency, or a gram's number of positions,
-  /// given as their varint gaps, ascending) and the length of the field (for the block's
-  /// score bounds).
-  mutating func add(doc: UInt32, count: UInt32, length: UInt32, positions: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
+  /// given ascending) and the length of the field (for the block's score bounds).
+  mutating func add(doc: UInt32, count: UInt32, length: UInt32, positions: UnsafeBufferPointer<UInt32> = UnsafeBufferPointer(start: nil, count: 0)) {
     open.append((UInt32(truncatingIfNeeded: Int64(doc) - lastDoc - 1), count, length))
     if hasPositions { self.positions.append(contentsOf: positions) }
     lastDoc = Int64(doc)
@@ -30,13 +29,7 @@ struct PostingsWriter {
   /// Adds a doc with its positions (ascending; only their number for a list without
   /// positions) and the length of the field.
   mutating func add(doc: UInt32, positions: [UInt32], length: UInt32) {
-    var bytes: [UInt8] = []
-    var last: UInt32 = 0
-    for position in positions {
-      VarInt.append(position - last, to: &bytes)
-      last = position
-    }
-    bytes.withUnsafeBytes { add(doc: doc, count: UInt32(positions.count), length: length, positions: $0) }
+    positions.withUnsafeBufferPointer { add(doc: doc, count: UInt32(positions.count), length: length, positions: $0) }
   }
 
   /// Writes the open block, if any.
@@ -50,26 +43,31 @@ struct PostingsWriter {
     counts.reserveCapacity(size)
     for entry in open {
       gaps.append(entry.gap)
-      counts.append(entry.count - 1)
+      counts.append(entry.count)
       PostingsBlock.addToFrontier((entry.count, entry.length), &frontier)
     }
+    let plan = hasPositions ? Self.area(positions, counts) { PositionArea.plan($0, counts: $1) } : nil
     bytes.append(UInt8(size))
     VarInt.append(UInt32(truncatingIfNeeded: lastDoc - blockLastDoc), to: &bytes)
-    if hasPositions { VarInt.append(UInt32(positions.count), to: &bytes) }
+    if let plan { VarInt.append(UInt32(plan.size), to: &bytes) }
     let bounds = PostingsBlock.capped(frontier)
     bytes.append(UInt8(bounds.count))
     for pair in bounds {
       VarInt.append(pair.count, to: &bytes)
       VarInt.append(pair.length, to: &bytes)
     }
-    for values in [gaps, counts] {
+    for values in [gaps, counts.map { $0 - 1 }] {
       let width = PackedBits.width(of: values)
       bytes.append(UInt8(width))
       PackedBits.append(values, width: width, to: &bytes)
     }
-    bytes.append(contentsOf: positions)
+    if let plan { Self.area(positions, counts) { PositionArea.write(plan, $0, counts: $1, to: &bytes) } }
     blockLastDoc = lastDoc
     open.removeAll(keepingCapacity: true)
     positions.removeAll(keepingCapacity: true)
+  }
+
+  private static func area<T>(_ positions: [UInt32], _ counts: [UInt32], _ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>) -> T) -> T {
+    positions.withUnsafeBufferPointer { positions in counts.withUnsafeBufferPointer { body(positions, $0) } }
   }
 }

@@ -3,8 +3,8 @@ import CICU
 /// Constants of the segment file format; `Index/FORMAT.md` is the specification.
 enum SegmentFormat {
   static let magic: UInt32 = 0x4753_5344  // "DSSG" little-endian
-  static let formatVersion: UInt16 = 12
-  static let oldestReadableFormatVersion: UInt16 = 12
+  static let formatVersion: UInt16 = 13
+  static let oldestReadableFormatVersion: UInt16 = 13
   static let headerSize = 16
   static let footerSize = 24
   static let directoryEntrySize = 24

@@ -9,18 +9,4 @@ enum VarInt {
     }
     bytes.append(UInt8(value))
   }
-
-  /// Writes `value` at `offset` and moves `offset` past it; the caller makes room for five
-  /// bytes (the longest a `UInt32` takes).
-  @inline(__always)
-  static func write(_ value: UInt32, to bytes: UnsafeMutableBufferPointer<UInt8>, at offset: inout Int) {
-    var value = value
-    while value >= 0x80 {
-      bytes[offset] = UInt8(truncatingIfNeeded: value) | 0x80
-      offset &+= 1
-      value >>= 7
-    }
-    bytes[offset] = UInt8(value)
-    offset &+= 1
-  }
 }

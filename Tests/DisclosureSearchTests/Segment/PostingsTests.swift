@@ -247,33 +247,76 @@ final class PostingsTests: XCTestCase {
     }
   }
 
-  /// Skipping n varints lands where decoding n of them does, from every start and for
-  /// every n, over varints of one to five bytes (the skip reads eight bytes at a time).
-  func testSkippingVarintsLandsWhereDecodingThemDoes() throws {
+  /// Docs whose positions are those of the doc before (a table label in one report after
+  /// another) are stored as one bit each when that is smaller, and read back whether every
+  /// doc's positions are asked for or only some.
+  func testRepeatedPositionsRoundTrip() throws {
     var generator = SystemRandomNumberGenerator()
-    var bytes: [UInt8] = []
-    for _ in 0..<300 {
-      let bits = Int.random(in: 0...32, using: &generator)
-      VarInt.append(bits == 0 ? 0 : UInt32.random(in: 0...UInt32.max >> (32 - bits), using: &generator), to: &bytes)
-    }
-    try bytes.withUnsafeBytes { raw in
-      var starts: [Int] = []
-      var decoder = PostingsDecoder(raw)
-      while decoder.index < raw.count {
-        starts.append(decoder.index)
-        _ = try decoder.varint()
-      }
-      starts.append(raw.count)
-      for first in 0..<(starts.count - 1) {
-        for count in 0..<min(40, starts.count - first) {
-          var skipper = PostingsDecoder(raw, from: starts[first])
-          try skipper.skip(count)
-          XCTAssertEqual(skipper.index, starts[first + count], "skip \(count) from varint \(first)")
+    var entries: [Entry] = []
+    var positions: [UInt32] = [3]
+    for doc in 0..<UInt32(700) {
+      if Int.random(in: 0..<4, using: &generator) == 0 {
+        var position = UInt32.random(in: 0...2000, using: &generator)
+        positions = (0..<Int.random(in: 1...6, using: &generator)).map { _ in
+          defer { position += UInt32.random(in: 1...300, using: &generator) }
+          return position
         }
       }
-      var past = PostingsDecoder(raw, from: starts[starts.count - 3])
-      XCTAssertThrowsError(try past.skip(3), "more varints than the bytes hold")
+      entries.append(Entry(doc: doc * 2, positions: positions))
     }
+    let bytes = encode(entries, hasPositions: true)
+    for stride in [1, 2, 5] {
+      try bytes.withUnsafeBytes { raw in
+        var buffer = PositionBuffer()
+        defer { buffer.free() }
+        try PostingsCursor.reading(raw, hasPositions: true) { cursor in
+          var index = 0
+          while try cursor.next() {
+            if index % stride == 0 {
+              try cursor.positions(into: &buffer)
+              XCTAssertEqual(Array(UnsafeBufferPointer(start: buffer.base, count: buffer.count)), entries[index].positions, "doc \(index)")
+            }
+            index += 1
+          }
+        }
+      }
+    }
+    let repeated = positionArea([100, 200, 300, 100, 200, 300, 100, 200, 300], counts: [3, 3, 3])
+    let distinct = positionArea([100, 200, 300, 100, 200, 301, 100, 200, 302], counts: [3, 3, 3])
+    XCTAssertEqual(repeated.first, 1, "repeats kept")
+    XCTAssertEqual(distinct.first, 0, "no repeats")
+    XCTAssertLessThan(repeated.count, distinct.count)
+  }
+
+  /// The positions area the writer makes of a block.
+  func positionArea(_ positions: [UInt32], counts: [UInt32]) -> [UInt8] {
+    positions.withUnsafeBufferPointer { positions in
+      counts.withUnsafeBufferPointer { counts in
+        var bytes: [UInt8] = []
+        PositionArea.write(PositionArea.plan(positions, counts: counts), positions, counts: counts, to: &bytes)
+        return bytes
+      }
+    }
+  }
+
+  /// A damaged area is an error, never a wrong read or a huge allocation: a doc marked as
+  /// repeating one of another count, an area of the wrong size, counts the area cannot hold.
+  func testDamagedPositionAreasThrow() {
+    func layout(_ area: [UInt8], counts: [UInt32]) throws {
+      try area.withUnsafeBytes { raw in
+        try counts.withUnsafeBufferPointer { counts in
+          _ = try PositionArea.Layout(raw, from: 0, to: raw.count, counts: counts.baseAddress!, size: counts.count)
+        }
+      }
+    }
+    let area = positionArea([100, 200, 300, 100, 200, 300, 100, 200, 300, 7], counts: [3, 3, 3, 1])
+    XCTAssertEqual(area.first, 1, "repeats kept")
+    XCTAssertNoThrow(try layout(area, counts: [3, 3, 3, 1]))
+    XCTAssertThrowsError(try layout(area, counts: [3, 4, 3, 1]), "a repeat of another count")
+    XCTAssertThrowsError(try layout(area, counts: [3, 3, 3, 2]), "more gaps than the area holds")
+    XCTAssertThrowsError(try layout(area + [0], counts: [3, 3, 3, 1]), "a byte too many")
+    XCTAssertThrowsError(try layout(Array(area.dropLast()), counts: [3, 3, 3, 1]), "a byte too few")
+    XCTAssertThrowsError(try layout([0, 0, 0], counts: [UInt32.max]), "billions of positions in no bytes")
   }
 
   /// A cursor with skip points lands where one without lands, from any first target on
