@@ -24,7 +24,8 @@ enum PositionArea {
   /// The smaller plan, with repeats or without, for a block of at most 128 docs with
   /// `counts` positions each (at least one), given end to end in `positions` (each doc's
   /// ascending).
-  static func plan(_ positions: UnsafeBufferPointer<UInt32>, counts: UnsafeBufferPointer<UInt32>) -> Plan {
+  static func plan<Counts: RandomAccessCollection<UInt32>>(_ positions: UnsafeBufferPointer<UInt32>, counts: Counts) -> Plan
+  where Counts.Index == Int {
     precondition(counts.count <= PostingsBlock.capacity)
     // The bits of every first and gap (`all`) and of those of the docs that do not repeat
     // (`owned`), and how many of each.
@@ -39,8 +40,8 @@ enum PositionArea {
       allFirsts |= positions[start]
       allGaps |= gaps
       gapCount += Int(count) - 1
-      if doc > 0 && count == counts[doc - 1]
-        && memcmp(positions.baseAddress! + start, positions.baseAddress! + start - Int(count), Int(count) * 4) == 0
+      if doc > 0 && count == counts[doc - 1] && positions[start] == positions[start - Int(count)]
+        && (count == 1 || memcmp(positions.baseAddress! + start, positions.baseAddress! + start - Int(count), Int(count) * 4) == 0)
       {
         repeats |= 1 << doc
       } else {
@@ -52,9 +53,9 @@ enum PositionArea {
       start = end
     }
     func plan(_ repeats: UInt128, _ firsts: UInt32, _ firstCount: Int, _ gaps: UInt32, _ gapCount: Int) -> Plan {
-      let firstWidth = UInt32.bitWidth - firsts.leadingZeroBitCount
+      let firstWidth = PackedBits.width(of: firsts)
       // At least one bit per gap: a doc's count of positions is then bounded by the area's size.
-      let gapWidth = gapCount == 0 ? 0 : max(1, UInt32.bitWidth - gaps.leadingZeroBitCount)
+      let gapWidth = gapCount == 0 ? 0 : max(1, PackedBits.width(of: gaps))
       let size = 3 + (repeats != 0 ? (counts.count + 7) / 8 : 0) + (firstCount * firstWidth + 7) / 8 + (gapCount * gapWidth + 7) / 8
       return Plan(repeats: repeats, firstWidth: firstWidth, gapWidth: gapWidth, size: size)
     }
@@ -65,7 +66,7 @@ enum PositionArea {
   }
 
   /// Appends the area `plan` lays out for these positions.
-  static func write(_ plan: Plan, _ positions: UnsafeBufferPointer<UInt32>, counts: UnsafeBufferPointer<UInt32>, to bytes: inout [UInt8]) {
+  static func write(_ plan: Plan, _ positions: UnsafeBufferPointer<UInt32>, counts: some RandomAccessCollection<UInt32>, to bytes: inout [UInt8]) {
     bytes.reserveCapacity(bytes.count + plan.size)
     bytes.append(plan.repeats != 0 ? 1 : 0)
     if plan.repeats != 0 {

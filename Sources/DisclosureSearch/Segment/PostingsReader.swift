@@ -507,17 +507,8 @@ enum PackedBits {
     return UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & ((1 << UInt64(width)) - 1))
   }
 
-  /// Appends `values` packed at `width` bits each.
-  static func append(_ values: [UInt32], width: Int, to bytes: inout [UInt8]) {
-    var packer = BitPacker(width: width)
-    for value in values { packer.append(value, to: &bytes) }
-    packer.flush(to: &bytes)
-  }
-
-  /// The narrowest width that holds every value.
-  static func width(of values: [UInt32]) -> Int {
-    UInt32.bitWidth - values.reduce(0, |).leadingZeroBitCount
-  }
+  /// The narrowest width that holds every value whose bits are or-ed in `bits`.
+  static func width(of bits: UInt32) -> Int { UInt32.bitWidth - bits.leadingZeroBitCount }
 }
 
 /// Appends values of `width` bits to bytes, least significant bit first (`PackedBits`).
@@ -528,20 +519,25 @@ struct BitPacker {
 
   init(width: Int) { self.width = width }
 
+  /// Appends `value` (of at most `width` bits); whole bytes go out four at a time.
   @inline(__always)
   mutating func append(_ value: UInt32, to bytes: inout [UInt8]) {
-    accumulator |= UInt64(value) << UInt64(filled)
+    accumulator |= UInt64(value) << UInt64(filled)  // fewer than 32 bits are held before
     filled += width
-    while filled >= 8 {
+    if filled >= 32 {
+      withUnsafeBytes(of: UInt32(truncatingIfNeeded: accumulator).littleEndian) { bytes.append(contentsOf: $0) }
+      accumulator >>= 32
+      filled -= 32
+    }
+  }
+
+  /// Appends the bits held, the last byte partial.
+  mutating func flush(to bytes: inout [UInt8]) {
+    while filled > 0 {
       bytes.append(UInt8(truncatingIfNeeded: accumulator))
       accumulator >>= 8
       filled -= 8
     }
-  }
-
-  /// Appends the last, partial byte.
-  mutating func flush(to bytes: inout [UInt8]) {
-    if filled > 0 { bytes.append(UInt8(truncatingIfNeeded: accumulator)) }
     (accumulator, filled) = (0, 0)
   }
 }

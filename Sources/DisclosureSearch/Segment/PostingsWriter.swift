@@ -35,19 +35,16 @@ struct PostingsWriter {
   /// Writes the open block, if any.
   mutating func finish() {
     guard !open.isEmpty else { return }
-    let size = open.count
-    var gaps: [UInt32] = []
-    var counts: [UInt32] = []
+    var (gapBits, countBits): (UInt32, UInt32) = (0, 0)
     var frontier: [(count: UInt32, length: UInt32)] = []
-    gaps.reserveCapacity(size)
-    counts.reserveCapacity(size)
     for entry in open {
-      gaps.append(entry.gap)
-      counts.append(entry.count)
+      gapBits |= entry.gap
+      countBits |= entry.count - 1
       PostingsBlock.addToFrontier((entry.count, entry.length), &frontier)
     }
-    let plan = hasPositions ? Self.area(positions, counts) { PositionArea.plan($0, counts: $1) } : nil
-    bytes.append(UInt8(size))
+    let counts = open.lazy.map(\.count)
+    let plan = hasPositions ? positions.withUnsafeBufferPointer { PositionArea.plan($0, counts: counts) } : nil
+    bytes.append(UInt8(open.count))
     VarInt.append(UInt32(truncatingIfNeeded: lastDoc - blockLastDoc), to: &bytes)
     if let plan { VarInt.append(UInt32(plan.size), to: &bytes) }
     let bounds = PostingsBlock.capped(frontier)
@@ -56,18 +53,17 @@ struct PostingsWriter {
       VarInt.append(pair.count, to: &bytes)
       VarInt.append(pair.length, to: &bytes)
     }
-    for values in [gaps, counts.map { $0 - 1 }] {
-      let width = PackedBits.width(of: values)
-      bytes.append(UInt8(width))
-      PackedBits.append(values, width: width, to: &bytes)
-    }
-    if let plan { Self.area(positions, counts) { PositionArea.write(plan, $0, counts: $1, to: &bytes) } }
+    var gaps = BitPacker(width: PackedBits.width(of: gapBits))
+    bytes.append(UInt8(gaps.width))
+    for entry in open { gaps.append(entry.gap, to: &bytes) }
+    gaps.flush(to: &bytes)
+    var countsLessOne = BitPacker(width: PackedBits.width(of: countBits))
+    bytes.append(UInt8(countsLessOne.width))
+    for entry in open { countsLessOne.append(entry.count - 1, to: &bytes) }
+    countsLessOne.flush(to: &bytes)
+    if let plan { positions.withUnsafeBufferPointer { PositionArea.write(plan, $0, counts: counts, to: &bytes) } }
     blockLastDoc = lastDoc
     open.removeAll(keepingCapacity: true)
     positions.removeAll(keepingCapacity: true)
-  }
-
-  private static func area<T>(_ positions: [UInt32], _ counts: [UInt32], _ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<UInt32>) -> T) -> T {
-    positions.withUnsafeBufferPointer { positions in counts.withUnsafeBufferPointer { body(positions, $0) } }
   }
 }
