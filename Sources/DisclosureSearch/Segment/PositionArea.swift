@@ -110,10 +110,11 @@ enum PositionArea {
         repeatsStart = decoder.index
         try decoder.skipBits(size, width: 1)
       }
-      // How many firsts and gaps the docs that do not repeat hold; a doc that repeats has
-      // the count of the doc before it.
+      // How many firsts and gaps the docs that do not repeat hold; every doc has a position,
+      // and a doc that repeats has the count of the doc before it.
       var (firstCount, gapCount) = (0, 0)
       for doc in 0..<size {
+        guard counts[doc] >= 1 else { throw BadPostings() }
         if isRepeat(doc, bytes) {
           guard doc > 0, counts[doc] == counts[doc - 1] else { throw BadPostings() }
         } else {

@@ -201,9 +201,10 @@ final class PostingsTests: XCTestCase {
   }
 
   func testDamagedListsThrowInsteadOfCrashing() {
-    let bytes = encode(randomLists()[7], hasPositions: true)
     var generator = SystemRandomNumberGenerator()
-    for round in 0..<300 {
+    let lists = [randomLists()[7], repeatedPositions()].map { encode($0, hasPositions: true) }
+    for round in 0..<600 {
+      let bytes = lists[round / 2 % 2]
       var damaged = bytes
       if round % 2 == 0 {
         damaged.removeLast(Int.random(in: 1...damaged.count, using: &generator))
@@ -249,10 +250,8 @@ final class PostingsTests: XCTestCase {
     }
   }
 
-  /// Docs whose positions are those of the doc before (a table label in one report after
-  /// another) are stored as one bit each when that is smaller, and read back whether every
-  /// doc's positions are asked for or only some.
-  func testRepeatedPositionsRoundTrip() throws {
+  /// A list whose docs often have the positions of the doc before.
+  func repeatedPositions() -> [Entry] {
     var generator = SystemRandomNumberGenerator()
     var entries: [Entry] = []
     var positions: [UInt32] = [3]
@@ -266,6 +265,14 @@ final class PostingsTests: XCTestCase {
       }
       entries.append(Entry(doc: doc * 2, positions: positions))
     }
+    return entries
+  }
+
+  /// Docs whose positions are those of the doc before (a table label in one report after
+  /// another) are stored as one bit each when that is smaller, and read back whether every
+  /// doc's positions are asked for or only some.
+  func testRepeatedPositionsRoundTrip() throws {
+    let entries = repeatedPositions()
     let bytes = encode(entries, hasPositions: true)
     for stride in [1, 2, 5] {
       try bytes.withUnsafeBytes { raw in
@@ -319,6 +326,7 @@ final class PostingsTests: XCTestCase {
     XCTAssertThrowsError(try layout(area + [0], counts: [3, 3, 3, 1]), "a byte too many")
     XCTAssertThrowsError(try layout(Array(area.dropLast()), counts: [3, 3, 3, 1]), "a byte too few")
     XCTAssertThrowsError(try layout([0, 0, 0], counts: [UInt32.max]), "billions of positions in no bytes")
+    XCTAssertThrowsError(try layout([0, 0, 0], counts: [0]), "a doc without positions")
   }
 
   /// A cursor with skip points lands where one without lands, from any first target on
