@@ -319,10 +319,13 @@ struct PostingsCursor {
   /// per doc, as the cursor reads on from them.
   mutating func positions(into buffer: inout PositionBuffer) throws(BadPostings) {
     guard hasPositions, slot >= positionSlot else { throw BadPostings() }
-    if positionArea == nil {
-      positionArea = try PositionArea.Layout(bytes, from: current.positionsStart, to: current.end, counts: counts, size: current.size)
+    let area: PositionArea.Layout
+    if let known = positionArea {
+      area = known
+    } else {
+      area = try PositionArea.Layout(bytes, from: current.positionsStart, to: current.end, counts: counts, size: current.size)
+      positionArea = area
     }
-    guard let area = positionArea else { return }
     while positionSlot <= slot {
       if !area.isRepeat(positionSlot, bytes) {
         owner = nextOwner
@@ -332,11 +335,25 @@ struct PostingsCursor {
     }
     // The layout checked that the area holds every doc's count of positions.
     buffer.reserve(Int(count))
+    let output = buffer.base
     var position = PackedBits.value(bytes, at: area.firstsStart, index: owner.first, width: area.firstWidth)
-    buffer.base[0] = position
-    for index in 1..<Int(count) {
-      position &+= PackedBits.value(bytes, at: area.gapsStart, index: owner.gap + index - 1, width: area.gapWidth) &+ 1
-      buffer.base[index] = position
+    output[0] = position
+    if current.end &+ 8 <= bytes.count {
+      // Every 8-byte load from a gap's first byte stays inside the list: no check per gap.
+      let width = area.gapWidth
+      let mask = (UInt64(1) << UInt64(width)) &- 1
+      var bit = area.gapsStart &* 8 &+ owner.gap &* width
+      for index in 1..<Int(count) {
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
+        position &+= UInt32(truncatingIfNeeded: word &>> UInt64(bit & 7) & mask) &+ 1
+        output[index] = position
+        bit &+= width
+      }
+    } else {
+      for index in 1..<Int(count) {
+        position &+= PackedBits.value(bytes, at: area.gapsStart, index: owner.gap + index - 1, width: area.gapWidth) &+ 1
+        output[index] = position
+      }
     }
     buffer.count = Int(count)
   }
