@@ -325,6 +325,11 @@ final class PostingsTests: XCTestCase {
     XCTAssertThrowsError(try layout(area, counts: [3, 3, 3, 2]), "more gaps than the area holds")
     XCTAssertThrowsError(try layout(area + [0], counts: [3, 3, 3, 1]), "a byte too many")
     XCTAssertThrowsError(try layout(Array(area.dropLast()), counts: [3, 3, 3, 1]), "a byte too few")
+    let plain = positionArea([100, 200, 300, 100, 200, 301], counts: [3, 3])
+    XCTAssertEqual(plain.first, 0, "no repeats")
+    XCTAssertNoThrow(try layout(plain, counts: [3, 3]))
+    XCTAssertThrowsError(try layout(plain, counts: [3, 4]), "more gaps than an area without repeats holds")
+    XCTAssertThrowsError(try layout(plain, counts: [3, 2]), "fewer")
     XCTAssertThrowsError(try layout([0, 0, 0], counts: [UInt32.max]), "billions of positions in no bytes")
     XCTAssertThrowsError(try layout([0, 0, 0], counts: [0]), "a doc without positions")
   }
