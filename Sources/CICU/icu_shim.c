@@ -4,6 +4,7 @@
 #include <string.h>
 #define ZSTD_STATIC_LINKING_ONLY  // for the magicless frame format (stable since zstd 1.4)
 #include <zstd.h>
+#include <zdict.h>
 #include <unicode/ubrk.h>
 #include <unicode/ucnv.h>
 #include <unicode/unorm2.h>
@@ -293,6 +294,18 @@ void cicu_record_compressor_close(void *compressor) {
 }
 
 uint64_t cicu_record_bound(uint64_t length) { return (uint64_t)ZSTD_compressBound(length); }
+
+int64_t cicu_record_dictionary(const uint8_t *content, uint64_t contentLength, const uint8_t *samples,
+                               const uint64_t *sampleLengths, uint32_t sampleCount, int32_t level, uint8_t *output,
+                               uint64_t capacity) {
+  size_t *lengths = malloc(sizeof(size_t) * (sampleCount ? sampleCount : 1));
+  if (!lengths) return -1;
+  for (uint32_t index = 0; index < sampleCount; index++) lengths[index] = (size_t)sampleLengths[index];
+  ZDICT_params_t parameters = {.compressionLevel = level, .notificationLevel = 0, .dictID = 1};
+  size_t written = ZDICT_finalizeDictionary(output, capacity, content, contentLength, samples, lengths, sampleCount, parameters);
+  free(lengths);
+  return ZDICT_isError(written) ? -1 : (int64_t)written;
+}
 
 struct cicu_record_decompressor {
   ZSTD_DCtx *context;

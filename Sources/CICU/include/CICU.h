@@ -72,6 +72,11 @@ int64_t cicu_record_compress(void *compressor, const uint8_t *bytes, uint64_t le
 void cicu_record_compressor_close(void *compressor);
 /// An upper bound of the compressed size of `length` bytes.
 uint64_t cicu_record_bound(uint64_t length);
+/// A zstd dictionary of `content` with entropy tables fitted to the samples (end to end, with
+/// their lengths), at most `capacity` bytes, into `output`; its length, or -1.
+int64_t cicu_record_dictionary(const uint8_t *content, uint64_t contentLength, const uint8_t *samples,
+                               const uint64_t *sampleLengths, uint32_t sampleCount, int32_t level, uint8_t *output,
+                               uint64_t capacity);
 /// A reusable decompressor for records made with `dictionary` (it keeps a copy); NULL when
 /// zstd cannot allocate one.
 void *cicu_record_decompressor_open(const uint8_t *dictionary, uint64_t dictionaryLength);

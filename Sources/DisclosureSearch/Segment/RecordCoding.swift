@@ -219,7 +219,7 @@ final class RecordCompressor: @unchecked Sendable {  // each instance is used by
   let dictionary: [UInt8]
   private let handle: UnsafeMutableRawPointer
 
-  /// A compressor with `dictionary` (at most `dictionarySize` bytes).
+  /// A compressor with `dictionary` (`CorpusIndexer.recordDictionary`).
   init(dictionary: [UInt8]) {
     self.dictionary = dictionary
     let handle = dictionary.withUnsafeBufferPointer {

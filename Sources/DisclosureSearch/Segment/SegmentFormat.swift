@@ -28,7 +28,8 @@ enum SegmentFormat {
     case termInfos = 7
     /// Postings lists, concatenated.
     case postings = 8
-    /// The zstd dictionary of every record in `reports` and `sections` (≤ 112 KB).
+    /// The zstd dictionary of every record in `reports` and `sections` (≤ 112 KB of content,
+    /// with zstd's entropy tables).
     case dictionary = 9
     /// u32 per report: its place among the segment's reports ordered by first path, so that
     /// ties across segments are ordered by path without reading every tied report.

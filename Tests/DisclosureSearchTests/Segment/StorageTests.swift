@@ -91,6 +91,24 @@ final class StorageTests: XCTestCase {
     }, record)
   }
 
+  /// A segment's dictionary carries entropy tables fitted to its first records (zstd's
+  /// dictionary format), with the end of those records as its content, and records made with
+  /// it come back. A corpus of no records gives no dictionary.
+  func testRecordDictionariesFitTablesToTheFirstRecords() throws {
+    let dictionary = try CorpusIndexer.recordDictionary(try CorpusScanner.scan(Fixtures.corpus), options: IndexOptions())
+    XCTAssertEqual(Array(dictionary.prefix(4)), [0x37, 0xA4, 0x30, 0xEC], "zstd's dictionary format")
+    XCTAssertLessThanOrEqual(dictionary.count, RecordCompressor.dictionarySize + 16 * 1024)
+    let record = Array("二、主动公开政府信息情况\n行政处罚 550 行政许可 176".utf8)
+    let compressed = RecordCompressor(dictionary: dictionary).compress(record)
+    XCTAssertEqual(try compressed.withUnsafeBytes { bytes in
+      try dictionary.withUnsafeBytes { try RecordCoding.decompress(bytes, dictionary: $0) }
+    }, record)
+    let empty = FileManager.default.temporaryDirectory.appendingPathComponent("dict-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: empty) }
+    XCTAssertEqual(try CorpusIndexer.recordDictionary(try CorpusScanner.scan(empty), options: IndexOptions()), [])
+  }
+
   /// A search that checks parts in the text reads records in part (the labels without making
   /// the rows, the heading and body without the rows): the same field texts as whole records.
   func testFieldTextsReadInPartEqualThoseOfWholeRecords() throws {
