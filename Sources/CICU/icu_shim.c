@@ -301,6 +301,8 @@ int64_t cicu_record_dictionary(const uint8_t *content, uint64_t contentLength, c
   size_t *lengths = malloc(sizeof(size_t) * (sampleCount ? sampleCount : 1));
   if (!lengths) return -1;
   for (uint32_t index = 0; index < sampleCount; index++) lengths[index] = (size_t)sampleLengths[index];
+  // A fixed ID (frames do not carry it): zstd's default, a random one, would make two builds
+  // of the same corpus differ.
   ZDICT_params_t parameters = {.compressionLevel = level, .notificationLevel = 0, .dictID = 1};
   size_t written = ZDICT_finalizeDictionary(output, capacity, content, contentLength, samples, lengths, sampleCount, parameters);
   free(lengths);

@@ -526,6 +526,13 @@ enum PackedBits {
 
   /// The narrowest width that holds every value whose bits are or-ed in `bits`.
   static func width(of bits: UInt32) -> Int { UInt32.bitWidth - bits.leadingZeroBitCount }
+
+  /// Appends `values` packed at `width` bits each.
+  static func append(_ values: some Sequence<UInt32>, width: Int, to bytes: inout [UInt8]) {
+    var packer = BitPacker(width: width)
+    for value in values { packer.append(value, to: &bytes) }
+    packer.flush(to: &bytes)
+  }
 }
 
 /// Appends values of `width` bits to bytes, least significant bit first (`PackedBits`).

@@ -53,14 +53,14 @@ struct PostingsWriter {
       VarInt.append(pair.count, to: &bytes)
       VarInt.append(pair.length, to: &bytes)
     }
-    var gaps = BitPacker(width: PackedBits.width(of: gapBits))
-    bytes.append(UInt8(gaps.width))
-    for entry in open { gaps.append(entry.gap, to: &bytes) }
-    gaps.flush(to: &bytes)
-    var countsLessOne = BitPacker(width: PackedBits.width(of: countBits))
-    bytes.append(UInt8(countsLessOne.width))
-    for entry in open { countsLessOne.append(entry.count - 1, to: &bytes) }
-    countsLessOne.flush(to: &bytes)
+    // Each run's width, then the run.
+    func pack(_ values: some Sequence<UInt32>, _ bits: UInt32) {
+      let width = PackedBits.width(of: bits)
+      bytes.append(UInt8(width))
+      PackedBits.append(values, width: width, to: &bytes)
+    }
+    pack(open.lazy.map(\.gap), gapBits)
+    pack(open.lazy.map { $0.count - 1 }, countBits)
     if let plan { positions.withUnsafeBufferPointer { PositionArea.write(plan, $0, counts: counts, to: &bytes) } }
     blockLastDoc = lastDoc
     open.removeAll(keepingCapacity: true)

@@ -236,9 +236,7 @@ final class PostingsTests: XCTestCase {
         let values = (0..<count).map { _ in width == 0 ? 0 : UInt32.random(in: 0...(UInt32.max >> (32 - width)), using: &generator) }
         let start = Int.random(in: 0..<3, using: &generator)
         var bytes = [UInt8](repeating: 0xA5, count: start)
-        var packer = BitPacker(width: width)
-        for value in values { packer.append(value, to: &bytes) }
-        packer.flush(to: &bytes)
+        PackedBits.append(values, width: width, to: &bytes)
         bytes += [UInt8](repeating: 0xFF, count: 8)
         let output = UnsafeMutablePointer<UInt32>.allocate(capacity: count)
         defer { output.deallocate() }
