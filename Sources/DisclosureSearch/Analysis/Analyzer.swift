@@ -134,6 +134,18 @@ struct WordCounts: Sendable {
     let entry = entries[index]
     return (bytes[(index == 0 ? 0 : entries[index - 1].end)..<entry.end], entry.count, entry.hash)
   }
+
+  /// Calls `body` with each word's bytes, count and hash, in order (without a slice, and so
+  /// a retain, per word).
+  func forEach(_ body: (UnsafeRawBufferPointer, UInt32, UInt64) -> Void) {
+    bytes.withUnsafeBytes { bytes in
+      var start = 0
+      for entry in entries {
+        body(UnsafeRawBufferPointer(rebasing: bytes[start..<entry.end]), entry.count, entry.hash)
+        start = entry.end
+      }
+    }
+  }
 }
 
 /// A character gram as an integer: first scalar << 21 | second scalar (0 for an end gram, at

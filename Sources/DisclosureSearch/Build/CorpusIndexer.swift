@@ -329,12 +329,11 @@ enum CorpusIndexer {
       template: parsed.template)
     var sections: [IndexBuilder.AnalyzedSection] = []
     for (index, section) in parsed.sections.enumerated() {
-      var fields: [Field: Analyzer.AnalyzedField] = [:]
       let texts = SectionDocument.fieldTexts(
         title: index == 0 ? parsed.title : "", number: section.number, heading: section.heading, text: section.text,
         rows: section.rows)
-      for (field, text) in texts {
-        fields[field] = analyzer.analyze(text, remember: field == .heading || field == .label)
+      let fields = Field.allCases.map { field in
+        analyzer.analyze(texts[field] ?? "", remember: field == .heading || field == .label)
       }
       let stored = StoredSection(
         number: section.number, heading: section.heading, text: section.text, startLine: section.startLine,

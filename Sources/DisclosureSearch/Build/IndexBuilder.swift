@@ -11,7 +11,8 @@ struct IndexBuilder {
   struct AnalyzedSection: Sendable {
     let number: Int
     let record: [UInt8]
-    let fields: [Field: Analyzer.AnalyzedField]
+    /// By `Field.rawValue`, every field.
+    let fields: [Analyzer.AnalyzedField]
   }
 
   private(set) var reports: [StoredReport] = []
@@ -42,12 +43,11 @@ struct IndexBuilder {
     for section in analyzed {
       let doc = DocID(docs.count)
       var lengths = [UInt32](repeating: 0, count: Field.allCases.count)
-      for (field, analyzed) in section.fields {
+      for (field, analyzed) in zip(Field.allCases, section.fields) {
         lengths[field.rawValue] = analyzed.length
         // Each word's list is found (or made), and its posting staged.
-        for index in 0..<analyzed.wordCounts.count {
-          let (word, count, hash) = analyzed.wordCounts[index]
-          let (number, inserted) = word.withUnsafeBytes { words[field.rawValue].insert($0, hash: hash) }
+        analyzed.wordCounts.forEach { word, count, hash in
+          let (number, inserted) = words[field.rawValue].insert(word, hash: hash)
           if inserted { wordLists[field.rawValue].append(PostingsWriter(hasPositions: false)) }
           stagedWords[field.rawValue].append((Int32(number), doc, count, analyzed.length))
         }
