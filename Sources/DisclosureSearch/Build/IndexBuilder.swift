@@ -105,36 +105,11 @@ struct IndexBuilder {
       stagedWords[field].removeAll(keepingCapacity: true)
     }
     guard !staged.isEmpty else { return }
-    // A counting sort by list, of the postings and of their positions: the sorted copies
-    // are written in scattered places but read in order.
-    var starts = [(posting: Int, position: Int)](repeating: (0, 0), count: gramLists.count + 1)
-    for posting in staged {
-      starts[Int(posting.place) + 1].posting += 1
-      starts[Int(posting.place) + 1].position += Int(posting.count)
-    }
-    for place in 0..<gramLists.count {
-      starts[place + 1].posting += starts[place].posting
-      starts[place + 1].position += starts[place].position
-    }
-    var sorted = staged
-    var sortedPositions = stagedPositions
-    sorted.withUnsafeMutableBufferPointer { sorted in
-      sortedPositions.withUnsafeMutableBufferPointer { sortedPositions in
-        stagedPositions.withUnsafeBufferPointer { positions in
-          for posting in staged {
-            let place = Int(posting.place)
-            let (slot, position) = starts[place]
-            let end = position + Int(posting.count)
-            _ = UnsafeMutableBufferPointer(rebasing: sortedPositions[position..<end])
-              .update(fromContentsOf: positions[(posting.end - Int(posting.count))..<posting.end])
-            sorted[slot] = (posting.place, posting.doc, posting.count, posting.length, end)
-            starts[place] = (slot + 1, end)
-          }
-        }
-      }
-    }
+    // The positions stay where they were staged, each posting naming its own (copying them
+    // too, scattered, cost more than reading them scattered).
+    let sorted = Self.sortedByList(staged, listCount: gramLists.count) { Int($0.place) }
     gramLists.withUnsafeMutableBufferPointer { lists in
-      sortedPositions.withUnsafeBufferPointer { positions in
+      stagedPositions.withUnsafeBufferPointer { positions in
         for posting in sorted {
           lists[Int(posting.place)].add(
             doc: posting.doc, count: posting.count, length: posting.length,
@@ -146,22 +121,27 @@ struct IndexBuilder {
     stagedPositions.removeAll(keepingCapacity: true)
   }
 
-  /// Adds word postings to their lists, sorted by list first (a counting sort, stable: in
-  /// doc order in each).
+  /// Adds word postings to their lists, in doc order in each.
   private static func add(_ postings: [(place: Int32, doc: DocID, count: UInt32, length: UInt32)], to lists: inout [PostingsWriter]) {
-    var starts = [Int](repeating: 0, count: lists.count + 1)
-    for posting in postings { starts[Int(posting.place) + 1] += 1 }
-    for place in 0..<lists.count { starts[place + 1] += starts[place] }
-    var sorted = postings
-    sorted.withUnsafeMutableBufferPointer { sorted in
-      for posting in postings {
-        sorted[starts[Int(posting.place)]] = posting
-        starts[Int(posting.place)] += 1
-      }
-    }
+    let sorted = sortedByList(postings, listCount: lists.count) { Int($0.place) }
     lists.withUnsafeMutableBufferPointer { lists in
       for posting in sorted { lists[Int(posting.place)].add(doc: posting.doc, count: posting.count, length: posting.length) }
     }
+  }
+
+  /// Postings sorted by list, by a counting sort (stable: in doc order in each list).
+  private static func sortedByList<Posting>(_ postings: [Posting], listCount: Int, list: (Posting) -> Int) -> [Posting] {
+    var starts = [Int](repeating: 0, count: listCount + 1)
+    for posting in postings { starts[list(posting) + 1] += 1 }
+    for place in 0..<listCount { starts[place + 1] += starts[place] }
+    var sorted = postings
+    sorted.withUnsafeMutableBufferPointer { sorted in
+      for posting in postings {
+        sorted[starts[list(posting)]] = posting
+        starts[list(posting)] += 1
+      }
+    }
+    return sorted
   }
 
   init(dictionary: [UInt8], stagedLimit: Int) {
