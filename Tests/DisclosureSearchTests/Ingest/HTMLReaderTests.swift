@@ -26,6 +26,19 @@ final class HTMLReaderTests: XCTestCase {
     XCTAssertTrue(text.contains("未闭合的段落"), text)
   }
 
+  /// An element is chrome when a whole word of its class or id is a chrome word, in any case
+  /// ("main-nav", "Top-Bar"), not when a word only holds one ("canvas", "navigation", "footnote").
+  func testChromeClassesMatchWholeWords() {
+    let chrome = ["nav", "main-nav", "a nav", "x_nav", "Top-Bar", "page-footer", "FOOT", "menu\tmain"]
+    let content = ["canvas", "navigation", "footnote", "topbarx", "top", "tool", "xnav", "", "menus"]
+    for (classes, isChrome) in chrome.map({ ($0, true) }) + content.map({ ($0, false) }) {
+      let page = "<html><head></head><body><div id=\"\(classes)\">外框</div><p>正文</p></body></html>"
+      let text = HTMLReader.decode(Array(page.utf8)).text
+      XCTAssertEqual(!text.contains("外框"), isChrome, classes)
+      XCTAssertTrue(text.contains("正文"), classes)
+    }
+  }
+
   /// The scanner that reads regular pages makes libxml2's text and source lines, and takes
   /// most of the corpus's pages; pages it does not take go to libxml2. Set
   /// DSEARCH_HTML_CORPUS to a folder (a generated corpus) to compare its pages too.
