@@ -189,7 +189,7 @@ struct GramGroups: Sendable {
 /// Groups a field's grams by code (`GramGroups`). One hash probe per gram and a counting
 /// sort (sorting the pairs took twice as long). Keeps its scratch from field to field, and
 /// reads and writes it through buffer pointers (array accesses cost a uniqueness check each,
-/// a tenth of the grouping).
+/// a seventh of the grouping).
 struct GramGrouper {
   /// An open-addressing table from code to group number + 1 (0 is empty; a field uses the
   /// first slots, and clears the ones its groups took); each group's code, slot and number

@@ -18,7 +18,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   /// end offsets in the stretch and the word's number in `vocabulary`, three numbers per word
   /// (all stretches' words in one array: an array per stretch cost a retain and a release
   /// per lookup). Their accesses are not checked at run time for exclusivity (one thread
-  /// uses the instance; the checks were 1 % of a build's instructions).
+  /// uses the instance; the checks were 1.4 % of a build's instructions).
   @exclusivity(unchecked) private var stretches = ByteStringMap<Range<Int>>()
   @exclusivity(unchecked) private var knownWords: [Int32] = []
   /// Every word of the known stretches, once, numbered (so that a caller counts words by number).

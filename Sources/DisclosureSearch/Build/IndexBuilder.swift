@@ -106,7 +106,8 @@ struct IndexBuilder {
     }
     guard !staged.isEmpty else { return }
     // The positions stay where they were staged, each posting naming its own (copying them
-    // too, scattered, cost more than reading them scattered).
+    // too, scattered into list order only to be read back in order, was 1.6 % of a build's
+    // instructions).
     let sorted = Self.sortedByList(staged, listCount: gramLists.count) { Int($0.place) }
     gramLists.withUnsafeMutableBufferPointer { lists in
       stagedPositions.withUnsafeBufferPointer { positions in
