@@ -1,4 +1,4 @@
-/// The docs block (format 12): per section its report, its field lengths and its section
+/// The docs block (since format 12): per section its report, its field lengths and its section
 /// number, as columns —
 ///
 ///     Docs := report u32^N, (length u32^N)^fieldCount, section u8^N
