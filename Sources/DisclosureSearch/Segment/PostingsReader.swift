@@ -387,10 +387,7 @@ struct PostingsCursor {
     let positionBytes = hasPositions ? Int(try decoder.varint()) : 0
     header.boundCount = Int(try decoder.byte())
     guard header.boundCount >= 1, header.boundCount <= PostingsBlock.boundCapacity else { throw BadPostings() }
-    for pair in 0..<header.boundCount {
-      header.boundCounts[pair] = try decoder.varint()
-      header.boundLengths[pair] = try decoder.varint()
-    }
+    (header.boundCounts, header.boundLengths) = try decoder.pairs(UInt8((1 << header.boundCount) - 1))
     guard header.size >= 1, header.size <= PostingsBlock.capacity, lastGap >= 1 else { throw BadPostings() }
     let lastDoc = previousLastDoc + Int64(lastGap)
     guard lastDoc <= Int64(UInt32.max) else { throw BadPostings() }
@@ -599,6 +596,26 @@ struct PostingsDecoder {
       shift += 7
     }
     throw BadPostings()
+  }
+
+  /// A pair of varints, a count and a length, for each of bits 0–3 set in `lanes`, in order;
+  /// the other lanes are 0. A count is at least 1: each pair stands for docs that hold a term.
+  /// The vectors are built from scalars: setting one lane of a vector in memory and loading
+  /// the vector back stalls until the store lands (store forwarding fails), which took about
+  /// a third of the time of reading block headers and three quarters of reading bound ranges.
+  @inline(__always)
+  mutating func pairs(_ lanes: UInt8) throws(BadPostings) -> (counts: SIMD4<UInt32>, lengths: SIMD4<UInt32>) {
+    func pair(_ lane: UInt8, _ decoder: inout PostingsDecoder) throws(BadPostings) -> (UInt32, UInt32) {
+      guard lanes & (1 << lane) != 0 else { return (0, 0) }
+      let count = try decoder.varint()
+      guard count > 0 else { throw BadPostings() }
+      return (count, try decoder.varint())
+    }
+    let (count0, length0) = try pair(0, &self)
+    let (count1, length1) = try pair(1, &self)
+    let (count2, length2) = try pair(2, &self)
+    let (count3, length3) = try pair(3, &self)
+    return (SIMD4(count0, count1, count2, count3), SIMD4(length0, length1, length2, length3))
   }
 
   /// Skips a packed run of `bits` bits of `width`-bit values.

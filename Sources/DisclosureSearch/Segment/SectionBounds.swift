@@ -247,12 +247,7 @@ enum SectionBounds {
         let byte = try decoder.byte()
         let mask = byte & 0x0F
         guard mask != 0 else { throw BadPostings() }
-        var (counts, lengths) = (SIMD4<UInt32>(), SIMD4<UInt32>())
-        for field in 0..<4 where mask & (1 << field) != 0 {
-          counts[field] = try decoder.varint()
-          lengths[field] = try decoder.varint()
-          guard counts[field] > 0 else { throw BadPostings() }
-        }
+        let (counts, lengths) = try decoder.pairs(mask)
         body(counts, lengths, Int(byte >> 4))
       }
     }
