@@ -605,17 +605,19 @@ struct PostingsDecoder {
   /// a third of the time of reading block headers and three quarters of reading bound ranges.
   @inline(__always)
   mutating func pairs(_ lanes: UInt8) throws(BadPostings) -> (counts: SIMD4<UInt32>, lengths: SIMD4<UInt32>) {
-    func pair(_ lane: UInt8, _ decoder: inout PostingsDecoder) throws(BadPostings) -> (UInt32, UInt32) {
-      guard lanes & (1 << lane) != 0 else { return (0, 0) }
-      let count = try decoder.varint()
-      guard count > 0 else { throw BadPostings() }
-      return (count, try decoder.varint())
-    }
-    let (count0, length0) = try pair(0, &self)
-    let (count1, length1) = try pair(1, &self)
-    let (count2, length2) = try pair(2, &self)
-    let (count3, length3) = try pair(3, &self)
+    let (count0, length0) = try pair(if: lanes & 1 != 0)
+    let (count1, length1) = try pair(if: lanes & 2 != 0)
+    let (count2, length2) = try pair(if: lanes & 4 != 0)
+    let (count3, length3) = try pair(if: lanes & 8 != 0)
     return (SIMD4(count0, count1, count2, count3), SIMD4(length0, length1, length2, length3))
+  }
+
+  @inline(__always)
+  private mutating func pair(if present: Bool) throws(BadPostings) -> (UInt32, UInt32) {
+    guard present else { return (0, 0) }
+    let count = try varint()
+    guard count > 0 else { throw BadPostings() }
+    return (count, try varint())
   }
 
   /// Skips a packed run of `bits` bits of `width`-bit values.
