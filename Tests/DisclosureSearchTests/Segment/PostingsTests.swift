@@ -248,6 +248,28 @@ final class PostingsTests: XCTestCase {
     }
   }
 
+  /// Bound pairs are read into the lanes their mask names, in order, the others 0; a count
+  /// of 0 or a pair cut short is an error.
+  func testBoundPairsFillTheLanesTheirMaskNames() throws {
+    var bytes: [UInt8] = []
+    for value: UInt32 in [5, 300, 1, 70_000] { VarInt.append(value, to: &bytes) }
+    let read = bytes.withUnsafeBytes { bytes -> (SIMD4<UInt32>, SIMD4<UInt32>, atEnd: Bool)? in
+      var decoder = PostingsDecoder(bytes)
+      guard let (counts, lengths) = try? decoder.pairs(0b1010) else { return nil }
+      return (counts, lengths, decoder.isAtEnd)
+    }
+    XCTAssertEqual(read?.0, SIMD4(0, 5, 0, 1))
+    XCTAssertEqual(read?.1, SIMD4(0, 300, 0, 70_000))
+    XCTAssertEqual(read?.atEnd, true)
+    for damaged: [UInt8] in [[0, 4], [5, 0x80]] {
+      let read = damaged.withUnsafeBytes { bytes in
+        var decoder = PostingsDecoder(bytes)
+        return try? decoder.pairs(0b0001)
+      }
+      XCTAssertNil(read, "\(damaged)")
+    }
+  }
+
   /// A list whose docs often have the positions of the doc before.
   func repeatedPositions() -> [Entry] {
     var generator = SystemRandomNumberGenerator()
