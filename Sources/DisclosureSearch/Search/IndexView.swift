@@ -164,6 +164,11 @@ final class IndexView: Sendable {
     return try segments[segment].section(local, rows: rows)
   }
 
+  func sectionHit(_ doc: UInt32, rows: RecordCoding.Rows) throws -> RecordCoding.SectionHit {
+    let (segment, local) = locate(doc: doc)
+    return try segments[segment].sectionHit(local, rows: rows)
+  }
+
   /// The texts of a stored section's fields as the index analyzed them, read from its record
   /// once for all of them and in place: no string is made of its heading, text or rows.
   struct FieldTexts {

@@ -127,7 +127,7 @@ public final class Searcher: Sendable {
     var hits: [Hit] = []
     for (doc, scoredDoc) in ranking.top.prefix(max(0, options.limit)) {
       let report = try index.report(index.reportID(of: doc))
-      let section = try index.section(
+      let hit = try index.sectionHit(
         doc,
         rows: .labelled { asWritten, label in
           var key: [UInt8] = []
@@ -144,7 +144,8 @@ public final class Searcher: Sendable {
             return holds
           }
         })
-      let snippet = snippets.snippet(for: section, parts: partTexts)
+      let snippet = snippets.snippet(for: hit, parts: partTexts)
+      let section = hit.section
       let rows = section.rows.map { HitRow(label: $0.label, cells: OrderedCells($0.cells.map { ($0.header, $0.text) })) }
       hits.append(
         Hit(

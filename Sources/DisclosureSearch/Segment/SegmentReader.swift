@@ -383,6 +383,12 @@ final class SegmentReader: Sendable {
     do { return try RecordCoding.decodeSection(bytes, rows: rows) } catch { throw unreadable(.sections, Int(doc)) }
   }
 
+  /// Section `doc` as a hit shows it (`RecordCoding.SectionHit`).
+  func sectionHit(_ doc: UInt32, rows: RecordCoding.Rows) throws -> RecordCoding.SectionHit {
+    let bytes = try record(.sections, Int(doc))
+    do { return try RecordCoding.decodeSectionHit(bytes, rows: rows) } catch { throw unreadable(.sections, Int(doc)) }
+  }
+
   /// Section `doc`'s record, read for its field texts without making its strings.
   func sectionFields(_ doc: UInt32) throws -> RecordCoding.SectionFields {
     let bytes = try record(.sections, Int(doc))

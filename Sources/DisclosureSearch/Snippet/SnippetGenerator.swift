@@ -28,6 +28,12 @@ struct SnippetGenerator {
     return source.withUTF8 { bytes in snippet(for: section, bytes: bytes, parts: parts) }
   }
 
+  func snippet(for hit: RecordCoding.SectionHit, parts: [String]) -> Snippet {
+    hit.record.withUnsafeBufferPointer { record in
+      snippet(for: hit.section, bytes: UnsafeBufferPointer(rebasing: record[hit.text]), parts: parts)
+    }
+  }
+
   private func snippet(for section: StoredSection, bytes: UnsafeBufferPointer<UInt8>, parts: [String]) -> Snippet {
     var matches = Matches(bytes: bytes, needles: parts.map { Array($0.utf8) }.filter { !$0.isEmpty }, normalizer: normalizer)
     let newline = UInt8(ascii: "\n")

@@ -24,7 +24,8 @@ final class SnippetGeneratorTests: XCTestCase {
   }
 
   /// The generator works on UTF-8 offsets; this is the same rule over an array of scalars,
-  /// written plainly. Both must agree on every section of the sample corpus.
+  /// written plainly. Both must agree on every section of the sample corpus, and a hit's
+  /// snippet, read in its record's bytes, must be the same as its stored section's.
   func testAgreesWithAScalarByScalarReference() throws {
     let index = SampleIndex.searcher.index
     let normalizer = Normalizer()
@@ -33,9 +34,12 @@ final class SnippetGeneratorTests: XCTestCase {
     var compared = 0
     for doc in 0..<UInt32(index.liveDocCount) {
       let section = try index.section(doc)
+      let hit = try index.sectionHit(doc, rows: .none)
       for parts in partSets {
         let folded = parts.map { normalizer.normalize($0) }
         let snippet = generator.snippet(for: section, parts: folded)
+        let hitSnippet = generator.snippet(for: hit, parts: folded)
+        XCTAssertEqual([hitSnippet.text, "\(hitSnippet.highlights)", "\(hitSnippet.line)"], [snippet.text, "\(snippet.highlights)", "\(snippet.line)"], "doc \(doc), \(parts)")
         let expected = Self.reference(section, parts: folded, normalizer: normalizer)
         XCTAssertEqual(snippet.text, expected.text, "doc \(doc), \(parts)")
         XCTAssertEqual(snippet.highlights, expected.highlights, "doc \(doc), \(parts)")
