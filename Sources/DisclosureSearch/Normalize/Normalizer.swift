@@ -5,7 +5,7 @@ import CICU
 /// 繁體 to 简体 with a table derived from ICU's "Traditional-Simplified" transliterator.
 ///
 /// Folding works one Unicode scalar at a time, so every output byte knows the input scalar
-/// it came from (`NormalizedText.sourceOffsets`); that is what lets a snippet highlight the
+/// it came from (`NormalizedText.sourceOffset`); that is what lets a snippet highlight the
 /// text as the user sees it. (Per-scalar NFKC does not compose combining sequences; Chinese
 /// reports do not use them, and documents and queries are folded alike.)
 ///
@@ -37,22 +37,11 @@ final class Normalizer {
 
   /// The folded form of valid UTF-8, with the offset in `bytes` of every output byte.
   func normalize(_ bytes: UnsafeBufferPointer<UInt8>) -> NormalizedText {
-    var output = NormalizedText()
+    var output = NormalizedText(sourceCount: bytes.count)
     output.utf8.reserveCapacity(bytes.count)
-    output.sourceOffsets.reserveCapacity(bytes.count + 1)
     fold(
-      bytes,
-      unchanged: { run in
-        output.utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run]))
-        // Each byte points at the first byte of its scalar.
-        var scalarStart = run.lowerBound
-        for offset in run {
-          if bytes[offset] & 0xC0 != 0x80 { scalarStart = offset }
-          output.sourceOffsets.append(Int32(scalarStart))
-        }
-      },
-      folded: { scalar, offset in output.append(scalar, source: Int32(offset)) })
-    output.sourceOffsets.append(Int32(bytes.count))
+      bytes, unchanged: { run in output.append(copied: UnsafeBufferPointer(rebasing: bytes[run]), source: run.lowerBound) },
+      folded: { scalar, offset in output.append(scalar, source: offset) })
     return output
   }
 
@@ -158,14 +147,49 @@ final class Normalizer {
 /// that produced byte `i`; one extra final entry holds the source length.
 struct NormalizedText: Sendable {
   var utf8: [UInt8] = []
-  var sourceOffsets: [Int32] = []
+  /// Where the output comes from, run by run, in order: each run's first output byte and its
+  /// source offset, and whether the run is source bytes copied as they are or the folding of
+  /// the one source scalar there. A source offset kept for every output byte was about half
+  /// of a snippet's folding time.
+  private var runs: [(output: Int32, source: Int32, copied: Bool)] = []
+  private let sourceCount: Int
 
-  @inline(__always)
-  mutating func append(_ scalar: Unicode.Scalar, source offset: Int32) {
-    UTF8.encode(scalar) { byte in
-      utf8.append(byte)
-      sourceOffsets.append(offset)
+  init(sourceCount: Int) { self.sourceCount = sourceCount }
+
+  /// Adds source bytes that fold to themselves, from offset `source`.
+  mutating func append(copied bytes: UnsafeBufferPointer<UInt8>, source: Int) {
+    if let last = runs.last, last.copied, Int(last.source) + utf8.count - Int(last.output) == source {
+      // The run goes on.
+    } else {
+      runs.append((Int32(utf8.count), Int32(source), true))
     }
+    utf8.append(contentsOf: bytes)
+  }
+
+  /// Adds a scalar that the source scalar at `source` folds to.
+  mutating func append(_ scalar: Unicode.Scalar, source: Int) {
+    if let last = runs.last, !last.copied, last.source == Int32(source) {
+      // Another scalar of the same one's folding.
+    } else {
+      runs.append((Int32(utf8.count), Int32(source), false))
+    }
+    UTF8.encode(scalar) { utf8.append($0) }
+  }
+
+  /// The source offset of the scalar that output byte `offset` comes from (the source's
+  /// length for `utf8.count`).
+  func sourceOffset(of offset: Int) -> Int {
+    guard offset < utf8.count else { return sourceCount }
+    var (low, high) = (0, runs.count)  // the first run past `offset`
+    while low < high {
+      let middle = (low + high) / 2
+      if Int(runs[middle].output) <= offset { low = middle + 1 } else { high = middle }
+    }
+    let run = runs[low - 1]
+    guard run.copied else { return Int(run.source) }
+    var start = offset  // the first byte of its scalar, copied as it is in the source
+    while start > Int(run.output) && utf8[start] & 0xC0 == 0x80 { start -= 1 }
+    return Int(run.source) + start - Int(run.output)
   }
 
   var string: String { String(decoding: utf8, as: UTF8.self) }

@@ -3,7 +3,7 @@ import CICU
 /// Builds the snippet of a hit from its stored section text: the text around the first
 /// match (preferring a match in the section's table or body over its heading), whitespace
 /// collapsed, with every match inside highlighted. Matching uses the same normalization as
-/// the index, and `NormalizedText.sourceOffsets` maps matches back to the text as written.
+/// the index, and `NormalizedText.sourceOffset` maps matches back to the text as written.
 ///
 /// It works on the text's UTF-8 bytes: matches, the window and the line are found by byte
 /// offsets, and only the window's scalars are decoded (ten hits' sections are a fifth of a
@@ -124,9 +124,9 @@ private struct Matches {
     var found: [Range<Int>] = []
     for needle in needles {
       for first in normalized.utf8.indices(of: needle) {
-        let from = start + Int(normalized.sourceOffsets[first])
-        // The end maps to the scalar after the match (sourceOffsets ends with the text length).
-        let to = start + Int(normalized.sourceOffsets[first + needle.count])
+        let from = start + normalized.sourceOffset(of: first)
+        // The end maps to the scalar after the match (or to the end of the text).
+        let to = start + normalized.sourceOffset(of: first + needle.count)
         // A match inside one scalar's folding (㈱ → (株)) highlights that scalar.
         found.append(from..<max(to, from + min(UTF8.width(startingWith: bytes[from]), bytes.count - from)))
       }

@@ -64,8 +64,8 @@ final class SnippetGeneratorTests: XCTestCase {
     for part in parts where !part.isEmpty {
       let needle = Array(part.utf8)
       for start in normalized.utf8.indices(of: needle) {
-        let from = scalarAt[Int(normalized.sourceOffsets[start])]!
-        let to = scalarAt[Int(normalized.sourceOffsets[start + needle.count])]!
+        let from = scalarAt[normalized.sourceOffset(of: start)]!
+        let to = scalarAt[normalized.sourceOffset(of: start + needle.count)]!
         matches.append(from..<max(to, from + 1))
       }
     }
