@@ -124,14 +124,14 @@ public final class Searcher: Sendable {
     // The rows shown are those whose label holds a part; the hits' tables repeat the
     // template's labels, each folded and searched once (by label as written, NUL, label).
     var labelHoldsPart = ByteStringMap<Bool>()
+    var key: [UInt8] = []
     var hits: [Hit] = []
     for (doc, scoredDoc) in ranking.top.prefix(max(0, options.limit)) {
       let report = try index.report(index.reportID(of: doc))
       let hit = try index.sectionHit(
         doc,
         rows: .labelled { asWritten, label in
-          var key: [UInt8] = []
-          key.reserveCapacity(asWritten.count + 1 + label.count)
+          key.removeAll(keepingCapacity: true)
           key += asWritten
           key.append(0)
           key += label
