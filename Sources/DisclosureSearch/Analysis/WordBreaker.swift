@@ -48,21 +48,42 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
     var result: [(range: Range<Int>, word: Int32)] = []
     var stretchStart = 0
     var previous = Kind.other
+    // Whether the stretch so far holds more than `isWordless` scalars: one that does not is
+    // not looked up (a third of the stretches are punctuation and spaces alone).
+    var hasWords = false
     utf8.withUnsafeBufferPointer { bytes in
       var index = 0
       while index < bytes.count {
         let width = UTF8.width(startingWith: bytes[index])
-        let kind = index + width <= bytes.count ? Self.kind(of: UTF8.value(in: bytes, at: index, width: width)) : .other
+        let value = index + width <= bytes.count ? UTF8.value(in: bytes, at: index, width: width) : 0xFFFD
+        let kind = Self.kind(of: value)
         if (previous == .han && kind == .plain) || (previous == .plain && kind == .han) {
-          appendWords(of: utf8[stretchStart..<index], to: &result)
+          if hasWords { appendWords(of: utf8[stretchStart..<index], to: &result) }
           stretchStart = index
+          hasWords = false
         }
+        if !hasWords { hasWords = !Self.isWordless(value, kind) }
         previous = kind
         index += width
       }
     }
-    appendWords(of: utf8[stretchStart..<utf8.count], to: &result)
+    if hasWords { appendWords(of: utf8[stretchStart..<utf8.count], to: &result) }
     return result
+  }
+
+  /// Whether ICU finds no word in any text made of such scalars alone: plain scalars other
+  /// than ASCII letters, digits and `_` (spaces, punctuation and the common CJK
+  /// punctuation; a test asks ICU about each of them, alone and in pairs).
+  @inline(__always)
+  static func isWordless(_ value: UInt32, _ kind: Kind) -> Bool {
+    guard kind == .plain else { return false }
+    guard value < 0x80 else { return true }
+    switch UInt8(value) {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+      UInt8(ascii: "_"):
+      return false
+    default: return true
+    }
   }
 
   /// Stretches longer than this are segmented each time, not remembered: template wording
@@ -112,7 +133,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   /// (kana, other scripts and symbols: never cut beside).
   enum Kind { case han, plain, other }
 
-  private static func kind(of value: UInt32) -> Kind {
+  static func kind(of value: UInt32) -> Kind {
     switch value {
     case 0..<0x80: return .plain
     case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x3FFFF: return .han

@@ -158,6 +158,32 @@ final class WordBreakerTests: XCTestCase {
     }
     XCTAssertGreaterThan(resets, 100, "the small memory started afresh")
   }
+
+  /// The stretches `words` does not look up are those ICU finds no word in: every scalar
+  /// `isWordless` calls so, alone, in pairs and in longer random runs. Letters and digits are
+  /// not wordless.
+  func testWordlessScalarsMakeNoICUWords() throws {
+    let breaker = try WordBreaker()
+    let candidates = (UInt32(0)...0xFFFF).filter { WordBreaker.isWordless($0, WordBreaker.kind(of: $0)) }
+    let wordless = candidates.compactMap(Unicode.Scalar.init)
+    XCTAssertEqual(wordless.count, candidates.count)
+    XCTAssertTrue(wordless.contains("、") && wordless.contains("—") && wordless.contains("\n") && wordless.contains("%"))
+    XCTAssertFalse(wordless.contains("a") || wordless.contains("7") || wordless.contains("_") || wordless.contains("行"))
+    func words(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+      var text = String.UnicodeScalarView()
+      text.append(contentsOf: scalars)
+      return breaker.icuWords(Array(String(text).utf8)[...])
+    }
+    var generator = SystemRandomNumberGenerator()
+    var runs = wordless.map { [$0] }
+    for first in wordless { runs += wordless.map { [first, $0] } }
+    for _ in 0..<2_000 { runs.append((0..<Int.random(in: 3...16, using: &generator)).map { _ in wordless.randomElement(using: &generator)! }) }
+    for run in runs where !words(run).isEmpty {
+      XCTFail("ICU finds a word in \(run.map { String($0.value, radix: 16) })")
+      return
+    }
+    XCTAssertFalse(words(["a", "7"]).isEmpty, "the check sees words where there are some")
+  }
 }
 
 final class ByteStringTableTests: XCTestCase {
