@@ -263,7 +263,7 @@ struct PrunedRanker {
               return share
             })
         }
-        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+        if workers == 1 { work(0) } else { HelperThread.shared.run({ work(0) }, alongside: { work(1) }) }
       }
       var entries: [(doc: UInt32, score: Double)] = collector.entries.map { ($0.doc, $0.score) }
       for result in results.values {

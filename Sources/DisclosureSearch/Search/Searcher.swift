@@ -284,11 +284,12 @@ public final class Searcher: Sendable {
     let middle = index.docs(ofReport: UInt32(index.reportCount / 2)).lowerBound
     let halves = [0..<middle, middle..<docCount]
     let results = ResultSlots<Result<Ranking, Error>>(count: halves.count)
-    DispatchQueue.concurrentPerform(iterations: halves.count) { half in
+    func rank(_ half: Int) {
       results.set(
         half,
         Result { try rankEveryMatch(query, words: words, explain: explain, perSection: perSection, limit: limit, within: halves[half]) })
     }
+    HelperThread.shared.run({ rank(0) }, alongside: { rank(1) })
     let rankings = try results.values.map { try $0.get() }
     var scored: [UInt32: Scored] = [:]
     var keyed: [(key: Int64, doc: UInt32)] = []
@@ -654,7 +655,7 @@ public final class Searcher: Sendable {
 
   /// Keeps the occurrences whose stored field text really holds `normalized`, with exact
   /// counts. Each section is read once for all its fields, each distinct field text is
-  /// searched once, and large sets of sections are read on `threads` threads.
+  /// searched once, and large sets of sections are read on two threads (given `threads` > 1).
   private func verified(_ perField: [(Field, [PhraseMatcher.Occurrence])], of normalized: String, threads: Int) throws
     -> [(Field, [PhraseMatcher.Occurrence])]
   {
@@ -667,9 +668,9 @@ public final class Searcher: Sendable {
       }
     }
     docs.sort()
-    let chunkCount = docs.count >= 256 ? threads : 1
+    let chunkCount = docs.count >= 256 && threads > 1 ? 2 : 1
     let chunks = ResultSlots<Result<[(slot: Int, doc: UInt32, count: UInt32)], Error>>(count: chunkCount)
-    DispatchQueue.concurrentPerform(iterations: chunkCount) { [docs, fields] chunk in
+    func verify(_ chunk: Int) {
       chunks.set(
         chunk,
         Result {
@@ -686,6 +687,7 @@ public final class Searcher: Sendable {
           return found
         })
     }
+    if chunkCount == 1 { verify(0) } else { HelperThread.shared.run({ verify(0) }, alongside: { verify(1) }) }
     var result = perField.map { ($0.0, [PhraseMatcher.Occurrence]()) }
     for chunk in chunks.values {
       for (slot, doc, count) in try chunk.get() { result[slot].1.append((doc, count)) }
