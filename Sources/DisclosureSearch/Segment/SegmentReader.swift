@@ -21,12 +21,13 @@ final class SegmentReader: Sendable {
   let docCount: Int
   /// The docs block, read in place.
   let docColumns: DocColumns
-  // Block starts, read on every term lookup.
+  // Block ranges, read on every term or section-bounds lookup.
   private let termOffsetsStart: Int
   private let termBytesRange: Range<Int>
   private let termInfosStart: Int
   private let postingsRange: Range<Int>
   private let dictionaryRange: Range<Int>
+  private let sectionBoundsRange: Range<Int>
   /// Terms whose postings passed their CRC check.
   private let verifiedTerms: Mutex<Bitset>
   /// Records (by the offset of their payload) and tables of section bounds (by their
@@ -117,6 +118,7 @@ final class SegmentReader: Sendable {
     termInfosStart = infos.lowerBound
     postingsRange = blocks[.postings, default: 0..<0]
     dictionaryRange = blocks[.dictionary, default: 0..<0]
+    sectionBoundsRange = blocks[.sectionBounds, default: 0..<0]
     verifiedTerms = Mutex(Bitset(capacity: termCount))
     var places = Bitset(capacity: meta.reportCount)
     for report in 0..<meta.reportCount {
@@ -298,7 +300,7 @@ final class SegmentReader: Sendable {
   /// The section bounds of the `number`-th gram of the `sectionBounds` block: its UTF-8 (no
   /// field byte) and its table, where they lie; nil when the entry points out of the block.
   private func sectionBoundsEntry(_ number: Int) -> (gram: Range<Int>, table: Range<Int>, crc: UInt32)? {
-    let range = blocks[.sectionBounds, default: 0..<0]
+    let range = sectionBoundsRange
     let entry = range.lowerBound + 8 + 20 * number
     let (keyOffset, keyLength) = (Int(Self.u32(data, entry)), Int(Self.u32(data, entry + 4)))
     let (tableOffset, tableLength) = (Int(Self.u32(data, entry + 8)), Int(Self.u32(data, entry + 12)))
@@ -309,7 +311,7 @@ final class SegmentReader: Sendable {
 
   /// The gram count of the `sectionBounds` block, nil when its header is damaged.
   private func sectionBoundsHeader() -> Int? {
-    let range = blocks[.sectionBounds, default: 0..<0]
+    let range = sectionBoundsRange
     let count = Int(Self.u32(data, range.lowerBound + 4))
     guard range.count >= 8, data[range.lowerBound] == UInt8(SectionBounds.rangeShift), Self.u32(data, range.lowerBound) >> 8 == 0,
       8 + 20 * count <= range.count
@@ -320,18 +322,25 @@ final class SegmentReader: Sendable {
   /// Where the section bounds of `gram` (its UTF-8, no field byte; `SectionBounds`) lie in
   /// the file, checked against their CRC (once per reader); nil when the segment keeps none.
   func sectionBounds(ofGram gram: [UInt8]) throws -> Range<Int>? {
-    let range = blocks[.sectionBounds, default: 0..<0]
+    let range = sectionBoundsRange
     guard let count = sectionBoundsHeader() else { throw undecodableSectionBounds(at: range.lowerBound) }
     var (low, high) = (0, count)
     while low < high {
       let middle = (low + high) / 2
       guard let entry = sectionBoundsEntry(middle) else { throw undecodableSectionBounds(at: range.lowerBound) }
-      let key = data[entry.gram]
-      if key.elementsEqual(gram) {
+      let order = data.withUnsafeBytes { file in
+        gram.withUnsafeBytes { gram in
+          let key = UnsafeRawBufferPointer(rebasing: file[entry.gram])
+          let common = min(key.count, gram.count)
+          let order = common == 0 ? 0 : memcmp(key.baseAddress!, gram.baseAddress!, common)
+          return order != 0 ? Int(order) : key.count - gram.count
+        }
+      }
+      if order == 0 {
         try checkSectionBounds(entry)
         return entry.table
       }
-      if key.lexicographicallyPrecedes(gram) { low = middle + 1 } else { high = middle }
+      if order < 0 { low = middle + 1 } else { high = middle }
     }
     return nil
   }
@@ -343,7 +352,7 @@ final class SegmentReader: Sendable {
   private func checkSectionBounds(_ entry: (gram: Range<Int>, table: Range<Int>, crc: UInt32)) throws {
     guard !verifiedRecords.withLock({ $0.contains(entry.table.lowerBound) }) else { return }
     guard Self.crc(data, entry.table) == entry.crc else {
-      let start = blocks[.sectionBounds, default: 0..<0].lowerBound
+      let start = sectionBoundsRange.lowerBound
       throw IndexFormatError.corrupt(
         file: name, offset: entry.table.lowerBound, reason: "checksum mismatch in the section bounds at \(entry.table.lowerBound - start)")
     }
@@ -352,7 +361,7 @@ final class SegmentReader: Sendable {
 
   /// Decodes every table of the `sectionBounds` block (for `dsearch check`); the first problem.
   private func verifySectionBounds() -> IndexFormatError? {
-    let range = blocks[.sectionBounds, default: 0..<0]
+    let range = sectionBoundsRange
     guard let count = sectionBoundsHeader() else { return undecodableSectionBounds(at: range.lowerBound) }
     var previous: Range<Int>?
     for number in 0..<count {
