@@ -97,15 +97,16 @@ enum CorpusIndexer {
     // key it had when it was read is not read again.
     var hashes = [UInt64?](repeating: nil, count: paths.count)
     var fileKeys = [UInt64?](repeating: nil, count: paths.count)
+    var toRead: [(entry: CorpusScanner.Entry, path: Int)] = []
     for (entry, path) in zip(entries, entryNumbers) {
       fileKeys[path] = entry.fileKey
       if let key = entry.fileKey, let source = source(at: path), source.fileKey == key {
         hashes[path] = source.hash
-        continue
+      } else {
+        toRead.append((entry, path))
       }
-      guard case .bytes(let bytes) = ReportFile.read(entry.url.path) else { continue }
-      hashes[path] = ContentKey.fileHash(bytes)
     }
+    for (file, hash) in zip(toRead, fileHashes(toRead.map(\.entry), options: options)) { hashes[file.path] = hash }
     // Group the indexed paths by report (its segment's place among the sources' segments and
     // its number there); a report is affected when any of its paths changed or went away.
     var segmentPlaces: [String: UInt64] = [:]
@@ -218,6 +219,22 @@ enum CorpusIndexer {
     } catch {
       throw .write("\(error.localizedDescription)")
     }
+  }
+
+  /// Each file's `ContentKey.fileHash` (nil when it cannot be read), read on every core: a
+  /// corpus copied or unpacked anew has no file whose listing `update` can trust.
+  private static func fileHashes(_ entries: [CorpusScanner.Entry], options: IndexOptions) -> [UInt64?] {
+    let chunkCount = max(1, min(options.threads ?? ProcessInfo.processInfo.activeProcessorCount, 64, entries.count / 64))
+    let chunks = ResultSlots<[UInt64?]>(count: chunkCount)
+    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+      chunks.set(
+        chunk,
+        entries[(entries.count * chunk / chunkCount)..<(entries.count * (chunk + 1) / chunkCount)].map { entry in
+          guard case .bytes(let bytes) = ReportFile.read(entry.url.path) else { return nil }
+          return ContentKey.fileHash(bytes)
+        })
+    }
+    return chunks.values.flatMap { $0 }
   }
 
   /// Files of at least this size are analyzed alone (`AnalysisSchedule`).
