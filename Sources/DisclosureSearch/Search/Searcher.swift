@@ -121,6 +121,7 @@ public final class Searcher: Sendable {
     try orderTies(&ranking.top, limit: options.limit)
     let snippets = SnippetGenerator(normalizer: analyzer.normalizer)
     let partTexts = query.positiveParts.map(\.normalized)
+    let partBytes = partTexts.map { Array($0.utf8) }
     // The rows shown are those whose label holds a part; the hits' tables repeat the
     // template's labels, each folded and searched once (by label as written, NUL, label).
     var labelHoldsPart = ByteStringMap<Bool>()
@@ -138,8 +139,12 @@ public final class Searcher: Sendable {
           return key.withUnsafeBytes { key in
             let hash = ByteStringTable.hash(key)
             if let holds = labelHoldsPart.value(for: key, hash: hash) { return holds }
-            let text = analyzer.normalizer.normalize(String(decoding: asWritten, as: UTF8.self) + " " + String(decoding: label, as: UTF8.self))
-            let holds = partTexts.contains { text.containsBytes($0) }
+            // Folded a scalar at a time: the two folded apart and joined by a space are the
+            // fold of the joined text.
+            var text = asWritten.withMemoryRebound(to: UInt8.self, analyzer.normalizer.foldedUTF8)
+            text.append(UInt8(ascii: " "))
+            text += label.withMemoryRebound(to: UInt8.self, analyzer.normalizer.foldedUTF8)
+            let holds = partBytes.contains(where: text.containsBytes)
             labelHoldsPart.insert(key, hash: hash, value: holds)
             return holds
           }

@@ -146,6 +146,16 @@ private struct Matches {
 }
 
 extension Array where Element == UInt8 {
+  /// Whether `needle` occurs (an empty one always does).
+  func containsBytes(_ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty else { return true }
+    return withUnsafeBufferPointer { text in
+      needle.withUnsafeBufferPointer { needle in
+        needle.count <= text.count && cicu_find(text.baseAddress!, UInt64(text.count), needle.baseAddress!, UInt64(needle.count)) >= 0
+      }
+    }
+  }
+
   /// Start indexes of every occurrence of `needle` (overlapping ones too).
   func indices(of needle: [UInt8]) -> [Int] {
     guard !needle.isEmpty, needle.count <= count else { return [] }
