@@ -85,10 +85,29 @@ struct SnippetGenerator {
     }
     if let current = open { highlights.append([current.start, length]) }
     while text.last == UInt8(ascii: " ") { text.removeLast() }
-    var lineInSection = 0
-    for byte in bytes[0..<windowStart] where byte == newline { lineInSection += 1 }
+    let lineInSection = Self.newlines(in: UnsafeBufferPointer(rebasing: bytes[0..<windowStart]))
     let line = section.sourceLines[safe: lineInSection] ?? section.startLine + lineInSection
     return Snippet(text: String(decoding: text, as: UTF8.self), highlights: highlights, line: line)
+  }
+}
+
+extension SnippetGenerator {
+  /// The number of line feeds in `bytes`, eight bytes at a time: a byte-by-byte count up to
+  /// the snippet was a quarter of the snippet's own time.
+  static func newlines(in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    let (ones, highs): (UInt64, UInt64) = (0x0101_0101_0101_0101, 0x8080_8080_8080_8080)
+    var count = 0
+    var offset = 0
+    let raw = UnsafeRawBufferPointer(bytes)
+    while offset + 8 <= raw.count {
+      let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) ^ (ones &* 0x0A)
+      // The high bit of each byte that is zero, and of no other (no carry crosses a byte).
+      let zeros = ~((((word & ~highs) &+ ~highs) | word) | ~highs)
+      count += zeros.nonzeroBitCount
+      offset += 8
+    }
+    for byte in raw[offset...] where byte == UInt8(ascii: "\n") { count += 1 }
+    return count
   }
 }
 

@@ -17,6 +17,23 @@ final class SnippetGeneratorTests: XCTestCase {
     XCTAssertEqual(snippet.line, 12, "行政處罰 is on the third line of a section that starts at line 10")
   }
 
+  /// Line feeds counted a word at a time equal a byte-by-byte count, at every length and
+  /// alignment, next to bytes one bit away from a line feed (0x0B, 0x8A, 0x0E, 0x02).
+  func testNewlinesCountedByWordsEqualAByteCount() {
+    var generator = SystemRandomNumberGenerator()
+    let alphabet: [UInt8] = [0x0A, 0x0B, 0x8A, 0x0E, 0x02, 0x00, 0xFF, 0x80, 0x7F, 0x20, 0xE8]
+    for length in 0..<80 {
+      for _ in 0..<50 {
+        let bytes = (0..<(length + 3)).map { _ in alphabet.randomElement(using: &generator)! }
+        for start in 0..<3 {
+          let slice = bytes[start..<(start + length)]
+          let counted = bytes.withUnsafeBufferPointer { SnippetGenerator.newlines(in: UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) }
+          XCTAssertEqual(counted, slice.filter { $0 == 0x0A }.count, "\(Array(slice))")
+        }
+      }
+    }
+  }
+
   func testOverlappingMatchesMerge() {
     let snippet = SnippetGenerator(normalizer: Normalizer()).snippet(for: section("二、标题\n行政处罚决定\n"), parts: ["行政处罚", "处罚决定"])
     XCTAssertEqual(snippet.text, "行政处罚决定")
