@@ -96,16 +96,6 @@ uint32_t cicu_crc32_zlib(uint32_t crc, const uint8_t *bytes, uint64_t length);
 /// it never faults).
 static inline void cicu_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
-/// Tells the CPU this thread is spinning on a value another thread will write (x86 `pause`,
-/// Arm `yield`): the spin uses less power and leaves the core to its sibling thread.
-static inline void cicu_spin_pause(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
 /// The first occurrence of `needle` (of `needleLength` > 0 bytes) in `haystack`, as an offset
 /// from its start, or -1 (glibc's memmem, which Swift's Glibc module does not show).
 int64_t cicu_find(const uint8_t *haystack, uint64_t length, const uint8_t *needle, uint64_t needleLength);
