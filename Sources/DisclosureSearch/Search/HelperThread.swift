@@ -3,8 +3,8 @@ import Synchronization
 
 /// The second thread of a search: one thread kept for the process, that spins for a while
 /// after each job before it sleeps, and that the calling thread waits for the same way. A
-/// spinning thread yields its core at each turn, so that it takes no time from a search
-/// that shares the core with it.
+/// spinning thread yields its core at each turn, so that it takes little time from a search
+/// that shares the core with it (when another process keeps the other core busy).
 ///
 /// Waking a sleeping thread and being woken by it cost about a tenth of a light query's
 /// time here (a futex wake on another virtual CPU, and the wait for it); a query that
