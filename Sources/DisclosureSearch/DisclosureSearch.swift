@@ -56,6 +56,9 @@ public struct IndexOptions: Sendable {
     self.maxFileSize = maxFileSize
     self.threads = threads
   }
+
+  /// The worker threads to start: `threads`, or one per core, from 1 to 64.
+  var workerCount: Int { max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 64)) }
 }
 
 /// Progress of an index build, reported every 128 files and after the last.

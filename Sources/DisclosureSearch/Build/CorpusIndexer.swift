@@ -224,7 +224,7 @@ enum CorpusIndexer {
   /// Each file's `ContentKey.fileHash` (nil when it cannot be read), read on every core: a
   /// corpus copied or unpacked anew has no file whose listing `update` can trust.
   private static func fileHashes(_ entries: [CorpusScanner.Entry], options: IndexOptions) -> [UInt64?] {
-    let chunkCount = max(1, min(options.threads ?? ProcessInfo.processInfo.activeProcessorCount, 64, entries.count / 64))
+    let chunkCount = max(1, min(options.workerCount, entries.count / 64))
     let chunks = ResultSlots<[UInt64?]>(count: chunkCount)
     DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
       chunks.set(
@@ -247,7 +247,7 @@ enum CorpusIndexer {
     _ entries: [CorpusScanner.Entry], dictionary: [UInt8], options: IndexOptions,
     progress: (@Sendable (IndexProgress) -> Void)?, consume: (Analyzed) -> Void
   ) throws(SearchError) {
-    let workerCount = max(1, min(options.threads ?? ProcessInfo.processInfo.activeProcessorCount, 64))
+    let workerCount = options.workerCount
     var analyzers: [(Analyzer, RecordCompressor)] = []
     for _ in 0..<workerCount {
       do { analyzers.append((try Analyzer(), RecordCompressor(dictionary: dictionary))) } catch { throw .analysis("\(error)") }
