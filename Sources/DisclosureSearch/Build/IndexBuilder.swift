@@ -1,3 +1,5 @@
+import CICU
+
 /// Collects analyzed sections in memory, as the postings the segment writer lays out.
 ///
 /// Term keys: one byte for kind and field (`TermKey`), then the term's UTF-8. Word postings
@@ -82,7 +84,8 @@ struct IndexBuilder {
     return reportID
   }
 
-  /// How many gram groups ahead of its lookup a group's table slot is fetched.
+  /// How many gram groups ahead of its lookup a group's table slot is fetched, and how
+  /// many staged postings ahead of its adding a posting's list and positions are.
   static let prefetchDistance = 8
 
   /// Postings are staged, then added list by list: added as they come, each posting went
@@ -111,7 +114,13 @@ struct IndexBuilder {
     let sorted = Self.sortedByList(staged, listCount: gramLists.count) { Int($0.place) }
     gramLists.withUnsafeMutableBufferPointer { lists in
       stagedPositions.withUnsafeBufferPointer { positions in
-        for posting in sorted {
+        for (index, posting) in sorted.enumerated() {
+          // The list and the positions of a posting further on, fetched into the cache ahead of it.
+          if index + Self.prefetchDistance < sorted.count {
+            let ahead = sorted[index + Self.prefetchDistance]
+            cicu_prefetch(lists.baseAddress! + Int(ahead.place))
+            cicu_prefetch(positions.baseAddress! + (ahead.end - Int(ahead.count)))
+          }
           lists[Int(posting.place)].add(
             doc: posting.doc, count: posting.count, length: posting.length,
             positions: UnsafeBufferPointer(rebasing: positions[(posting.end - Int(posting.count))..<posting.end]))
