@@ -1,3 +1,4 @@
+import CICU
 import Foundation
 
 /// Numbers distinct byte strings (words, stretches of text) in the order they first come:
@@ -59,6 +60,11 @@ struct ByteStringTable {
       slot = (slot + 1) & mask
     }
     return nil
+  }
+
+  /// Fetches into the cache the slot where a lookup of a key with this hash starts.
+  func prefetch(hash: UInt64) {
+    slots.withUnsafeBufferPointer { cicu_prefetch($0.baseAddress! + Int(truncatingIfNeeded: hash >> shift)) }
   }
 
   /// The number of `key`, given the next number first when it has none (`inserted`).
@@ -130,9 +136,18 @@ struct ByteStringMap<Value> {
     if keys.insert(key, hash: hash).inserted { values.append(value()) }
   }
 
+  /// Fetches into the cache the slot where a lookup of a key with this hash starts
+  /// (`mutating` only so that a class's stored map is accessed in place, not copied with a
+  /// retain of each of its arrays).
+  mutating func prefetch(hash: UInt64) { keys.prefetch(hash: hash) }
+
   /// The value of `key`, made by `make` and kept when it has none (a memo's lookup).
   mutating func value(for key: UnsafeRawBufferPointer, orAdding make: () throws -> Value) rethrows -> Value {
-    let hash = ByteStringTable.hash(key)
+    try value(for: key, hash: ByteStringTable.hash(key), orAdding: make)
+  }
+
+  /// The same, for a key whose hash is `hash`.
+  mutating func value(for key: UnsafeRawBufferPointer, hash: UInt64, orAdding make: () throws -> Value) rethrows -> Value {
     if let known = value(for: key, hash: hash) { return known }
     let made = try make()
     insert(key, hash: hash, value: made)

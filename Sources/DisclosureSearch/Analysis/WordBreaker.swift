@@ -45,7 +45,12 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
       knownWords.removeAll()
       vocabulary.removeAll()
     }
-    var result: [(range: Range<Int>, word: Int32)] = []
+    // The stretches are found first, so that each one's slot in the memory is fetched into
+    // the cache a few stretches ahead of its lookup (two thirds of a lookup's time was that
+    // cache miss).
+    var pending: [(range: Range<Int>, hash: UInt64)] = []
+    swap(&pending, &scratch)
+    pending.removeAll(keepingCapacity: true)
     var stretchStart = 0
     var previous = Kind.other
     // Whether the stretch so far holds more than `isWordless` scalars: one that does not is
@@ -58,7 +63,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
         let value = index + width <= bytes.count ? UTF8.value(in: bytes, at: index, width: width) : 0xFFFD
         let kind = Self.kind(of: value)
         if (previous == .han && kind == .plain) || (previous == .plain && kind == .han) {
-          if hasWords { appendWords(of: utf8[stretchStart..<index], to: &result) }
+          if hasWords { pending.append(Self.stretch(bytes, stretchStart..<index)) }
           stretchStart = index
           hasWords = false
         }
@@ -66,9 +71,26 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
         previous = kind
         index += width
       }
+      if hasWords { pending.append(Self.stretch(bytes, stretchStart..<bytes.count)) }
     }
-    if hasWords { appendWords(of: utf8[stretchStart..<utf8.count], to: &result) }
+    var result: [(range: Range<Int>, word: Int32)] = []
+    for (index, stretch) in pending.enumerated() {
+      if index + Self.prefetchDistance < pending.count { stretches.prefetch(hash: pending[index + Self.prefetchDistance].hash) }
+      appendWords(of: utf8[stretch.range], hash: stretch.hash, to: &result)
+    }
+    scratch = pending
     return result
+  }
+
+  /// The stretches of the text last segmented, each with the hash of its bytes (kept for
+  /// its capacity).
+  private var scratch: [(range: Range<Int>, hash: UInt64)] = []
+
+  /// How many stretches ahead of its lookup a stretch's slot is fetched.
+  static let prefetchDistance = 4
+
+  private static func stretch(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (range: Range<Int>, hash: UInt64) {
+    (range, ByteStringTable.hash(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range]))))
   }
 
   /// Whether ICU finds no word in any text made of such scalars alone: plain scalars other
@@ -92,7 +114,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
   /// its size in memory for nothing.
   static let longestRemembered = 4_096
 
-  private func appendWords(of stretch: ArraySlice<UInt8>, to result: inout [(range: Range<Int>, word: Int32)]) {
+  private func appendWords(of stretch: ArraySlice<UInt8>, hash: UInt64, to result: inout [(range: Range<Int>, word: Int32)]) {
     guard !stretch.isEmpty else { return }
     let base = stretch.startIndex
     guard stretch.count <= Self.longestRemembered else {
@@ -100,7 +122,7 @@ final class WordBreaker: @unchecked Sendable {  // each instance is used by one 
       return
     }
     let words = stretch.withUnsafeBytes { key in
-      stretches.value(for: key) {
+      stretches.value(for: key, hash: hash) {
         let start = knownWords.count
         for (range, word) in numberedWords(stretch) { knownWords += [Int32(range.lowerBound), Int32(range.upperBound), word] }
         return start..<knownWords.count
