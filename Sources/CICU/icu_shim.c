@@ -266,7 +266,17 @@ void *cicu_record_compressor_open(const uint8_t *dictionary, uint64_t dictionary
   struct cicu_record_compressor *compressor = calloc(1, sizeof *compressor);
   if (!compressor) return NULL;
   compressor->context = ZSTD_createCCtx();
-  if (dictionaryLength > 0) compressor->dictionary = ZSTD_createCDict(dictionary, dictionaryLength, level);
+  if (dictionaryLength > 0) {
+    // Smaller match tables than the level's for a dictionary of this size (hash 2^14, chain
+    // 2^13, not 2^16 and 2^15): the dictionary's tables are read at random by every record,
+    // and on every core, so most probes missed the cache. At 10,000 reports zstd went from
+    // 6.9 % to 4.8 % of a build's samples, for records 0.8 % larger.
+    ZSTD_compressionParameters parameters = ZSTD_getCParams(level, 0, dictionaryLength);
+    if (parameters.hashLog > 14) parameters.hashLog = 14;
+    if (parameters.chainLog > 13) parameters.chainLog = 13;
+    compressor->dictionary =
+        ZSTD_createCDict_advanced(dictionary, dictionaryLength, ZSTD_dlm_byCopy, ZSTD_dct_auto, parameters, ZSTD_defaultCMem);
+  }
   if (!compressor->context || (dictionaryLength > 0 && !compressor->dictionary) ||
       ZSTD_isError(ZSTD_CCtx_setParameter(compressor->context, ZSTD_c_compressionLevel, level)) ||
       ZSTD_isError(ZSTD_CCtx_setParameter(compressor->context, ZSTD_c_format, ZSTD_f_zstd1_magicless)) ||
