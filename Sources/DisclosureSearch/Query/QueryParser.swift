@@ -195,6 +195,7 @@ public enum QueryParser {
             "unknown field \(name): at column \(token.column); fields are title: heading: label: body:, filters year: agency: region: section:")
         }
         field = known
+        guard !token.text.isEmpty else { throw .query("\(name): at column \(token.column) needs a word after it, e.g. \(name):行政处罚") }
       }
       let normalized = normalizer.normalize(token.text)
       if token.kind == .word, field == nil, let condition = condition(normalized) { return condition }

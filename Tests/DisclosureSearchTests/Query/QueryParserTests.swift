@@ -35,6 +35,7 @@ final class QueryParserTests: XCTestCase {
       ("！！", "\"！！\" at column 1 has no letters or digits to search for; search for words, numbers or names"),
       ("(A OR section:二)", "section: is a filter on the hits; put it at the top level of the query, not inside OR, NOT or parentheses"),
       ("()", "empty parentheses at column 1"),
+      ("行政 label:", "label: at column 4 needs a word after it, e.g. label:行政处罚"),
     ]
     for (query, message) in cases {
       XCTAssertThrowsError(try QueryParser.parse(query), query) { error in
