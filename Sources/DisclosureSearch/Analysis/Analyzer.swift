@@ -107,13 +107,28 @@ struct WordTally {
       if counts[Int(word)] == 0 { counted.append(word) }
       counts[Int(word)] += 1
     }
-    var result = WordCounts()
+    // The words' bytes are copied end to end into an array of their total size (appended
+    // slice by slice, each append took the generic path of a collection).
+    var entries: [(end: Int, count: UInt32, hash: UInt64)] = []
+    entries.reserveCapacity(counted.count)
+    var end = 0
     for word in counted {
-      result.append(vocabulary[Int(word)], count: counts[Int(word)], hash: vocabulary.hash(of: Int(word)))
+      end += vocabulary.range(of: Int(word)).count
+      entries.append((end, counts[Int(word)], vocabulary.hash(of: Int(word))))
       counts[Int(word)] = 0
     }
+    let bytes = vocabulary.withKeyBytes { keys in
+      [UInt8](unsafeUninitializedCapacity: end) { bytes, initialized in
+        for word in counted {
+          let range = vocabulary.range(of: Int(word))
+          UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: bytes[initialized..<(initialized + range.count)]))
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: keys[range]))
+          initialized += range.count
+        }
+      }
+    }
     counted.removeAll(keepingCapacity: true)
-    return result
+    return WordCounts(bytes: bytes, entries: entries)
   }
 }
 
@@ -125,9 +140,10 @@ struct WordCounts: Sendable {
 
   var count: Int { entries.count }
 
-  mutating func append(_ word: ArraySlice<UInt8>, count: UInt32, hash: UInt64) {
-    bytes += word
-    entries.append((bytes.count, count, hash))
+  init() {}
+
+  fileprivate init(bytes: [UInt8], entries: [(end: Int, count: UInt32, hash: UInt64)]) {
+    (self.bytes, self.entries) = (bytes, entries)
   }
 
   subscript(index: Int) -> (word: ArraySlice<UInt8>, count: UInt32, hash: UInt64) {

@@ -22,8 +22,14 @@ struct ByteStringTable {
   var count: Int { ends.count }
 
   /// Key `number`'s bytes.
-  subscript(number: Int) -> ArraySlice<UInt8> {
-    storage[(number == 0 ? 0 : ends[number - 1])..<ends[number]]
+  subscript(number: Int) -> ArraySlice<UInt8> { storage[range(of: number)] }
+
+  /// Where key `number`'s bytes lie in `withKeyBytes`.
+  func range(of number: Int) -> Range<Int> { (number == 0 ? 0 : ends[number - 1])..<ends[number] }
+
+  /// Calls `body` with every key's bytes, end to end.
+  func withKeyBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+    try storage.withUnsafeBytes(body)
   }
 
   /// Key `number`'s hash.
