@@ -42,7 +42,12 @@ struct PostingsWriter {
       countBits |= entry.count - 1
       PostingsBlock.addToFrontier((entry.count, entry.length), &frontier)
     }
-    let counts = open.lazy.map(\.count)
+    // The docs' counts side by side for the positions area (read through a lazy map of the
+    // open block, each count was a call to a key-path closure).
+    let counts = [UInt32](unsafeUninitializedCapacity: open.count) { counts, initialized in
+      for (index, entry) in open.enumerated() { counts[index] = entry.count }
+      initialized = open.count
+    }
     let plan = hasPositions ? positions.withUnsafeBufferPointer { PositionArea.plan($0, counts: counts) } : nil
     bytes.append(UInt8(open.count))
     VarInt.append(UInt32(truncatingIfNeeded: lastDoc - blockLastDoc), to: &bytes)
