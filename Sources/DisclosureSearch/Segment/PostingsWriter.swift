@@ -44,10 +44,7 @@ struct PostingsWriter {
     }
     // The docs' counts side by side for the positions area (read through a lazy map of the
     // open block, each count was a call to a key-path closure).
-    let counts = [UInt32](unsafeUninitializedCapacity: open.count) { counts, initialized in
-      for (index, entry) in open.enumerated() { counts[index] = entry.count }
-      initialized = open.count
-    }
+    let counts = open.map { $0.count }
     let plan = hasPositions ? positions.withUnsafeBufferPointer { PositionArea.plan($0, counts: counts) } : nil
     bytes.append(UInt8(open.count))
     VarInt.append(UInt32(truncatingIfNeeded: lastDoc - blockLastDoc), to: &bytes)
