@@ -364,7 +364,12 @@ final class SegmentReader: Sendable {
     guard let count = sectionBoundsHeader() else { return undecodableSectionBounds(at: range.lowerBound) }
     var previous: Range<Int>?
     for number in 0..<count {
-      guard let entry = sectionBoundsEntry(number), previous.map({ data[$0].lexicographicallyPrecedes(data[entry.gram]) }) ?? true else {
+      // In the order `sectionBounds(ofGram:)` searches them, each after the one before.
+      guard let entry = sectionBoundsEntry(number),
+        previous.map({ previous in
+          data.withUnsafeBytes { Self.compare(UnsafeRawBufferPointer(rebasing: $0[previous]), UnsafeRawBufferPointer(rebasing: $0[entry.gram])) < 0 }
+        }) ?? true
+      else {
         return undecodableSectionBounds(at: range.lowerBound)
       }
       do { try checkSectionBounds(entry) } catch let error as IndexFormatError { return error } catch {}
