@@ -8,8 +8,9 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Measure index build, index size, memory, query latency and the ICU ceiling in one run.",
     discussion: """
-      Builds a fresh index of the corpus (in --index, default a temporary folder), then runs \
-      every query of the query set --rounds times in process (top 10 with snippets) and checks \
+      Builds a fresh index of the corpus (in --index, default a temporary folder), measures \
+      ICU's segmentation of the same text before and after the build (the ceiling) and the \
+      build's stages before the writer on their own, then runs every query of the query set --rounds times in process (top 10 with snippets) and checks \
       that each round returns the same hits, then times whole `dsearch search` processes. \
       Make large corpora with ../shared/tools/gen_corpus.py --count 10000.
       """)
@@ -80,6 +81,7 @@ struct BenchCommand: ParsableCommand {
     }
     let buildPeak = Self.peakResidentBytes()
     let after = try SegmentationCeiling.measure(corpus: corpusURL, threads: threadCount)
+    let analysisSeconds = try AnalysisStages.measure(corpus: corpusURL, threads: threadCount)
 
     let textMB = Double(summary.textBytes) / 1e6
     let corpusMB = Double(corpusBytes) / 1e6
@@ -89,6 +91,9 @@ struct BenchCommand: ParsableCommand {
     print(String(format: "              read once in %.2f s before timing (the build and the ceiling then read from the page cache)", readSeconds))
     print(String(format: "build:        %.2f s on %d threads: %.1f MB/s of files, %.1f MB/s of text; peak RSS %.0f MB%@", summary.seconds, threadCount, corpusMB / summary.seconds, buildTextRate, Double(buildPeak) / 1e6, peakIsOwn ? "" : " (the ceiling's before it included)"))
     print(String(format: "ICU ceiling:  %.1f MB/s of text on %d threads before the build (%d words in %.2f s), %.1f MB/s after (%.2f s); build reaches %.0f%% and %.0f%% of them", before.rate, threadCount, before.words, before.seconds, after.rate, after.seconds, shares[0], shares[1]))
+    // The stages before the writer, alone: a bound on the build's share of the ceiling.
+    let analysisRate = textMB / analysisSeconds
+    print(String(format: "analysis:     %.2f s alone (decode, parse, analyze, compress; no writer): %.1f MB/s of text, %.0f%% and %.0f%% of the ceiling", analysisSeconds, analysisRate, 100 * analysisRate / before.rate, 100 * analysisRate / after.rate))
     print(String(format: "index size:   %.1f MB = %.2f× the corpus files, %.2f× the text", Double(summary.indexBytes) / 1e6, Double(summary.indexBytes) / Double(max(1, corpusBytes)), Double(summary.indexBytes) / Double(max(1, summary.textBytes))))
     try timeQueries(index: indexURL)
     try Self.timeProcesses(index: indexURL)

@@ -59,6 +59,18 @@ enum CorpusIndexer {
       changed: 0, removed: 0)
   }
 
+  /// Runs the build's first stages alone: scan, the records' dictionary, and reading,
+  /// decoding, parsing, analyzing and compressing every file on every core, with the results
+  /// dropped instead of added to an index (`dsearch bench`: how close those stages come to the
+  /// ICU ceiling on their own). Returns the seconds taken.
+  static func analyzeAlone(corpus: URL, options: IndexOptions) throws(SearchError) -> Double {
+    let started = DispatchTime.now()
+    let entries = try CorpusScanner.scan(corpus)
+    let dictionary = try recordDictionary(entries, options: options)
+    try analyze(entries, dictionary: dictionary, options: options, progress: nil) { _ in }
+    return Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+  }
+
   /// Re-indexes only the files added, changed (by content hash) or removed since the last
   /// commit: their reports go into a new segment and their old reports are marked deleted.
   /// A report whose set of paths changes (a duplicate added or removed) is re-indexed whole,

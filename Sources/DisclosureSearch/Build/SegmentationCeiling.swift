@@ -41,3 +41,13 @@ public enum SegmentationCeiling {
     public var rate: Double { Double(textBytes) / 1e6 / seconds }
   }
 }
+
+/// Times the build's stages before the writer (`CorpusIndexer.analyzeAlone`), for `dsearch bench`.
+@_spi(Benchmark)
+public enum AnalysisStages {
+  /// Seconds to scan, decode, parse, analyze and compress `corpus` on `threads` threads, with
+  /// nothing written.
+  public static func measure(corpus: URL, threads: Int) throws -> Double {
+    try CorpusIndexer.analyzeAlone(corpus: corpus, options: IndexOptions(threads: threads))
+  }
+}
