@@ -10,8 +10,9 @@ struct BenchCommand: ParsableCommand {
     discussion: """
       Builds a fresh index of the corpus (in --index, default a temporary folder), measures \
       ICU's segmentation of the same text before and after the build (the ceiling) and the \
-      build's stages before the writer on their own, then runs every query of the query set --rounds times in process (top 10 with snippets) and checks \
-      that each round returns the same hits, then times whole `dsearch search` processes. \
+      build's stages before the writer on their own, then runs every query of the query set \
+      --rounds times in process (top 10 with snippets) and checks that each round returns the \
+      same hits, then times whole `dsearch search` processes. \
       Make large corpora with ../shared/tools/gen_corpus.py --count 10000.
       """)
 

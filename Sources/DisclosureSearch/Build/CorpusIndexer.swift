@@ -60,9 +60,9 @@ enum CorpusIndexer {
   }
 
   /// Runs the build's first stages alone: scan, the records' dictionary, and reading,
-  /// decoding, parsing, analyzing and compressing every file on every core, with the results
-  /// dropped instead of added to an index (`dsearch bench`: how close those stages come to the
-  /// ICU ceiling on their own). Returns the seconds taken.
+  /// decoding, parsing, analyzing and compressing every file on the options' threads, with
+  /// the results dropped instead of added to an index (`dsearch bench`: how close those
+  /// stages come to the ICU ceiling on their own). Returns the seconds taken.
   static func analyzeAlone(corpus: URL, options: IndexOptions) throws(SearchError) -> Double {
     let started = DispatchTime.now()
     let entries = try CorpusScanner.scan(corpus)
