@@ -87,14 +87,17 @@ struct BenchCommand: ParsableCommand {
     let textMB = Double(summary.textBytes) / 1e6
     let corpusMB = Double(corpusBytes) / 1e6
     let buildTextRate = textMB / summary.seconds
-    let shares = [before, after].map { 100 * buildTextRate / $0.rate }
+    // A rate of text as percentages of the ceiling before and after the build.
+    func shares(_ rate: Double) -> [Double] { [before, after].map { 100 * rate / $0.rate } }
+    let buildShares = shares(buildTextRate)
     print("corpus:       \(summary.fileCount) files, \(String(format: "%.1f", corpusMB)) MB on disk, \(String(format: "%.1f", textMB)) MB of decoded text, \(summary.reportCount) reports, \(summary.sectionCount) sections")
     print(String(format: "              read once in %.2f s before timing (the build and the ceiling then read from the page cache)", readSeconds))
     print(String(format: "build:        %.2f s on %d threads: %.1f MB/s of files, %.1f MB/s of text; peak RSS %.0f MB%@", summary.seconds, threadCount, corpusMB / summary.seconds, buildTextRate, Double(buildPeak) / 1e6, peakIsOwn ? "" : " (the ceiling's before it included)"))
-    print(String(format: "ICU ceiling:  %.1f MB/s of text on %d threads before the build (%d words in %.2f s), %.1f MB/s after (%.2f s); build reaches %.0f%% and %.0f%% of them", before.rate, threadCount, before.words, before.seconds, after.rate, after.seconds, shares[0], shares[1]))
+    print(String(format: "ICU ceiling:  %.1f MB/s of text on %d threads before the build (%d words in %.2f s), %.1f MB/s after (%.2f s); build reaches %.0f%% and %.0f%% of them", before.rate, threadCount, before.words, before.seconds, after.rate, after.seconds, buildShares[0], buildShares[1]))
     // The stages before the writer, alone: a bound on the build's share of the ceiling.
     let analysisRate = textMB / analysisSeconds
-    print(String(format: "analysis:     %.2f s alone (decode, parse, analyze, compress; no writer): %.1f MB/s of text, %.0f%% and %.0f%% of the ceiling", analysisSeconds, analysisRate, 100 * analysisRate / before.rate, 100 * analysisRate / after.rate))
+    let analysisShares = shares(analysisRate)
+    print(String(format: "analysis:     %.2f s alone (decode, parse, analyze, compress; no writer): %.1f MB/s of text, %.0f%% and %.0f%% of the ceiling", analysisSeconds, analysisRate, analysisShares[0], analysisShares[1]))
     print(String(format: "index size:   %.1f MB = %.2f× the corpus files, %.2f× the text", Double(summary.indexBytes) / 1e6, Double(summary.indexBytes) / Double(max(1, corpusBytes)), Double(summary.indexBytes) / Double(max(1, summary.textBytes))))
     try timeQueries(index: indexURL)
     try Self.timeProcesses(index: indexURL)
